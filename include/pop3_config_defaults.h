@@ -1,0 +1,66 @@
+/* pop3_config_defaults.h - compile-time knobs of the pop3 engine.
+ *
+ * Every knob can be overridden with -DPOP3_X=value or from a file named by
+ * POP3_CONFIG_FILE (e.g. -DPOP3_CONFIG_FILE='"my_pop3_config.h"').
+ * Run-time sizes (line buffer, command buffer, pipeline queue) are chosen by
+ * the caller when it hands its storage to pop3_client_init(); the values here
+ * are the minimums the engine accepts and the defaults of the timeouts.
+ */
+#ifndef POP3_CONFIG_DEFAULTS_H
+#define POP3_CONFIG_DEFAULTS_H
+
+#ifdef POP3_CONFIG_FILE
+#include POP3_CONFIG_FILE
+#endif
+
+/* Smallest receive line buffer accepted by pop3_client_init(), in octets.
+ * RFC 1939 sec. 3 and RFC 2449 sec. 4: a response line is at most 512 octets
+ * including CRLF. Status, CAPA, LIST and UIDL lines longer than the caller's
+ * buffer end the session with POP3_ERR_LINE_TOO_LONG. Message bodies are never
+ * buffered, so this does not limit body line length. Range 512..65535. */
+#ifndef POP3_LINE_MIN
+#define POP3_LINE_MIN (512u)
+#endif
+
+/* Longest command line the engine builds, including CRLF (RFC 2449 sec. 4:
+ * 255 octets). Arguments that would make a longer line are refused with
+ * POP3_ERR_ARG before anything is sent. The caller's command buffer must be
+ * at least this large. Range 64..255. */
+#ifndef POP3_CMD_MAX
+#define POP3_CMD_MAX (255u)
+#endif
+
+/* Default timeouts in milliseconds, used by pop3_client_config_defaults().
+ * 0 disables a timeout. Connect: until the port reports the connection up.
+ * Greeting: from connection up to the end of the greeting line. Reply: a
+ * command is outstanding and no byte has arrived for this long. Idle: nothing
+ * is outstanding and the application has queued nothing for this long (RFC
+ * 1939 sec. 3: servers may log out idle clients after 10 minutes). */
+#ifndef POP3_CONNECT_TIMEOUT_MS
+#define POP3_CONNECT_TIMEOUT_MS (30000u)
+#endif
+#ifndef POP3_GREETING_TIMEOUT_MS
+#define POP3_GREETING_TIMEOUT_MS (30000u)
+#endif
+#ifndef POP3_REPLY_TIMEOUT_MS
+#define POP3_REPLY_TIMEOUT_MS (60000u)
+#endif
+#ifndef POP3_IDLE_TIMEOUT_MS
+#define POP3_IDLE_TIMEOUT_MS (600000u)
+#endif
+
+/* Optional log hook, used for protocol traces. Double parentheses:
+ * POP3_LOG_DEBUG(("sent %u octets", n)). Expands to nothing by default.
+ * Secrets and message bodies are never passed to it. */
+#ifndef POP3_LOG_DEBUG
+#define POP3_LOG_DEBUG(args)
+#endif
+
+#if POP3_LINE_MIN < 512u || POP3_LINE_MIN > 65535u
+#error "POP3_LINE_MIN must be 512..65535 (RFC 1939 sec. 3 allows 512-octet replies)"
+#endif
+#if POP3_CMD_MAX < 64u || POP3_CMD_MAX > 255u
+#error "POP3_CMD_MAX must be 64..255 (RFC 2449 sec. 4)"
+#endif
+
+#endif /* POP3_CONFIG_DEFAULTS_H */

@@ -1,0 +1,86 @@
+/* pop3_posix.h - POSIX sockets port for the pop3 engine.
+ *
+ * Non-blocking TCP over IPv4 and IPv6 with a poll()-based driver. Use
+ * pop3_posix_run() for a simple blocking loop, or fold the session into your
+ * own poll() loop with pop3_posix_fd(), pop3_posix_events() and
+ * pop3_posix_handle().
+ *
+ *   pop3_posix p;  pop3_client c;  pop3_client_config cfg;
+ *   pop3_posix_init(&p);
+ *   pop3_client_config_defaults(&cfg);
+ *   cfg.transport = pop3_posix_transport(&p);  ...buffers, queue, cb...
+ *   pop3_client_init(&c, &cfg);
+ *   if (pop3_posix_connect(&p, &c, "mail.example.org", "110") == POP3_OK)
+ *       pop3_posix_run(&p);
+ */
+#ifndef POP3_POSIX_H
+#define POP3_POSIX_H
+
+#include "pop3.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef POP3_POSIX_RX_SIZE
+#define POP3_POSIX_RX_SIZE (65536u) /* octets read per recv() */
+#endif
+#ifndef POP3_POSIX_MAX_ADDRS
+#define POP3_POSIX_MAX_ADDRS (8) /* resolved addresses tried in turn */
+#endif
+
+/* Opaque storage for resolved addresses (struct sockaddr_storage). */
+typedef struct pop3_posix_addr {
+    unsigned char raw[128];
+    unsigned len;
+} pop3_posix_addr;
+
+typedef struct pop3_posix {
+    /** PRIVATE **/
+    pop3_transport tr;
+    pop3_client *client;
+    int fd;
+    int connecting;
+    int family;                       /* 0 any, 4 or 6 */
+    unsigned naddr, cur;
+    pop3_posix_addr addr[POP3_POSIX_MAX_ADDRS];
+    size_t rx_off, rx_len;            /* unconsumed octets in rx */
+    unsigned char rx[POP3_POSIX_RX_SIZE];
+} pop3_posix;
+
+/* Prepare p (closed). Does not fail. */
+void pop3_posix_init(pop3_posix *p);
+/* The transport to put in pop3_client_config.transport. */
+const pop3_transport *pop3_posix_transport(pop3_posix *p);
+/* Restrict name resolution: 0 (any, default), 4 or 6. */
+void pop3_posix_set_family(pop3_posix *p, int family);
+
+/* Resolve host (blocking getaddrinfo) and start a non-blocking connect to
+ * the first address; later addresses are tried if it fails. port is a
+ * decimal string or a service name. Returns POP3_OK, POP3_ERR_RESOLVE or
+ * POP3_ERR_CONNECT (nothing to try). On error the client is failed with the
+ * same reason. The connect timeout is the client's. */
+pop3_err pop3_posix_connect(pop3_posix *p, pop3_client *c, const char *host,
+                            const char *port);
+
+/* -1 when no socket is open. */
+int pop3_posix_fd(const pop3_posix *p);
+/* poll() events wanted now (POLLIN and/or POLLOUT); 0 when paused and
+ * nothing is to be written. */
+short pop3_posix_events(const pop3_posix *p);
+/* Process revents from poll() for pop3_posix_fd() (0 is fine: it then
+ * only pushes octets kept back by a pause), and tick the client's clock. */
+void pop3_posix_handle(pop3_posix *p, short revents);
+/* Poll and handle until the session ends; returns pop3_client_error(),
+ * which is POP3_ERR_CLOSED after a normal QUIT. */
+pop3_err pop3_posix_run(pop3_posix *p);
+/* Monotonic milliseconds (wraps), for pop3_client_tick(). */
+uint32_t pop3_posix_now_ms(void);
+/* Close the socket if open. */
+void pop3_posix_close(pop3_posix *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* POP3_POSIX_H */
