@@ -49,6 +49,7 @@ extern "C" {
     X(TRANSPORT, "transport failed while sending")                              \
     X(RESET, "connection reset")                                                \
     X(EOF, "server closed the connection")                                      \
+    X(REFUSED, "server refused the session (-ERR greeting)")                    \
     /* hostile or broken server input */                                        \
     X(TRUNCATED, "connection closed inside a multi-line reply")                 \
     X(LINE_TOO_LONG, "server line longer than the line buffer")                 \
@@ -169,12 +170,19 @@ typedef struct pop3_client_config {
     uint8_t *cmd_buf;                /* commands not yet accepted by send */
     size_t cmd_size;                 /* >= POP3_CMD_MAX */
     pop3_slot *queue;
-    size_t queue_len;                /* 1..255; the pipelining depth */
+    size_t queue_len;                /* 2..255; the pipelining depth */
     uint32_t connect_timeout_ms;     /* 0 disables each timeout */
     uint32_t greeting_timeout_ms;
     uint32_t reply_timeout_ms;
     uint32_t idle_timeout_ms;
 } pop3_client_config;
+
+/* Reply reader state (private; see src/core/pop3_reply.h). */
+typedef struct pop3_reply {
+    uint8_t mode;
+    uint8_t bst;
+    uint16_t len;
+} pop3_reply;
 
 /* The client state. A complete type so it can be static or on the stack;
  * all fields are private: use the functions below. */
@@ -198,7 +206,8 @@ typedef struct pop3_client {
     uint16_t capa;
     uint8_t sasl;
     uint8_t q_len, q_head, q_count, q_sent;
-    uint8_t state, err, rx, flags;
+    pop3_reply rd;
+    uint8_t state, err, flags;
     uint8_t apop[16];
 } pop3_client;
 

@@ -1,0 +1,962 @@
+/* pop3_client.c - the POP3 protocol engine: states, command queue, replies.
+ *
+ * States follow RFC 1939: AUTHORIZATION after the greeting, TRANSACTION after
+ * a successful login, UPDATE after QUIT. Commands wait in the caller's queue
+ * (a ring of pop3_slot); the first q_sent of them have been written to the
+ * command buffer and await their replies, which arrive in order. The reply
+ * to the head slot decides how the following octets are read.
+ */
+#include <string.h>
+
+#include "pop3.h"
+#include "pop3_cmd.h"
+#include "pop3_md5.h"
+#include "pop3_reply.h"
+
+enum {
+    F_PAUSED = 1u << 0,
+    F_PIPELINING = 1u << 1,
+    F_TICKED = 1u << 2,
+    F_SECRET = 1u << 3,      /* the command buffer holds a password/digest */
+    F_IN_GREETING = 1u << 4, /* the greeting line is in the line buffer */
+    F_HAS_TS = 1u << 5,      /* the greeting carried an APOP timestamp */
+    F_APOP = 1u << 6         /* c->apop holds the digest */
+};
+
+/* ---- small helpers -------------------------------------------------------- */
+
+static void wipe(void *p, size_t n)
+{
+    /* volatile so the compiler cannot drop the stores as dead. */
+    volatile uint8_t *v = (volatile uint8_t *)p;
+
+    while (n-- > 0)
+        *v++ = 0;
+}
+
+static void forget_credentials(pop3_client *c)
+{
+    c->auth_user = NULL;
+    c->auth_pass = NULL;
+    wipe(c->apop, sizeof(c->apop));
+    c->flags = (uint8_t)(c->flags & ~F_APOP);
+}
+
+static void emit(pop3_client *c, pop3_event *ev)
+{
+    if (c->cb != NULL)
+        c->cb(c, ev, c->user);
+}
+
+static void event_init(pop3_event *ev, pop3_event_type type, pop3_cmd cmd)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->type = type;
+    ev->cmd = cmd;
+}
+
+static pop3_slot *slot_at(pop3_client *c, unsigned i)
+{
+    return &c->q[(c->q_head + i) % c->q_len];
+}
+
+/* Ends the session once: state CLOSED, error sticky, POP3_EV_CLOSED. */
+static void finish(pop3_client *c, pop3_err err, int close_transport)
+{
+    pop3_event ev;
+
+    if (c->state == POP3_STATE_CLOSED)
+        return;
+    c->state = POP3_STATE_CLOSED;
+    c->err = (uint8_t)err;
+    c->q_count = 0;
+    c->q_sent = 0;
+    forget_credentials(c);
+    if (c->out != NULL)
+        wipe(c->out, c->out_size);
+    c->out_off = c->out_len = 0;
+    c->flags = (uint8_t)(c->flags & ~(F_SECRET | F_PAUSED));
+    if (close_transport && c->tr != NULL && c->tr->close != NULL)
+        c->tr->close(c->tr->ctx);
+    event_init(&ev, POP3_EV_CLOSED, POP3_CMD_NONE);
+    ev.err = err;
+    emit(c, &ev);
+}
+
+static int is_open(const pop3_client *c)
+{
+    return c->state != POP3_STATE_CLOSED;
+}
+
+/* ---- sending -------------------------------------------------------------- */
+
+static int may_format(const pop3_client *c, const pop3_slot *s)
+{
+    const pop3_slot *last;
+
+    if (c->state < POP3_STATE_AUTHORIZATION)
+        return 0; /* nothing goes out before the greeting */
+    if (c->q_sent == 0)
+        return 1;
+    if (!(c->flags & F_PIPELINING) || pop3_cmd_is_barrier(s->cmd))
+        return 0;
+    last = &c->q[(c->q_head + c->q_sent - 1u) % c->q_len];
+    return !pop3_cmd_is_barrier(last->cmd);
+}
+
+static int format_next(pop3_client *c)
+{
+    pop3_slot *s = slot_at(c, c->q_sent);
+    char hex[2 * POP3_MD5_LEN];
+    size_t n;
+
+    if (!may_format(c, s))
+        return 0;
+    if (c->out_off > 0) { /* compact what the transport has not taken */
+        memmove(c->out, c->out + c->out_off, (size_t)(c->out_len - c->out_off));
+        c->out_len = (uint16_t)(c->out_len - c->out_off);
+        c->out_off = 0;
+    }
+    if (s->cmd == POP3_CMD_APOP)
+        pop3_md5_hex(c->apop, hex);
+    n = pop3_cmd_format(c->out + c->out_len, (size_t)(c->out_size - c->out_len),
+                        s, c->auth_user, c->auth_pass, hex);
+    wipe(hex, sizeof(hex));
+    if (n == 0)
+        return 0; /* no room now; the arguments were checked when queued */
+    c->out_len = (uint16_t)(c->out_len + n);
+    if (s->cmd == POP3_CMD_PASS || s->cmd == POP3_CMD_APOP)
+        c->flags |= F_SECRET;
+    s->sent = 1;
+    c->q_sent++;
+    return 1;
+}
+
+/* Hands the command buffer to the transport. Returns 1 when all of it was
+ * taken, 0 when the transport wants a pause or the session ended. */
+static int send_out(pop3_client *c)
+{
+    long r;
+
+    while (c->out_off < c->out_len) {
+        r = c->tr->send(c->tr->ctx, c->out + c->out_off,
+                        (size_t)(c->out_len - c->out_off));
+        if (r < 0) {
+            finish(c, POP3_ERR_TRANSPORT, 1);
+            return 0;
+        }
+        if (r == 0)
+            return 0; /* resumed by pop3_client_writable() */
+        if ((unsigned long)r > (unsigned long)(c->out_len - c->out_off))
+            r = (long)(c->out_len - c->out_off); /* a lying transport */
+        c->out_off = (uint16_t)(c->out_off + (unsigned long)r);
+    }
+    if (c->flags & F_SECRET) { /* the secret is on the wire: no copy stays */
+        wipe(c->out, c->out_len);
+        c->flags = (uint8_t)(c->flags & ~F_SECRET);
+    }
+    c->out_off = c->out_len = 0;
+    return 1;
+}
+
+/* Writes queued commands as far as the state, the pipelining rule, the
+ * command buffer and the transport allow. */
+static void flush(pop3_client *c)
+{
+    int more;
+
+    while (is_open(c)) {
+        while (c->q_sent < c->q_count && format_next(c))
+            ;
+        /* Commands left unformatted only for lack of room go next round. */
+        more = c->q_sent < c->q_count && may_format(c, slot_at(c, c->q_sent));
+        if (c->out_off == c->out_len || !send_out(c) || !more)
+            return;
+    }
+}
+
+/* ---- queueing --------------------------------------------------------------- */
+
+static pop3_err check_open(const pop3_client *c)
+{
+    if (c == NULL)
+        return POP3_ERR_ARG;
+    if (!is_open(c))
+        return (pop3_err)c->err;
+    return POP3_OK;
+}
+
+static pop3_err push(pop3_client *c, pop3_cmd cmd, uint32_t arg, uint32_t arg2)
+{
+    pop3_slot *s;
+
+    if (c->q_count >= c->q_len)
+        return POP3_ERR_BUSY;
+    s = &c->q[(c->q_head + c->q_count) % c->q_len];
+    s->cmd = (uint8_t)cmd;
+    s->arg = arg;
+    s->arg2 = arg2;
+    s->sent = 0;
+    if (c->q_count == 0)
+        c->elapsed = 0; /* from idle to waiting for a reply */
+    c->q_count++;
+    return POP3_OK;
+}
+
+static pop3_err queue_cmd(pop3_client *c, pop3_cmd cmd, uint32_t arg,
+                          uint32_t arg2, unsigned states)
+{
+    pop3_err e = check_open(c);
+
+    if (e != POP3_OK)
+        return e;
+    if (!(states & (1u << c->state)))
+        return POP3_ERR_STATE;
+    e = push(c, cmd, arg, arg2);
+    if (e != POP3_OK)
+        return e;
+    flush(c);
+    return POP3_OK;
+}
+
+#define IN_AUTH (1u << POP3_STATE_AUTHORIZATION)
+#define IN_TRANS (1u << POP3_STATE_TRANSACTION)
+
+/* ---- the greeting and APOP ------------------------------------------------ */
+
+/* RFC 1939 sec. 7: the timestamp is the "<...>" in the greeting. */
+static int greeting_timestamp(const char *line, const char **ts, size_t *len)
+{
+    const char *lt = strchr(line, '<');
+    const char *gt = lt != NULL ? strchr(lt, '>') : NULL;
+
+    if (lt == NULL || gt == NULL || gt == lt + 1)
+        return 0;
+    *ts = lt;
+    *len = (size_t)(gt - lt) + 1;
+    return 1;
+}
+
+pop3_err pop3_client_login(pop3_client *c, const char *user, const char *pass,
+                           pop3_auth method)
+{
+    /* USER/PASS/APOP lines stay within RFC 2449's 255 octets. */
+    size_t max_user = method == POP3_AUTH_APOP ? POP3_CMD_MAX - 40u : POP3_CMD_MAX - 7u;
+    pop3_err e = check_open(c);
+    const char *ts;
+    size_t ts_len, pass_len;
+    unsigned i;
+
+    if (e != POP3_OK)
+        return e;
+    if (c->state != POP3_STATE_AUTHORIZATION)
+        return POP3_ERR_STATE;
+    for (i = 0; i < c->q_count; i++) {
+        if (pop3_cmd_is_barrier(slot_at(c, i)->cmd))
+            return POP3_ERR_STATE; /* a login is already under way */
+    }
+    pass_len = pop3_cmd_arg_len(pass, POP3_CMD_MAX - 7u, 1);
+    if (pop3_cmd_arg_len(user, max_user, 0) == 0 || pass_len == 0)
+        return POP3_ERR_ARG;
+    if (method != POP3_AUTH_USER && method != POP3_AUTH_APOP)
+        return POP3_ERR_ARG;
+    if ((unsigned)(c->q_len - c->q_count) < (method == POP3_AUTH_USER ? 2u : 1u))
+        return POP3_ERR_BUSY;
+    if (method == POP3_AUTH_APOP) {
+        if (!(c->flags & F_IN_GREETING) || !(c->flags & F_HAS_TS) ||
+            !greeting_timestamp(c->line, &ts, &ts_len))
+            return POP3_ERR_APOP_UNAVAILABLE;
+        if (pop3_md5_apop(ts, ts_len, pass, pass_len, c->apop) != 0)
+            return POP3_ERR_APOP_UNAVAILABLE;
+        c->flags |= F_APOP;
+    }
+    c->auth_user = user;
+    c->auth_pass = pass;
+    if (method == POP3_AUTH_APOP)
+        return queue_cmd(c, POP3_CMD_APOP, 0, 0, IN_AUTH);
+    (void)push(c, POP3_CMD_USER, 0, 0);
+    return queue_cmd(c, POP3_CMD_PASS, 0, 0, IN_AUTH);
+}
+
+/* ---- reply parsing ---------------------------------------------------------- */
+
+static const char *skip_sp(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+/* Decimal number at *pp; advances past it. Refuses no digits and overflow. */
+static int parse_u64(const char **pp, uint64_t *out, uint64_t max)
+{
+    const char *p = *pp;
+    uint64_t v = 0;
+
+    if (*p < '0' || *p > '9')
+        return 0;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (max - d) / 10u)
+            return 0;
+        v = v * 10u + d;
+    }
+    if (*p != '\0' && *p != ' ' && *p != '\t')
+        return 0; /* "12abc" is not a number */
+    *pp = p;
+    *out = v;
+    return 1;
+}
+
+/* "N SIZE" (LIST, STAT): two numbers, anything may follow the second. */
+static pop3_err parse_pair(const char *p, uint64_t *a, uint64_t a_max, uint64_t *b)
+{
+    p = skip_sp(p);
+    if (!parse_u64(&p, a, a_max))
+        return POP3_ERR_NUMBER;
+    p = skip_sp(p);
+    if (!parse_u64(&p, b, UINT64_MAX))
+        return POP3_ERR_NUMBER;
+    return POP3_OK;
+}
+
+/* "N UID": RFC 1939 sec. 7, a unique-id is 1..70 octets 0x21..0x7E. */
+static pop3_err parse_uidl(const char *p, uint32_t *msg, const char **uid, size_t *len)
+{
+    uint64_t n;
+    size_t i;
+
+    p = skip_sp(p);
+    if (!parse_u64(&p, &n, UINT32_MAX) || n == 0)
+        return POP3_ERR_NUMBER;
+    p = skip_sp(p);
+    for (i = 0; p[i] > 0x20 && p[i] < 0x7f; i++)
+        ;
+    if (i == 0 || *skip_sp(p + i) != '\0')
+        return POP3_ERR_PROTOCOL;
+    *msg = (uint32_t)n;
+    *uid = p;
+    *len = i;
+    return POP3_OK;
+}
+
+static int word_is(const char *p, size_t n, const char *word)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        char a = p[i], b = word[i];
+        if (b == '\0')
+            return 0;
+        if (a >= 'a' && a <= 'z')
+            a = (char)(a - 'a' + 'A'); /* RFC 2449 sec. 6: case-insensitive */
+        if (a != b)
+            return 0;
+    }
+    return word[n] == '\0';
+}
+
+static size_t word_len(const char *p)
+{
+    size_t n = 0;
+
+    while (p[n] != '\0' && p[n] != ' ' && p[n] != '\t')
+        n++;
+    return n;
+}
+
+/* RFC 2449 sec. 8 and RFC 3206: "[CODE/SUB]" at the start of the text. */
+static pop3_resp_code resp_code(const char **text)
+{
+    static const struct { const char *name; pop3_resp_code code; } codes[] = {
+        { "IN-USE", POP3_RESP_IN_USE }, { "LOGIN-DELAY", POP3_RESP_LOGIN_DELAY },
+        { "SYS/TEMP", POP3_RESP_SYS_TEMP }, { "SYS/PERM", POP3_RESP_SYS_PERM },
+        { "AUTH", POP3_RESP_AUTH }
+    };
+    const char *p = *text, *end;
+    size_t i, n;
+
+    if (*p != '[' || (end = strchr(p, ']')) == NULL)
+        return POP3_RESP_NONE;
+    *text = skip_sp(end + 1);
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        n = strlen(codes[i].name);
+        if ((size_t)(end - p - 1) >= n && memcmp(p + 1, codes[i].name, n) == 0 &&
+            (p[1 + n] == ']' || p[1 + n] == '/'))
+            return codes[i].code;
+    }
+    return POP3_RESP_OTHER;
+}
+
+static void parse_capa_line(pop3_client *c, const char *line)
+{
+    static const struct { const char *name; uint16_t bit; } names[] = {
+        { "TOP", POP3_CAPA_TOP }, { "USER", POP3_CAPA_USER },
+        { "SASL", POP3_CAPA_SASL }, { "RESP-CODES", POP3_CAPA_RESP_CODES },
+        { "PIPELINING", POP3_CAPA_PIPELINING }, { "UIDL", POP3_CAPA_UIDL },
+        { "STLS", POP3_CAPA_STLS }, { "EXPIRE", POP3_CAPA_EXPIRE },
+        { "LOGIN-DELAY", POP3_CAPA_LOGIN_DELAY },
+        { "IMPLEMENTATION", POP3_CAPA_IMPLEMENTATION },
+        { "AUTH-RESP-CODE", POP3_CAPA_AUTH_RESP_CODE }
+    };
+    static const struct { const char *name; uint8_t bit; } mechs[] = {
+        { "PLAIN", POP3_SASL_PLAIN }, { "LOGIN", POP3_SASL_LOGIN },
+        { "CRAM-MD5", POP3_SASL_CRAM_MD5 }, { "XOAUTH2", POP3_SASL_XOAUTH2 },
+        { "OAUTHBEARER", POP3_SASL_OAUTHBEARER }
+    };
+    const char *p = skip_sp(line), *arg;
+    size_t n = word_len(p), i, m;
+    uint64_t v;
+    uint16_t bit = 0;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (word_is(p, n, names[i].name))
+            bit = names[i].bit;
+    }
+    c->capa = (uint16_t)(c->capa | bit);
+    arg = skip_sp(p + n);
+    if (bit == POP3_CAPA_SASL) {
+        for (; *arg != '\0'; arg = skip_sp(arg + m)) {
+            m = word_len(arg);
+            for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++) {
+                if (word_is(arg, m, mechs[i].name))
+                    c->sasl = (uint8_t)(c->sasl | mechs[i].bit);
+            }
+        }
+    } else if (bit == POP3_CAPA_EXPIRE) {
+        if (word_is(arg, word_len(arg), "NEVER"))
+            c->expire = POP3_EXPIRE_NEVER;
+        else if (parse_u64(&arg, &v, UINT32_MAX - 1u))
+            c->expire = (uint32_t)v;
+    } else if (bit == POP3_CAPA_LOGIN_DELAY) {
+        if (parse_u64(&arg, &v, UINT32_MAX))
+            c->login_delay = (uint32_t)v;
+    }
+}
+
+/* ---- reply handling ----------------------------------------------------------- */
+
+/* Removes the head slot; its reply is complete. Copies it out first so the
+ * event can describe it while the callback queues new commands. */
+static pop3_slot pop_head(pop3_client *c)
+{
+    pop3_slot s = c->q[c->q_head];
+
+    c->q_head = (uint8_t)((c->q_head + 1u) % c->q_len);
+    c->q_count--;
+    if (c->q_sent > 0)
+        c->q_sent--;
+    return s;
+}
+
+static void on_greeting(pop3_client *c, int ok, const char *text)
+{
+    pop3_event ev;
+    const char *ts;
+    size_t ts_len;
+    pop3_resp_code code = resp_code(&text);
+
+    if (!ok) {
+        event_init(&ev, POP3_EV_SERVER_ERR, POP3_CMD_NONE);
+        ev.code = code;
+        ev.text = text;
+        ev.len = strlen(text);
+        emit(c, &ev);
+        finish(c, POP3_ERR_REFUSED, 1);
+        return;
+    }
+    c->state = POP3_STATE_AUTHORIZATION;
+    c->elapsed = 0;
+    event_init(&ev, POP3_EV_GREETING, POP3_CMD_NONE);
+    ev.code = code;
+    ev.text = text;
+    ev.len = strlen(text);
+    if (greeting_timestamp(c->line, &ts, &ts_len)) {
+        c->flags |= F_HAS_TS;
+        ev.count = 1;
+    }
+    c->flags |= F_IN_GREETING;
+    emit(c, &ev);
+    c->flags = (uint8_t)(c->flags & ~F_IN_GREETING);
+}
+
+static void on_err_reply(pop3_client *c, const char *text)
+{
+    pop3_event ev;
+    pop3_slot s = pop_head(c);
+
+    event_init(&ev, POP3_EV_SERVER_ERR, (pop3_cmd)s.cmd);
+    ev.code = resp_code(&text);
+    ev.msg = s.arg;
+    ev.text = text;
+    ev.len = strlen(text);
+    if (s.cmd == POP3_CMD_USER && c->q_count > 0 && c->q[c->q_head].cmd == POP3_CMD_PASS)
+        (void)pop_head(c); /* never send the password to a refused user */
+    if (pop3_cmd_is_barrier(s.cmd))
+        forget_credentials(c);
+    emit(c, &ev);
+}
+
+/* +OK for a command whose reply is one line. */
+static pop3_err on_single_ok(pop3_client *c, const char *text, pop3_resp_code code)
+{
+    pop3_event ev;
+    pop3_slot s = c->q[c->q_head];
+    uint64_t a, b;
+    pop3_err e;
+
+    event_init(&ev, POP3_EV_OK, (pop3_cmd)s.cmd);
+    ev.code = code;
+    ev.msg = s.arg;
+    ev.text = text;
+    ev.len = strlen(text);
+    switch (s.cmd) {
+    case POP3_CMD_PASS:
+    case POP3_CMD_APOP:
+        c->state = POP3_STATE_TRANSACTION;
+        forget_credentials(c);
+        ev.type = POP3_EV_LOGIN;
+        break;
+    case POP3_CMD_STAT:
+        if ((e = parse_pair(text, &a, UINT32_MAX, &b)) != POP3_OK)
+            return e;
+        ev.type = POP3_EV_STAT;
+        ev.count = (uint32_t)a;
+        ev.size = b;
+        break;
+    case POP3_CMD_LIST: /* LIST n: "+OK n size" (RFC 1939 sec. 5) */
+        if ((e = parse_pair(text, &a, UINT32_MAX, &b)) != POP3_OK)
+            return e;
+        if (a != s.arg)
+            return POP3_ERR_PROTOCOL; /* an answer to another question */
+        ev.type = POP3_EV_LIST;
+        ev.size = b;
+        break;
+    case POP3_CMD_UIDL:
+        if ((e = parse_uidl(text, &ev.msg, &ev.text, &ev.len)) != POP3_OK)
+            return e;
+        if (ev.msg != s.arg)
+            return POP3_ERR_PROTOCOL;
+        ev.type = POP3_EV_UIDL;
+        break;
+    default:
+        break;
+    }
+    (void)pop_head(c);
+    emit(c, &ev);
+    if (s.cmd == POP3_CMD_QUIT && is_open(c)) {
+        /* RFC 1939 sec. 6: +OK to QUIT means the UPDATE state is done. */
+        c->state = POP3_STATE_UPDATE;
+        finish(c, POP3_ERR_CLOSED, 1);
+    }
+    return POP3_OK;
+}
+
+static int is_multiline(const pop3_slot *s)
+{
+    switch (s->cmd) {
+    case POP3_CMD_CAPA:
+    case POP3_CMD_RETR:
+    case POP3_CMD_TOP:
+        return 1;
+    case POP3_CMD_LIST:
+    case POP3_CMD_UIDL:
+        return s->arg == 0; /* with an argument the reply is one line */
+    default:
+        return 0;
+    }
+}
+
+static pop3_err on_status(pop3_client *c, const char *line)
+{
+    pop3_event ev;
+    int ok;
+    const char *text;
+    pop3_resp_code code;
+    const pop3_slot *s;
+
+    if (strncmp(line, "+OK", 3) == 0 && (line[3] == ' ' || line[3] == '\0'))
+        ok = 1, text = line + 3;
+    else if (strncmp(line, "-ERR", 4) == 0 && (line[4] == ' ' || line[4] == '\0'))
+        ok = 0, text = line + 4;
+    else
+        return POP3_ERR_PROTOCOL;
+    if (*text == ' ')
+        text++;
+    if (c->state == POP3_STATE_GREETING) {
+        on_greeting(c, ok, text);
+        return POP3_OK;
+    }
+    if (!ok) {
+        on_err_reply(c, text);
+        return POP3_OK;
+    }
+    s = &c->q[c->q_head];
+    code = resp_code(&text);
+    if (!is_multiline(s))
+        return on_single_ok(c, text, code);
+    if (s->cmd == POP3_CMD_CAPA) {
+        c->capa = 0; /* a new list replaces the old one */
+        c->sasl = 0;
+        c->expire = 0;
+        c->login_delay = 0;
+    }
+    if (s->cmd == POP3_CMD_RETR || s->cmd == POP3_CMD_TOP) {
+        pop3_reply_expect(&c->rd, POP3_RD_BODY);
+        event_init(&ev, POP3_EV_MSG_BEGIN, (pop3_cmd)s->cmd);
+        ev.msg = s->arg;
+        ev.code = code;
+        ev.text = text;
+        ev.len = strlen(text);
+        emit(c, &ev);
+    } else {
+        pop3_reply_expect(&c->rd, POP3_RD_LINES);
+    }
+    return POP3_OK;
+}
+
+static pop3_err on_listing_line(pop3_client *c, const char *line, size_t len)
+{
+    pop3_event ev;
+    const pop3_slot *s = &c->q[c->q_head];
+    uint64_t a, b;
+    pop3_err e;
+
+    if (*skip_sp(line) == '\0')
+        return POP3_OK; /* some servers put empty lines in listings */
+    event_init(&ev, POP3_EV_LIST, (pop3_cmd)s->cmd);
+    if (s->cmd == POP3_CMD_CAPA) {
+        parse_capa_line(c, line);
+        ev.type = POP3_EV_CAPA_LINE;
+        ev.text = line;
+        ev.len = len;
+    } else if (s->cmd == POP3_CMD_LIST) {
+        if ((e = parse_pair(line, &a, UINT32_MAX, &b)) != POP3_OK)
+            return e;
+        if (a == 0)
+            return POP3_ERR_NUMBER;
+        ev.msg = (uint32_t)a;
+        ev.size = b;
+    } else {
+        if ((e = parse_uidl(line, &ev.msg, &ev.text, &ev.len)) != POP3_OK)
+            return e;
+        ev.type = POP3_EV_UIDL;
+    }
+    emit(c, &ev);
+    return POP3_OK;
+}
+
+static void on_end(pop3_client *c)
+{
+    pop3_event ev;
+    pop3_slot s = pop_head(c);
+    int body = s.cmd == POP3_CMD_RETR || s.cmd == POP3_CMD_TOP;
+
+    if (s.cmd == POP3_CMD_CAPA) {
+        if (c->capa & POP3_CAPA_PIPELINING)
+            c->flags |= F_PIPELINING;
+        else
+            c->flags = (uint8_t)(c->flags & ~F_PIPELINING);
+    }
+    event_init(&ev, body ? POP3_EV_MSG_END : POP3_EV_END, (pop3_cmd)s.cmd);
+    ev.msg = s.arg;
+    emit(c, &ev);
+}
+
+static pop3_err on_token(pop3_client *c, const pop3_tok *t)
+{
+    pop3_event ev;
+
+    switch (t->kind) {
+    case POP3_TOK_LINE:
+        if (c->rd.mode == POP3_RD_LINES)
+            return on_listing_line(c, (const char *)t->data, t->len);
+        return on_status(c, (const char *)t->data);
+    case POP3_TOK_DATA:
+        event_init(&ev, POP3_EV_MSG_DATA, (pop3_cmd)c->q[c->q_head].cmd);
+        ev.msg = c->q[c->q_head].arg;
+        ev.text = (const char *)t->data;
+        ev.len = t->len;
+        emit(c, &ev);
+        return POP3_OK;
+    case POP3_TOK_END:
+        on_end(c);
+        return POP3_OK;
+    case POP3_TOK_ERROR:
+        return t->err;
+    default:
+        return POP3_OK;
+    }
+}
+
+/* ---- port-facing calls --------------------------------------------------- */
+
+size_t pop3_client_input(pop3_client *c, const void *data, size_t len)
+{
+    const uint8_t *in = (const uint8_t *)data;
+    size_t off = 0;
+    pop3_tok t;
+    pop3_err e;
+
+    if (c == NULL || data == NULL)
+        return 0;
+    if (c->state == POP3_STATE_CONNECTING && is_open(c) && len > 0)
+        pop3_client_connected(c); /* octets prove the connection is up */
+    while (off < len && is_open(c) && !(c->flags & F_PAUSED)) {
+        if (c->state != POP3_STATE_GREETING && c->q_sent == 0 &&
+            c->rd.mode == POP3_RD_STATUS) {
+            finish(c, POP3_ERR_UNEXPECTED, 1);
+            break;
+        }
+        off += pop3_reply_next(&c->rd, c->line, c->line_size, in + off, len - off, &t);
+        if (t.kind != POP3_TOK_NONE && pop3_reply_at_line_start(&c->rd))
+            c->elapsed = 0; /* a whole line arrived: the reply is moving */
+        e = on_token(c, &t);
+        if (e != POP3_OK) {
+            finish(c, e, 1);
+            break;
+        }
+        if (t.kind == POP3_TOK_END || t.kind == POP3_TOK_LINE)
+            flush(c); /* a reply ended: the next command may go out */
+    }
+    return off;
+}
+
+void pop3_client_connected(pop3_client *c)
+{
+    if (c == NULL || c->state != POP3_STATE_CONNECTING)
+        return;
+    c->state = POP3_STATE_GREETING;
+    c->elapsed = 0;
+}
+
+void pop3_client_writable(pop3_client *c)
+{
+    if (c != NULL)
+        flush(c);
+}
+
+void pop3_client_eof(pop3_client *c)
+{
+    if (c == NULL || !is_open(c))
+        return;
+    if (pop3_reply_in_multiline(&c->rd))
+        finish(c, POP3_ERR_TRUNCATED, 1);
+    else
+        finish(c, POP3_ERR_EOF, 1);
+}
+
+void pop3_client_fail(pop3_client *c, pop3_err reason)
+{
+    if (c == NULL)
+        return;
+    if (reason == POP3_OK || (unsigned)reason >= (unsigned)POP3_ERR_COUNT_)
+        reason = POP3_ERR_RESET;
+    finish(c, reason, 0);
+}
+
+static pop3_err timeout_for(const pop3_client *c, uint32_t *limit)
+{
+    switch (c->state) {
+    case POP3_STATE_CONNECTING:
+        *limit = c->t_connect;
+        return POP3_ERR_TIMEOUT_CONNECT;
+    case POP3_STATE_GREETING:
+        *limit = c->t_greeting;
+        return POP3_ERR_TIMEOUT_GREETING;
+    default:
+        break;
+    }
+    if (c->q_count > 0) {
+        *limit = c->t_reply;
+        return POP3_ERR_TIMEOUT_REPLY;
+    }
+    *limit = c->t_idle;
+    return POP3_ERR_TIMEOUT_IDLE;
+}
+
+void pop3_client_tick(pop3_client *c, uint32_t now_ms)
+{
+    uint32_t delta, limit;
+    pop3_err why;
+
+    if (c == NULL || !is_open(c))
+        return;
+    /* Unsigned subtraction: correct across the counter's wrap. */
+    delta = (c->flags & F_TICKED) ? now_ms - c->last_tick : 0u;
+    c->last_tick = now_ms;
+    c->flags |= F_TICKED;
+    c->elapsed = c->elapsed > UINT32_MAX - delta ? UINT32_MAX : c->elapsed + delta;
+    if (c->flags & F_PAUSED)
+        return; /* the application holds the data back, not the server */
+    why = timeout_for(c, &limit);
+    if (limit != 0 && c->elapsed >= limit)
+        finish(c, why, 1);
+}
+
+/* ---- application-facing calls --------------------------------------------- */
+
+void pop3_client_config_defaults(pop3_client_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->connect_timeout_ms = POP3_CONNECT_TIMEOUT_MS;
+    cfg->greeting_timeout_ms = POP3_GREETING_TIMEOUT_MS;
+    cfg->reply_timeout_ms = POP3_REPLY_TIMEOUT_MS;
+    cfg->idle_timeout_ms = POP3_IDLE_TIMEOUT_MS;
+}
+
+pop3_err pop3_client_init(pop3_client *c, const pop3_client_config *cfg)
+{
+    if (c == NULL)
+        return POP3_ERR_ARG;
+    memset(c, 0, sizeof(*c));
+    if (cfg == NULL || cfg->transport == NULL || cfg->transport->send == NULL ||
+        cfg->line_buf == NULL || cfg->line_size < POP3_LINE_MIN ||
+        cfg->cmd_buf == NULL || cfg->cmd_size < POP3_CMD_MAX ||
+        cfg->queue == NULL || cfg->queue_len < 2u) {
+        c->state = POP3_STATE_CLOSED;
+        c->err = POP3_ERR_ARG;
+        return POP3_ERR_ARG;
+    }
+    c->tr = cfg->transport;
+    c->cb = cfg->cb;
+    c->user = cfg->user;
+    c->line = cfg->line_buf;
+    c->line_size = (uint16_t)(cfg->line_size > 65535u ? 65535u : cfg->line_size);
+    c->out = cfg->cmd_buf;
+    c->out_size = (uint16_t)(cfg->cmd_size > 65535u ? 65535u : cfg->cmd_size);
+    c->q = cfg->queue;
+    c->q_len = (uint8_t)(cfg->queue_len > 255u ? 255u : cfg->queue_len);
+    c->t_connect = cfg->connect_timeout_ms;
+    c->t_greeting = cfg->greeting_timeout_ms;
+    c->t_reply = cfg->reply_timeout_ms;
+    c->t_idle = cfg->idle_timeout_ms;
+    c->state = POP3_STATE_CONNECTING;
+    return POP3_OK;
+}
+
+void pop3_client_free(pop3_client *c)
+{
+    if (c == NULL)
+        return;
+    if (c->out != NULL)
+        wipe(c->out, c->out_size);
+    wipe(c, sizeof(*c));
+}
+
+pop3_err pop3_client_capa(pop3_client *c)
+{
+    return queue_cmd(c, POP3_CMD_CAPA, 0, 0, IN_AUTH | IN_TRANS);
+}
+
+pop3_err pop3_client_stat(pop3_client *c)
+{
+    return queue_cmd(c, POP3_CMD_STAT, 0, 0, IN_TRANS);
+}
+
+static pop3_err queue_msg(pop3_client *c, pop3_cmd cmd, uint32_t msg, uint32_t arg2)
+{
+    pop3_err e = check_open(c);
+
+    if (e != POP3_OK)
+        return e;
+    if (c->state != POP3_STATE_TRANSACTION)
+        return POP3_ERR_STATE;
+    if (msg == 0)
+        return POP3_ERR_ARG; /* RFC 1939: messages are numbered from 1 */
+    return queue_cmd(c, cmd, msg, arg2, IN_TRANS);
+}
+
+pop3_err pop3_client_list(pop3_client *c, uint32_t msg)
+{
+    return queue_cmd(c, POP3_CMD_LIST, msg, 0, IN_TRANS);
+}
+
+pop3_err pop3_client_uidl(pop3_client *c, uint32_t msg)
+{
+    return queue_cmd(c, POP3_CMD_UIDL, msg, 0, IN_TRANS);
+}
+
+pop3_err pop3_client_retr(pop3_client *c, uint32_t msg)
+{
+    return queue_msg(c, POP3_CMD_RETR, msg, 0);
+}
+
+pop3_err pop3_client_top(pop3_client *c, uint32_t msg, uint32_t lines)
+{
+    return queue_msg(c, POP3_CMD_TOP, msg, lines);
+}
+
+pop3_err pop3_client_dele(pop3_client *c, uint32_t msg)
+{
+    return queue_msg(c, POP3_CMD_DELE, msg, 0);
+}
+
+pop3_err pop3_client_rset(pop3_client *c)
+{
+    return queue_cmd(c, POP3_CMD_RSET, 0, 0, IN_TRANS);
+}
+
+pop3_err pop3_client_noop(pop3_client *c)
+{
+    return queue_cmd(c, POP3_CMD_NOOP, 0, 0, IN_TRANS);
+}
+
+pop3_err pop3_client_quit(pop3_client *c)
+{
+    return queue_cmd(c, POP3_CMD_QUIT, 0, 0, IN_AUTH | IN_TRANS);
+}
+
+void pop3_client_pause(pop3_client *c)
+{
+    if (c != NULL && is_open(c))
+        c->flags |= F_PAUSED;
+}
+
+void pop3_client_resume(pop3_client *c)
+{
+    if (c != NULL)
+        c->flags = (uint8_t)(c->flags & ~F_PAUSED);
+}
+
+bool pop3_client_paused(const pop3_client *c)
+{
+    return c != NULL && (c->flags & F_PAUSED) != 0;
+}
+
+pop3_state pop3_client_state(const pop3_client *c)
+{
+    return c != NULL ? (pop3_state)c->state : POP3_STATE_CLOSED;
+}
+
+pop3_err pop3_client_error(const pop3_client *c)
+{
+    if (c == NULL)
+        return POP3_ERR_ARG;
+    return is_open(c) ? POP3_OK : (pop3_err)c->err;
+}
+
+unsigned pop3_client_capa_flags(const pop3_client *c)
+{
+    return c != NULL ? c->capa : 0u;
+}
+
+unsigned pop3_client_sasl_mechs(const pop3_client *c)
+{
+    return c != NULL ? c->sasl : 0u;
+}
+
+bool pop3_client_pipelining(const pop3_client *c)
+{
+    return c != NULL && (c->flags & F_PIPELINING) != 0;
+}
+
+size_t pop3_client_pending(const pop3_client *c)
+{
+    return c != NULL ? c->q_count : 0u;
+}
+
+bool pop3_client_want_write(const pop3_client *c)
+{
+    return c != NULL && is_open(c) && c->out_off < c->out_len;
+}

@@ -1,0 +1,28 @@
+/* pop3_cmd.h - building and checking command lines (internal). */
+#ifndef POP3_CMD_H
+#define POP3_CMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pop3.h"
+
+/* Checks a user-supplied argument: non-empty, no CR or LF (a C string has no
+ * NUL inside), no space unless allow_space, at most max octets. Returns its
+ * length, or 0 when it is refused. */
+size_t pop3_cmd_arg_len(const char *s, size_t max, int allow_space);
+
+/* Writes the command line of slot s (CRLF included) into out[0..room).
+ * user/pass are the login arguments, apop_hex the 32-octet APOP digest.
+ * Returns the line's length, or 0 when it does not fit in room. */
+size_t pop3_cmd_format(uint8_t *out, size_t room, const pop3_slot *s,
+                       const char *user, const char *pass, const char *apop_hex);
+
+/* True for the login commands, which are written alone on the wire: nothing
+ * after them until their reply decides the protocol state. */
+int pop3_cmd_is_barrier(uint8_t cmd);
+
+/* Decimal digits of v into out (at least 10 octets). Returns the count. */
+size_t pop3_cmd_u32(char *out, uint32_t v);
+
+#endif /* POP3_CMD_H */
