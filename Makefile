@@ -30,7 +30,7 @@ TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BIN   := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 ASAN_BIN   := $(TEST_SRC:tests/%.c=$(B)/asan-tests/%)
 TEST_SUPPORT := $(wildcard tests/support/*.c)
-EXAMPLES   := $(B)/pop3get
+EXAMPLES   := $(B)/pop3get $(B)/minimal
 SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .PHONY: all check unit asan pedantic cross integration demo install clean
@@ -51,6 +51,9 @@ $(B)/libpop3.a: $(LIB_OBJ)
 
 $(B)/pop3get: examples/posix/pop3get.c $(B)/libpop3.a
 	$(CC) $(ALL_CFLAGS) -Iport/posix $< -o $@ $(B)/libpop3.a $(LDLIBS)
+
+$(B)/minimal: examples/posix/minimal.c $(B)/libpop3.a
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(B)/libpop3.a $(LDLIBS)
 
 $(B)/tests/%: tests/%.c $(TEST_SUPPORT) $(B)/libpop3.a
 	@mkdir -p $(dir $@)
