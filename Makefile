@@ -33,7 +33,7 @@ TEST_SUPPORT := $(wildcard tests/support/*.c)
 EXAMPLES   := $(B)/pop3get $(B)/minimal
 SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all check unit asan pedantic cross integration demo install clean
+.PHONY: all check unit asan pedantic cross integration install-check demo install clean
 
 all: $(B)/libpop3.a $(EXAMPLES)
 
@@ -95,8 +95,18 @@ cross:
 integration: all
 	bash tests/integration/run.sh
 
-check: all unit asan pedantic cross integration
+check: all unit asan pedantic cross install-check integration
 	@echo "make check: all passed"
+
+# Install into a staging directory and build an application from it with
+# the installed pkg-config file only.
+install-check: all
+	@rm -rf $(B)/stage
+	@$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(B)/stage PREFIX=/usr >/dev/null
+	@PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(B)/stage PKG_CONFIG_LIBDIR=$(CURDIR)/$(B)/stage/usr/lib/pkgconfig \
+	  sh -c '$(CC) -std=c99 -Wall -Wextra -Werror $$(pkg-config --cflags pop3) examples/posix/minimal.c \
+	    -o $(B)/stage/minimal $$(pkg-config --static --libs pop3)'
+	@echo "install-check: staged install builds an application through pop3.pc"
 
 demo: all
 	bash scripts/demo.sh
