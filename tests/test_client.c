@@ -294,8 +294,7 @@ static void test_full_session_in_one_transcript(void **state)
     /* RFC 1939 sec. 10's example session, with CAPA in front. */
     static const script_rule rules[] = {
         RULE(GREETING, NONE, "capa; apop"),
-        RULE(LOGIN, NONE, "stat"),
-        RULE(STAT, NONE, "list"),
+        RULE(LOGIN, NONE, "list"),
         RULE(END, LIST, "retr 1"),
         RULE(MSG_END, NONE, "dele 1"),
         RULE(OK, DELE, "retr 2"),
@@ -307,7 +306,6 @@ static void test_full_session_in_one_transcript(void **state)
         &o,
         GREET "+OK Capability list follows\r\nTOP\r\nUSER\r\nUIDL\r\n.\r\n"
               "+OK mrose's maildrop has 2 messages (320 octets)\r\n"
-              "+OK 2 320\r\n"
               "+OK 2 messages (320 octets)\r\n1 120\r\n2 200\r\n.\r\n"
               "+OK 120 octets\r\nfirst\r\n.\r\n"
               "+OK message 1 deleted\r\n"
@@ -321,8 +319,6 @@ static void test_full_session_in_one_transcript(void **state)
                   "CAPA_LINE 'UIDL'\n"
                   "END cmd=CAPA\n"
                   "LOGIN cmd=APOP\n"
-                  "> stat = OK\n"
-                  "STAT count=2 size=320\n"
                   "> list = OK\n"
                   "LIST msg=1 size=120\n"
                   "LIST msg=2 size=200\n"
@@ -343,7 +339,7 @@ static void test_full_session_in_one_transcript(void **state)
                   "OK cmd=QUIT 'dewey POP3 server signing off (maildrop "
                   "empty)'\n"
                   "CLOSED err=CLOSED\n" SUM_CLOSED("CLOSED"),
-        "CAPA\r\nAPOP mrose " APOP_DIGEST "\r\nSTAT\r\nLIST\r\nRETR 1\r\n"
+        "CAPA\r\nAPOP mrose " APOP_DIGEST "\r\nLIST\r\nRETR 1\r\n"
         "DELE 1\r\nRETR 2\r\nDELE 2\r\nQUIT\r\n");
 }
 
@@ -423,7 +419,7 @@ static void test_without_pipelining_one_command_on_the_wire(void **state)
     /* RFC 1939 does not allow a client to send before the previous reply
      * unless the server said PIPELINING (RFC 2449 sec. 6.6). */
     static const script_rule rules[] = {RULE(GREETING, NONE, "capa; login"),
-                                        RULE(LOGIN, NONE, "stat; list; uidl"),
+                                        RULE(LOGIN, NONE, "noop; list; uidl"),
                                         RULES_END};
     script_opts o = {.rules = rules};
     script *s = script_new(&o);
@@ -435,9 +431,9 @@ static void test_without_pipelining_one_command_on_the_wire(void **state)
     script_feed_str(s, "+OK\r\n");
     assert_string_equal(script_take_sent(s), "PASS tanstaaf\r\n");
     script_feed_str(s, "+OK\r\n");
-    assert_string_equal(script_take_sent(s), "STAT\r\n");
+    assert_string_equal(script_take_sent(s), "NOOP\r\n");
     assert_int_equal(pop3_client_pending(&s->c), 3);
-    script_feed_str(s, "+OK 2 320\r\n");
+    script_feed_str(s, "+OK\r\n");
     assert_string_equal(script_take_sent(s), "LIST\r\n");
     script_feed_str(s, "+OK\r\n1 120\r\n");
     assert_string_equal(script_take_sent(s), "");
@@ -455,10 +451,10 @@ static void test_without_pipelining_one_command_on_the_wire(void **state)
                                   "END cmd=CAPA\n"
                                   "OK cmd=USER ''\n"
                                   "LOGIN cmd=PASS\n"
-                                  "> stat = OK\n"
+                                  "> noop = OK\n"
                                   "> list = OK\n"
                                   "> uidl = OK\n"
-                                  "STAT count=2 size=320\n"
+                                  "OK cmd=NOOP ''\n"
                                   "LIST msg=1 size=120\n"
                                   "LIST msg=2 size=200\n"
                                   "END cmd=LIST\n"
@@ -585,20 +581,23 @@ static void test_send_one_octet_at_a_time(void **state)
     /* Steps, not one transcript: a reply can't come before its command
      * has left, and here each command leaves one octet per send. */
     static const script_rule rules[] = {RULE(GREETING, NONE, "login"),
-                                        RULE(LOGIN, NONE, "stat"), RULES_END};
+                                        RULE(LOGIN, NONE, "noop"), RULES_END};
     script_opts o = {.rules = rules, .max_chunk = 1};
     script *s = script_new(&o);
     script_feed_str(s, GREET);
     assert_string_equal(script_sent(s), "USER mrose\r\n");
     script_feed_str(s, "+OK\r\n");
     script_feed_str(s, "+OK\r\n");
-    script_feed_str(s, "+OK 1 10\r\n");
-    assert_string_equal(script_sent(s), LOGIN_SENT "STAT\r\n");
-    assert_int_equal(s->mem.sends, strlen(LOGIN_SENT "STAT\r\n"));
+    script_feed_str(s, "+OK\r\n");
+    assert_string_equal(script_sent(s), LOGIN_SENT "NOOP\r\n");
+    assert_int_equal(s->mem.sends, strlen(LOGIN_SENT "NOOP\r\n"));
     assert_false(pop3_client_want_write(&s->c));
     assert_string_equal(script_log(s, true),
-                        LOGIN_LOG "> stat = OK\n"
-                                  "STAT count=1 size=10\n" SUM_TRANS);
+                        GREET_LOG "> login = OK\n"
+                                  "OK cmd=USER ''\n"
+                                  "LOGIN cmd=PASS\n"
+                                  "> noop = OK\n"
+                                  "OK cmd=NOOP ''\n" SUM_TRANS);
     script_free(s);
 }
 
@@ -979,20 +978,20 @@ static void pause_on_first_data(script *s, const pop3_event *ev)
     }
 }
 
-#define BODY_SRV "+OK\r\nfirst line\r\nsecond line\r\n.\r\n+OK 1 5\r\n"
+#define BODY_SRV "+OK\r\nfirst line\r\nsecond line\r\n.\r\n+OK fine\r\n"
 #define BODY_LOG                                                               \
     "> retr 1 = OK\n"                                                          \
-    "> stat = OK\n"                                                            \
+    "> noop = OK\n"                                                            \
     "MSG_BEGIN cmd=RETR msg=1 ''\n"                                            \
     "MSG_DATA msg=1 'first line\\r\\nsecond line\\r\\n'\n"                     \
     "MSG_END msg=1\n"                                                          \
-    "STAT count=1 size=5\n"
+    "OK cmd=NOOP 'fine'\n"
 
 static void test_pause_in_msg_data_makes_input_return_early(void **state)
 {
     (void)state;
     static const script_rule rules[] = {RULE(GREETING, NONE, "login"),
-                                        RULE(LOGIN, NONE, "retr 1; stat"),
+                                        RULE(LOGIN, NONE, "retr 1; noop"),
                                         RULES_END};
     pause_state p = {false};
     script_opts o = {.rules = rules, .app = pause_on_first_data,
@@ -1017,7 +1016,7 @@ static void test_pause_after_every_event_changes_nothing(void **state)
 {
     (void)state;
     static const script_rule rules[] = {RULE(GREETING, NONE, "login"),
-                                        RULE(LOGIN, NONE, "retr 1; stat"),
+                                        RULE(LOGIN, NONE, "retr 1; noop"),
                                         RULES_END};
     script_opts o = {.rules = rules, .pause_on = 0xFFFFu};
     script *s = script_check_keep(&o, LOGIN_SRV BODY_SRV,
@@ -1128,27 +1127,26 @@ static void test_init_rejects_missing_or_small_storage(void **state)
     good.cmd_buf = cmd;
     good.cmd_size = sizeof cmd;
     good.queue = queue;
-    good.queue_len = 1;
+    good.queue_len = 4;
 
+    static const pop3_transport no_send = {NULL, NULL, NULL};
     pop3_client c;
     assert_int_equal(pop3_client_init(&c, &good), POP3_OK);
     assert_int_equal(pop3_client_state(&c), POP3_STATE_CONNECTING);
     assert_int_equal(pop3_client_error(&c), POP3_OK);
     pop3_client_free(&c);
 
-    for (int k = 0; k < 10; k++) {
+    for (int k = 0; k < 8; k++) {
         pop3_client_config bad = good;
         switch (k) {
         case 0: bad.transport = NULL; break;
-        case 1: bad.cb = NULL; break;
+        case 1: bad.transport = &no_send; break;
         case 2: bad.line_buf = NULL; break;
         case 3: bad.line_size = POP3_LINE_MIN - 1; break;
         case 4: bad.cmd_buf = NULL; break;
         case 5: bad.cmd_size = POP3_CMD_MAX - 1; break;
         case 6: bad.queue = NULL; break;
-        case 7: bad.queue_len = 0; break;
-        case 8: bad.queue_len = 256; break;
-        default: bad.line_size = 0; break;
+        default: bad.queue_len = 0; break;
         }
         memset(&c, 0xa5, sizeof c);
         assert_int_equal(pop3_client_init(&c, &bad), POP3_ERR_ARG);
@@ -1161,6 +1159,21 @@ static void test_init_rejects_missing_or_small_storage(void **state)
     }
     assert_int_equal(mem.len, 0);
     assert_int_equal(mem.closed, 0);
+}
+
+static void test_init_accepts_a_queue_of_one(void **state)
+{
+    (void)state;
+    /* pop3.h documents queue_len 1..255: one slot means no pipelining,
+     * which a small target may choose. USER then PASS must still work. */
+    static const script_rule rules[] = {RULE(GREETING, NONE, "login"),
+                                        RULE(LOGIN, NONE, "dele 1"),
+                                        RULES_END};
+    script_opts o = {.rules = rules, .queue_len = 1};
+    script_check(&o, LOGIN_SRV "+OK\r\n",
+                 LOGIN_LOG "> dele 1 = OK\n"
+                           "OK cmd=DELE msg=1 ''\n" SUM_TRANS,
+                 LOGIN_SENT "DELE 1\r\n");
 }
 
 static void test_free_zeroizes_and_accepts_null(void **state)
@@ -1267,6 +1280,7 @@ int main(void)
         cmocka_unit_test(test_apop_digest_is_wiped_after_send),
         cmocka_unit_test(test_config_defaults_use_the_configured_timeouts),
         cmocka_unit_test(test_init_rejects_missing_or_small_storage),
+        cmocka_unit_test(test_init_accepts_a_queue_of_one),
         cmocka_unit_test(test_free_zeroizes_and_accepts_null),
         cmocka_unit_test(test_state_follows_the_session),
     };
