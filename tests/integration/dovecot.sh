@@ -8,8 +8,9 @@
 # Everything lives in DIR: the config (DIR/dovecot.conf), runtime sockets
 # (DIR/run), state (DIR/state), the log (DIR/dovecot.log), the password file
 # (DIR/users) and the mail (DIR/mail/USER, Maildir). The system config in
-# /etc/dovecot is never read. It listens on 127.0.0.1 only, on a free TCP port
-# chosen at start. Without USER:PASS arguments the users are alice:secret and
+# /etc/dovecot is never read. It listens on 127.0.0.1 (and ::1 when the
+# machine has IPv6 loopback: DIR/family says 6, else 4) only, on a free TCP
+# port chosen at start. Without USER:PASS arguments the users are alice:secret and
 # bob:hunter2. Several instances with different DIRs can run at once.
 #
 # The mail belongs to whoever runs this script, except for root: Dovecot
@@ -35,14 +36,33 @@ usage() {
     exit 64
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on right now.
+# Print a TCP port that nothing listens on right now, on 127.0.0.1 and, when
+# the machine has IPv6 loopback, on ::1 too; then "6" if ::1 works, else "4".
 free_port() {
     python3 - <<'EOF'
 import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()
+def v6_ok():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+v6 = v6_ok()
+for _ in range(50):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    try:
+        if v6:
+            with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s6:
+                s6.bind(("::1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port, 6 if v6 else 4)
+    break
 EOF
 }
 
@@ -89,7 +109,9 @@ is_running() {
 }
 
 write_conf() {
-    local dir="$1" port="$2"
+    local dir="$1" port="$2" family="$3"
+    local addrs="127.0.0.1"
+    [ "$family" = 6 ] && addrs="127.0.0.1, ::1"
     local uid gid user group
     uid=$(id -u); gid=$(id -g)
     user=$(id -un); group=$(id -gn)
@@ -119,7 +141,7 @@ info_log_path = $dir/dovecot.log
 debug_log_path = $dir/dovecot.log
 auth_verbose = yes
 
-listen = 127.0.0.1
+listen = $addrs
 protocols = pop3
 ssl = no
 disable_plaintext_auth = no
@@ -145,7 +167,7 @@ userdb {
 service pop3-login {
   chroot = $chroot_login
   inet_listener pop3 {
-    address = 127.0.0.1
+    address = $addrs
     port = $port
   }
   inet_listener pop3s {
@@ -154,6 +176,11 @@ service pop3-login {
 }
 service anvil {
   chroot = ${chroot_login:+empty}
+  # No auth penalty: the tests log in with wrong passwords on purpose, and
+  # the penalty would slow every later login from 127.0.0.1 by up to 15 s.
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
 }
 service imap-login {
   inet_listener imap {
@@ -199,20 +226,31 @@ cmd_start() {
         chmod 0711 "$dir"
         chmod 0755 "$dir/mail" "$dir/home"
         chmod 0644 "$dir/users"
+        # ... and so must the mail owner reach the mail: every directory
+        # above DIR must be searchable by others.
+        local up="$dir"
+        while [ "$up" != / ]; do
+            up=$(dirname "$up")
+            if [ $(( 0$(stat -c %a "$up") & 1 )) -eq 0 ]; then
+                die "$up is not searchable by others (mode $(stat -c %a "$up")), so Dovecot's unprivileged processes cannot reach $dir; chmod o+x $up or use another DIR"
+            fi
+        done
     else
         echo "$(id -u) $(id -g)" > "$dir/mailowner"
     fi
 
     local try port
     for try in 1 2 3 4 5; do
-        port=$(free_port)
-        write_conf "$dir" "$port"
+        read -r port family < <(free_port)
+        [ -n "$port" ] || die "could not find a free port"
+        write_conf "$dir" "$port" "$family"
         if ! "$DOVECOT" -c "$dir/dovecot.conf" 2>>"$dir/dovecot.log"; then
             tail -n 20 "$dir/dovecot.log" >&2 || true
             die "dovecot failed to start (config $dir/dovecot.conf)"
         fi
         if greeting=$(wait_greeting "$port"); then
             echo "$port" > "$dir/port"
+            echo "$family" > "$dir/family"
             echo "$greeting" > "$dir/greeting"
             echo "$port"
             return 0
@@ -244,7 +282,7 @@ cmd_stop() {
         fi
     fi
     rm -rf "$dir/run"
-    rm -f "$dir/port"
+    rm -f "$dir/port" "$dir/family"
 }
 
 [ $# -ge 2 ] || usage

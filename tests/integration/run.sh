@@ -1,0 +1,402 @@
+#!/usr/bin/env bash
+# run.sh - integration tests of build/pop3get against a private Dovecot.
+#
+#   bash tests/integration/run.sh          (what `make integration` runs)
+#
+# Starts Dovecot on 127.0.0.1 in a temporary directory (tests/integration/
+# dovecot.sh), fills two maildrops with known messages (mkmaildrop.py),
+# checks that fixture with a reference client (mailcheck.py), then runs
+# pop3get in every mode and compares what it prints or stores with the
+# expected octets. Dovecot is stopped on exit, whatever happens.
+#
+# Environment:
+#   POP3GET=path      client under test (default: build/pop3get)
+#   KEEP=1            keep the temporary directory for inspection
+#   NO_VALGRIND=1     skip the memcheck run
+#   BIG_MB=N          size of the big message (default 5)
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+POP3GET=${POP3GET:-$ROOT/build/pop3get}
+BIG_MB=${BIG_MB:-5}
+TIMEOUT=${TIMEOUT:-120}
+unset POP3_PASSWORD
+
+die() { echo "integration: $*" >&2; exit 1; }
+
+[ -x "$POP3GET" ] || die "$POP3GET not built (run make)"
+command -v python3 >/dev/null || die "python3 missing (run scripts/deps.sh)"
+command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] ||
+    die "dovecot missing (run scripts/deps.sh)"
+HAVE_CURL=0; command -v curl >/dev/null && HAVE_CURL=1
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-integration.XXXXXX") || die "mktemp failed"
+SRV=$WORK/server          # Dovecot's directory
+T=$WORK/out               # outputs of each run
+mkdir -p "$SRV" "$T"
+chmod 0711 "$WORK"        # Dovecot's unprivileged processes pass through it
+
+cleanup() {
+    bash "$HERE/dovecot.sh" stop "$SRV" >/dev/null 2>&1 || true
+    if [ "${KEEP:-0}" = 1 ]; then
+        echo "integration: kept $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- results ---------------------------------------------------------------
+PASS=0
+FAIL=0
+FAILED=()
+ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
+bad() {
+    FAIL=$((FAIL + 1)); FAILED+=("$1"); echo "FAIL $1"
+    shift
+    local l
+    for l in "$@"; do printf '       %s\n' "$l"; done
+}
+# Show the end of a run's stderr after a failure.
+err_tail() { [ -s "$T/$1.err" ] && sed -n '1,12p' "$T/$1.err" | sed 's/^/       | /'; true; }
+
+# get NAME ARGS...: run pop3get; stdout in $T/NAME.out, stderr in
+# $T/NAME.err, exit status in RC (124 = killed by the timeout).
+get() {
+    local name=$1; shift
+    timeout "$TIMEOUT" "$POP3GET" "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null
+    RC=$?
+    CMD="pop3get $*"
+}
+# rc_is NAME WANT [what]: like expect_rc, but silent when it matches.
+rc_is() {
+    local name=$1 want=$2 what=${3:-$1}
+    [ "$RC" -eq "$want" ] && return 0
+    local why="exit $RC, expected $want"
+    [ "$RC" -eq 124 ] && why="hung: killed after ${TIMEOUT}s"
+    bad "$what" "$CMD" "$why"
+    err_tail "$name"
+    return 1
+}
+# expect_rc NAME WANT [what]: check the exit status of the last get.
+expect_rc() {
+    local name=$1 want=$2 what=${3:-$1}
+    if [ "$RC" -eq "$want" ]; then
+        ok "$what (exit $want)"
+        return 0
+    fi
+    local why="exit $RC, expected $want"
+    [ "$RC" -eq 124 ] && why="hung: killed after ${TIMEOUT}s"
+    bad "$what" "$CMD" "$why"
+    err_tail "$name"
+    return 1
+}
+
+# --- the server ---------------------------------------------------------------
+PASSWORD_C='Corr3ct-H0rse-Battery'   # distinctive, so grep finds any leak
+PORT=$(bash "$HERE/dovecot.sh" start "$SRV" alice:secret bob:hunter2 \
+       "carol:$PASSWORD_C") || die "could not start Dovecot"
+FAMILY=$(cat "$SRV/family")
+echo "integration: Dovecot on 127.0.0.1:$PORT ($WORK)"
+echo "integration: client $POP3GET"
+
+python3 "$HERE/mkmaildrop.py" "$SRV" alice --big-mb "$BIG_MB" || die "mkmaildrop alice"
+python3 "$HERE/mkmaildrop.py" "$SRV" bob --set small || die "mkmaildrop bob"
+python3 "$HERE/mkmaildrop.py" "$SRV" carol --set small --seed 7 || die "mkmaildrop carol"
+EA=$SRV/expected/alice
+EB=$SRV/expected/bob
+NA=$(wc -l < "$EA/manifest")
+H=127.0.0.1:$PORT
+URL=pop3://alice:secret@$H
+
+# The fixture itself, through a reference client: if this fails, the test
+# data or Dovecot is wrong, not pop3get.
+python3 "$HERE/mailcheck.py" server "$PORT" alice secret "$EA" >/dev/null ||
+    die "fixture check failed: Dovecot does not serve what mkmaildrop.py expects"
+python3 "$HERE/mailcheck.py" server "$PORT" bob hunter2 "$EB" >/dev/null ||
+    die "fixture check failed for bob"
+grep -q '<.*@.*>' "$SRV/greeting" ||
+    die "Dovecot's greeting has no APOP timestamp: $(cat "$SRV/greeting")"
+ok "fixture: Dovecot serves $NA messages for alice as expected"
+
+# Count logins of a method in Dovecot's log (server-side proof of APOP).
+logins() { grep -c "Login: user=<$1>, method=$2," "$SRV/dovecot.log" || true; }
+
+# --- login ----------------------------------------------------------------
+get list_user --list "$URL"
+if expect_rc list_user 0 "USER/PASS login and --list"; then
+    awk '{print $1, $2}' "$EA/manifest" > "$T/list.want"
+    if cmp -s "$T/list_user.out" "$T/list.want"; then
+        ok "--list prints one 'N SIZE' line per message, sizes as Dovecot's"
+    else
+        bad "--list output" "$CMD" "diff (got vs expected):" \
+            "$(diff "$T/list_user.out" "$T/list.want" | head -n 10)"
+    fi
+    if [ "$HAVE_CURL" = 1 ]; then
+        curl -sS -X LIST "pop3://alice:secret@$H/" | tr -d '\r' > "$T/list.curl"
+        if cmp -s "$T/list_user.out" "$T/list.curl"; then
+            ok "--list equals curl's LIST"
+        else
+            bad "--list equals curl's LIST" \
+                "$(diff "$T/list_user.out" "$T/list.curl" | head -n 10)"
+        fi
+    fi
+    n=$(grep -c . "$T/list_user.out")
+    if [ "$n" -eq "$NA" ]; then ok "--list count is $NA"; else bad "--list count" "got $n, want $NA"; fi
+fi
+
+before=$(logins alice APOP)
+get apop --apop --list "$URL"
+if expect_rc apop 0 "APOP login and --list"; then
+    after=$(logins alice APOP)
+    if [ "$after" -gt "$before" ]; then
+        ok "--apop: Dovecot logged an APOP login"
+    else
+        bad "--apop: Dovecot logged an APOP login" \
+            "no 'method=APOP' login for alice in the server log"
+    fi
+    cmp -s "$T/apop.out" "$T/list.want" && ok "--apop --list output" ||
+        bad "--apop --list output" "$(diff "$T/apop.out" "$T/list.want" | head -n 5)"
+fi
+
+get user_opt -u alice --list "pop3://$H"
+RC_SAVE=$RC
+POP3_PASSWORD=secret get env_pass -u alice --list "pop3://$H"
+expect_rc env_pass 0 "-u USER with POP3_PASSWORD" &&
+    { cmp -s "$T/env_pass.out" "$T/list.want" && ok "POP3_PASSWORD: --list output" ||
+      bad "POP3_PASSWORD: --list output"; }
+RC=$RC_SAVE
+if [ "$RC" -ne 0 ]; then
+    ok "-u USER without any password fails (exit $RC)"
+else
+    bad "-u USER without any password fails" "exit 0 with no password given"
+fi
+
+printf 'secret\n' > "$T/passfile"
+get pass_file -u alice --pass-file "$T/passfile" --list "pop3://$H"
+expect_rc pass_file 0 "--pass-file (password followed by a newline)" &&
+    { cmp -s "$T/pass_file.out" "$T/list.want" && ok "--pass-file: --list output" ||
+      bad "--pass-file: --list output"; }
+printf 'secret' > "$T/passfile.nonl"
+get pass_file2 -u alice --pass-file "$T/passfile.nonl" --list "pop3://$H"
+expect_rc pass_file2 0 "--pass-file (no newline)"
+get pass_file_missing -u alice --pass-file "$T/no-such-file" --list "pop3://$H"
+[ "$RC" -ne 0 ] && ok "--pass-file with a missing file fails (exit $RC)" ||
+    bad "--pass-file with a missing file fails" "exit 0"
+
+# Second user, and the login of the second user in the URL user part.
+get bob_list --list "pop3://bob:hunter2@$H"
+expect_rc bob_list 0 "second user (bob) --list" &&
+    { [ "$(grep -c . "$T/bob_list.out")" -eq "$(wc -l < "$EB/manifest")" ] &&
+      ok "bob: message count" || bad "bob: message count" "$(cat "$T/bob_list.out")"; }
+
+# --- UIDL -------------------------------------------------------------------
+get uidl --uidl "$URL"
+if expect_rc uidl 0 "--uidl"; then
+    lines=$(grep -c . "$T/uidl.out")
+    uniq_ids=$(awk '{print $2}' "$T/uidl.out" | sort -u | grep -c .)
+    nums=$(awk '{print $1}' "$T/uidl.out" | tr '\n' ' ')
+    want_nums=$(seq 1 "$NA" | tr '\n' ' ')
+    if [ "$lines" -eq "$NA" ] && [ "$uniq_ids" -eq "$NA" ] && [ "$nums" = "$want_nums" ] &&
+       awk 'NF != 2 { b = 1 } END { exit b }' "$T/uidl.out"; then
+        ok "--uidl: $NA 'N UID' lines, unique IDs"
+    else
+        bad "--uidl: one line per message with unique IDs" \
+            "lines=$lines unique=$uniq_ids numbers=$nums" "$(head -n 3 "$T/uidl.out")"
+    fi
+    if [ "$HAVE_CURL" = 1 ]; then
+        curl -sS -X UIDL "pop3://alice:secret@$H/" | tr -d '\r' > "$T/uidl.curl"
+        cmp -s "$T/uidl.out" "$T/uidl.curl" && ok "--uidl equals curl's UIDL" ||
+            bad "--uidl equals curl's UIDL" "$(diff "$T/uidl.out" "$T/uidl.curl" | head -n 6)"
+    fi
+    get uidl2 --uidl "$URL"
+    cmp -s "$T/uidl.out" "$T/uidl2.out" && ok "--uidl is stable across sessions" ||
+        bad "--uidl is stable across sessions"
+fi
+
+# --- TOP --------------------------------------------------------------------
+for n in 1 2 3 4 6 7 12; do
+    for l in 0 5; do
+        exp=$EA/$(printf %04d "$n").eml
+        get "top_${n}_$l" --top "$n:$l" "$URL"
+        rc_is "top_${n}_$l" 0 "--top $n:$l" || continue
+        if python3 "$HERE/mailcheck.py" top "$T/top_${n}_$l.out" "$exp" "$l" 2>"$T/top.why"; then
+            ok "--top $n:$l gives the header and $l body lines"
+        else
+            bad "--top $n:$l output" "$CMD" "$(cat "$T/top.why")"
+        fi
+        if [ "$HAVE_CURL" = 1 ] && [ "$n" -le 2 ]; then
+            curl -sS -X "TOP $n $l" "pop3://alice:secret@$H/" > "$T/top.curl"
+            cmp -s "$T/top_${n}_$l.out" "$T/top.curl" && ok "--top $n:$l equals curl's TOP" ||
+                bad "--top $n:$l equals curl's TOP"
+        fi
+    done
+done
+
+# --- RETR -------------------------------------------------------------------
+retr_ok=0
+for n in $(seq 1 "$NA"); do
+    exp=$EA/$(printf %04d "$n").eml
+    get "retr_$n" "$URL/$n"
+    rc_is "retr_$n" 0 "/$n" || continue
+    if cmp -s "$T/retr_$n.out" "$exp"; then
+        retr_ok=$((retr_ok + 1))
+    else
+        bad "/$n equals the expected octets" "$CMD" \
+            "$(cmp "$T/retr_$n.out" "$exp" 2>&1 | head -n 1)" \
+            "sizes: got $(wc -c < "$T/retr_$n.out"), want $(wc -c < "$exp")"
+    fi
+done
+[ "$retr_ok" -eq "$NA" ] && ok "/N: all $NA messages byte-exact (dot lines, 8-bit, CRLF, empty body, long lines)"
+big=$(awk '$2 > 1000000 {print $1; exit}' "$EA/manifest")
+if [ -n "$big" ] && cmp -s "$T/retr_$big.out" "$EA/$(printf %04d "$big").eml"; then
+    ok "/$big: the $BIG_MB MB message byte-exact"
+else
+    bad "/$big: the $BIG_MB MB message byte-exact"
+fi
+get msg_opt --msg 2 "$URL"
+expect_rc msg_opt 0 "--msg 2" &&
+    { cmp -s "$T/msg_opt.out" "$EA/0002.eml" && ok "--msg 2 equals /2" || bad "--msg 2 output"; }
+get msg_none "$URL/$((NA + 50))"
+if [ "$RC" -ne 0 ] && [ "$RC" -ne 124 ] && [ ! -s "$T/msg_none.out" ]; then
+    ok "/$((NA + 50)) (no such message) fails (exit $RC), prints nothing"
+else
+    bad "/$((NA + 50)) (no such message) fails and prints nothing" "exit $RC"
+fi
+if [ "$FAMILY" = 6 ]; then
+    get ipv6 "pop3://alice:secret@[::1]:$PORT/1"
+    expect_rc ipv6 0 "IPv6 literal [::1]" &&
+        { cmp -s "$T/ipv6.out" "$EA/0001.eml" && ok "[::1]: message 1" || bad "[::1]: message 1"; }
+fi
+
+# --- verbose trace and passwords ---------------------------------------------
+get trace -v --list "pop3://carol:$PASSWORD_C@$H"
+if expect_rc trace 0 "-v --list (carol)"; then
+    grep -q LIST "$T/trace.err" && ok "-v traces the protocol on stderr" ||
+        bad "-v traces the protocol on stderr" "no LIST in: $(head -c 300 "$T/trace.err")"
+    grep -qF "$PASSWORD_C" "$T/trace.err" "$T/trace.out" &&
+        bad "-v never shows the password" "$(grep -F "$PASSWORD_C" "$T/trace.err" | head -n 2)" ||
+        ok "-v never shows the password (USER/PASS)"
+fi
+get trace_apop -v --apop --list "pop3://carol:$PASSWORD_C@$H"
+if expect_rc trace_apop 0 "-v --apop --list (carol)"; then
+    grep -q APOP "$T/trace_apop.err" && ok "-v --apop trace shows APOP" ||
+        bad "-v --apop trace shows APOP"
+    grep -qF "$PASSWORD_C" "$T/trace_apop.err" "$T/trace_apop.out" &&
+        bad "-v --apop never shows the password" ||
+        ok "-v never shows the password (APOP)"
+fi
+WRONG='Wr0ng-Passw0rd-Zebra'
+get wrong -v --list "pop3://carol:$WRONG@$H"
+expect_rc wrong 77 "wrong password"
+grep -qF "$WRONG" "$T/wrong.err" "$T/wrong.out" &&
+    bad "-v with a wrong password never shows it" "$(grep -F "$WRONG" "$T/wrong.err" | head -n 2)" ||
+    ok "-v with a wrong password never shows it"
+get wrong_apop -v --apop --list "pop3://carol:$WRONG@$H"
+expect_rc wrong_apop 77 "wrong password with --apop"
+grep -qF "$WRONG" "$T/wrong_apop.err" "$T/wrong_apop.out" &&
+    bad "-v --apop with a wrong password never shows it" ||
+    ok "-v --apop with a wrong password never shows it"
+get nouser --list "pop3://nosuchuser:whatever@$H"
+expect_rc nouser 77 "unknown user"
+
+# --- errors -----------------------------------------------------------------
+closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+get closed --list "pop3://alice:secret@127.0.0.1:$closed"
+expect_rc closed 69 "connecting to a closed port"
+get unknown_host --list "pop3://alice:secret@nonexistent.invalid"
+expect_rc unknown_host 68 "unknown host"
+get usage_none
+expect_rc usage_none 64 "no arguments"
+get usage_opt --no-such-option "$URL"
+expect_rc usage_opt 64 "unknown option"
+get usage_scheme --list "http://alice:secret@$H/"
+expect_rc usage_scheme 64 "not a pop3:// URL"
+get usage_top --top nonsense "$URL"
+expect_rc usage_top 64 "--top without N:LINES"
+get usage_msg "$URL/0"
+expect_rc usage_msg 64 "message number 0"
+
+# --- Maildir ------------------------------------------------------------------
+MD=$WORK/maildir-keep
+get maildir --maildir "$MD" "$URL"
+if expect_rc maildir 0 "--maildir (alice, $NA messages)"; then
+    if python3 "$HERE/mailcheck.py" maildir "$MD" "$EA" >/dev/null 2>"$T/maildir.why"; then
+        ok "--maildir: every message stored, each equal to its expected copy"
+    else
+        bad "--maildir stores every message exactly" "$(cat "$T/maildir.why")"
+    fi
+fi
+if python3 "$HERE/mailcheck.py" server "$PORT" alice secret "$EA" >/dev/null 2>"$T/keep.why"; then
+    ok "without --delete the messages stay on the server"
+else
+    bad "without --delete the messages stay on the server" "$(cat "$T/keep.why")"
+fi
+
+# Nothing is lost: when storing fails, nothing is deleted.
+: > "$WORK/not-a-dir"
+get store_fail --delete --maildir "$WORK/not-a-dir/sub" "$URL"
+expect_rc store_fail 74 "--maildir into an unusable path"
+if python3 "$HERE/mailcheck.py" server "$PORT" alice secret "$EA" >/dev/null 2>"$T/keep2.why"; then
+    ok "a failed store deletes nothing"
+else
+    bad "a failed store deletes nothing" "$(cat "$T/keep2.why")"
+fi
+
+if [ "${NO_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null; then
+    VG=$WORK/maildir-valgrind
+    timeout 900 valgrind -q --error-exitcode=99 --leak-check=full \
+        --errors-for-leak-kinds=definite,indirect --track-origins=yes \
+        "$POP3GET" --maildir "$VG" "$URL" >"$T/valgrind.out" 2>"$T/valgrind.err" </dev/null
+    RC=$?
+    CMD="valgrind pop3get --maildir $VG $URL"
+    if [ "$RC" -eq 0 ] && python3 "$HERE/mailcheck.py" maildir "$VG" "$EA" >/dev/null 2>&1; then
+        ok "--maildir under valgrind memcheck: no errors, all stored"
+    else
+        bad "--maildir under valgrind memcheck" "$CMD" "exit $RC"
+        sed -n '1,30p' "$T/valgrind.err" | sed 's/^/       | /'
+    fi
+else
+    echo "skip valgrind memcheck (valgrind not installed or NO_VALGRIND=1)"
+fi
+
+get bob_maildir --maildir "$WORK/maildir-bob" "pop3://bob:hunter2@$H"
+expect_rc bob_maildir 0 "--maildir (bob)" &&
+    { python3 "$HERE/mailcheck.py" maildir "$WORK/maildir-bob" "$EB" >/dev/null 2>"$T/bob.why" &&
+      ok "--maildir (bob): all stored exactly" || bad "--maildir (bob)" "$(cat "$T/bob.why")"; }
+
+# --- delete -------------------------------------------------------------------
+MDD=$WORK/maildir-delete
+get delete --delete --maildir "$MDD" "$URL"
+if expect_rc delete 0 "--delete --maildir"; then
+    python3 "$HERE/mailcheck.py" maildir "$MDD" "$EA" >/dev/null 2>"$T/del.why" &&
+        ok "--delete: the local Maildir has every message, exactly" ||
+        bad "--delete: the local Maildir has every message" "$(cat "$T/del.why")"
+    left=$(find "$SRV/mail/alice/new" "$SRV/mail/alice/cur" -type f | wc -l)
+    [ "$left" -eq 0 ] && ok "--delete: the server Maildir is empty" ||
+        bad "--delete: the server Maildir is empty" "$left files left"
+    get after_delete --list "$URL"
+    expect_rc after_delete 0 "--list after --delete" &&
+        { [ ! -s "$T/after_delete.out" ] && ok "--list after --delete prints nothing" ||
+          bad "--list after --delete prints nothing" "$(head -n 3 "$T/after_delete.out")"; }
+    get empty_maildir --maildir "$WORK/maildir-empty" "$URL"
+    expect_rc empty_maildir 0 "--maildir of an empty maildrop"
+fi
+
+# --- the server's view ------------------------------------------------------
+if grep -E ' (Error|Panic|Fatal): ' "$SRV/dovecot.log" | grep -v 'auth failed' > "$T/server.errors"; [ -s "$T/server.errors" ]; then
+    bad "Dovecot logged no errors" "$(head -n 5 "$T/server.errors")"
+else
+    ok "Dovecot logged no errors"
+fi
+
+echo
+if [ "$FAIL" -gt 0 ]; then
+    echo "integration: failed checks:"
+    printf '  - %s\n' "${FAILED[@]}"
+    [ "${KEEP:-0}" = 1 ] || echo "  (KEEP=1 keeps the outputs and the server log)"
+fi
+echo "integration: $PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
