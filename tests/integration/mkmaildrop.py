@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """mkmaildrop.py - fill a Dovecot Maildir with deterministic test messages.
 
-    mkmaildrop.py [--set full|small|demo] [--seed N] [--big-mb MB] DIR USER
+    mkmaildrop.py [--set full|small|many|demo] [--seed N] [--big-mb MB]
+                  [--count N] DIR USER
+
+Sets: full (every hard case: dot lines, 8-bit, CRLF on disk, long lines, an
+empty body, a big message), small (3 short messages), many (--count short
+messages, default 300: more than any pipeline window), demo (5 readable ones).
 
 Writes the messages into DIR/mail/USER/new/ and, for each, the exact octets
 a POP3 RETR of it returns (after dot-unstuffing) into DIR/expected/USER/:
@@ -182,23 +187,31 @@ def small_set(user, rng):
     return msgs
 
 
+def many_set(user, rng, count):
+    return [Message(user, i + 1, "Message %d of %d" % (i + 1, count),
+                    body_of(text_lines(rng, rng.randint(1, 8))
+                            + (["."] if i % 7 == 0 else [])))
+            for i in range(count)]
+
+
 def demo_set(user, rng):
-    subjects = ["Welcome to the pop3 demo",
-                "Meeting notes",
-                "A line that is just a dot follows",
-                "Grüße (UTF-8)",
-                "Quarterly report"]
     msgs = []
-    for i, s in enumerate(subjects):
-        body = text_lines(rng, rng.randint(4, 12))
-        if i == 2:
-            body += [".", "(that was it)"]
-        cs = "utf-8" if "Grüße" in s else "us-ascii"
-        m = Message(user, i + 1, s.encode("ascii", "replace").decode()
-                    if cs == "us-ascii" else "=?utf-8?q?Gr=C3=BC=C3=9Fe?= (UTF-8)",
-                    body_of(body + (["Schöne Grüße"] if cs == "utf-8" else [])),
-                    charset=cs, cte="8bit" if cs == "utf-8" else "7bit")
-        msgs.append(m)
+
+    def add(subject, lines, **kw):
+        msgs.append(Message(user, len(msgs) + 1, subject, body_of(lines), **kw))
+
+    add("Welcome to the pop3 demo",
+        ["Hello %s," % user, "",
+         "this message came from a private Dovecot through pop3get.",
+         "The other messages show what the engine takes care of."])
+    add("Meeting notes", text_lines(rng, 8))
+    add("A line that is just a dot follows",
+        ["On the wire the next line is sent as '..' (dot-stuffed):", ".",
+         "and pop3get stored it as a single dot again."])
+    add("=?utf-8?q?Gr=C3=BC=C3=9Fe?= (8-bit UTF-8 body)",
+        ["Schöne Grüße aus Köln!", "8-bit octets pass through untouched."],
+        charset="utf-8", cte="8bit")
+    add("Quarterly report", text_lines(rng, 12))
     return msgs
 
 
@@ -226,7 +239,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dir", help="the Dovecot directory given to dovecot.sh")
     ap.add_argument("user")
-    ap.add_argument("--set", choices=("full", "small", "demo"), default="full")
+    ap.add_argument("--set", choices=("full", "small", "many", "demo"),
+                    default="full")
+    ap.add_argument("--count", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1939)
     ap.add_argument("--big-mb", type=int, default=5)
     a = ap.parse_args()
@@ -236,6 +251,8 @@ def main():
         msgs = full_set(a.user, rng, a.big_mb)
     elif a.set == "small":
         msgs = small_set(a.user, rng)
+    elif a.set == "many":
+        msgs = many_set(a.user, rng, a.count)
     else:
         msgs = demo_set(a.user, rng)
 

@@ -37,7 +37,10 @@ T=$WORK/out               # outputs of each run
 mkdir -p "$SRV" "$T"
 chmod 0711 "$WORK"        # Dovecot's unprivileged processes pass through it
 
+FAKE_PIDS=()
 cleanup() {
+    local pid
+    for pid in "${FAKE_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     bash "$HERE/dovecot.sh" stop "$SRV" >/dev/null 2>&1 || true
     if [ "${KEEP:-0}" = 1 ]; then
         echo "integration: kept $WORK"
@@ -70,6 +73,25 @@ get() {
     RC=$?
     CMD="pop3get $*"
 }
+# fake_start MODE [ARGS]: start fakeserver.py; sets FAKE_PID and FAKE_PORT.
+fake_start() {
+    local pf
+    pf=$T/fake.$RANDOM.port
+    python3 "$HERE/fakeserver.py" "$1" "$pf" "${@:2}" 2>>"$T/fakeserver.err" &
+    FAKE_PID=$!
+    FAKE_PIDS+=("$FAKE_PID")
+    local i
+    for i in $(seq 1 100); do
+        [ -s "$pf" ] && break
+        sleep 0.05
+    done
+    FAKE_PORT=$(cat "$pf" 2>/dev/null) || die "fakeserver.py $1 did not start"
+}
+fake_stop() {
+    kill "$FAKE_PID" 2>/dev/null || true
+    wait "$FAKE_PID" 2>/dev/null || true
+}
+
 # rc_is NAME WANT [what]: like expect_rc, but silent when it matches.
 rc_is() {
     local name=$1 want=$2 what=${3:-$1}
@@ -96,8 +118,11 @@ expect_rc() {
 
 # --- the server ---------------------------------------------------------------
 PASSWORD_C='Corr3ct-H0rse-Battery'   # distinctive, so grep finds any leak
+PASSWORD_D='p@ss%w/rd#?'              # needs percent-encoding in a URL
+PASSWORD_D_URL='p%40ss%25w%2Frd%23%3F'
 PORT=$(bash "$HERE/dovecot.sh" start "$SRV" alice:secret bob:hunter2 \
-       "carol:$PASSWORD_C") || die "could not start Dovecot"
+       "carol:$PASSWORD_C" "dave:$PASSWORD_D" erin:many) ||
+    die "could not start Dovecot"
 FAMILY=$(cat "$SRV/family")
 echo "integration: Dovecot on 127.0.0.1:$PORT ($WORK)"
 echo "integration: client $POP3GET"
@@ -105,6 +130,9 @@ echo "integration: client $POP3GET"
 python3 "$HERE/mkmaildrop.py" "$SRV" alice --big-mb "$BIG_MB" || die "mkmaildrop alice"
 python3 "$HERE/mkmaildrop.py" "$SRV" bob --set small || die "mkmaildrop bob"
 python3 "$HERE/mkmaildrop.py" "$SRV" carol --set small --seed 7 || die "mkmaildrop carol"
+python3 "$HERE/mkmaildrop.py" "$SRV" dave --set small --seed 8 || die "mkmaildrop dave"
+python3 "$HERE/mkmaildrop.py" "$SRV" erin --set many --count 300 || die "mkmaildrop erin"
+EE=$SRV/expected/erin
 EA=$SRV/expected/alice
 EB=$SRV/expected/bob
 NA=$(wc -l < "$EA/manifest")
@@ -319,6 +347,87 @@ expect_rc usage_top 64 "--top without N:LINES"
 get usage_msg "$URL/0"
 expect_rc usage_msg 64 "message number 0"
 
+# --- credentials and addresses ------------------------------------------------
+get pct --list "pop3://dave:$PASSWORD_D_URL@$H"
+expect_rc pct 0 "percent-encoded password in the URL"
+get pf_beats --pass-file "$T/passfile" --list "pop3://alice:not-this-one@$H"
+expect_rc pf_beats 0 "--pass-file beats the URL password"
+get host_name -4 --list "pop3://alice:secret@localhost:$PORT"
+expect_rc host_name 0 "-4 with a host name (localhost)"
+if [ "$FAMILY" = 6 ]; then
+    get v6only -6 --list "pop3://alice:secret@[::1]:$PORT"
+    expect_rc v6only 0 "-6 with [::1]"
+fi
+
+# --- misbehaving servers --------------------------------------------------------
+fake_start silent
+t0=$(date +%s)
+"$POP3GET" --timeout 2 --list "pop3://carol:$PASSWORD_C@127.0.0.1:$FAKE_PORT" \
+    >"$T/silent.out" 2>"$T/silent.err" </dev/null &
+pid=$!
+sleep 0.5
+tr '\0' ' ' < "/proc/$pid/cmdline" > "$T/silent.cmdline" 2>/dev/null
+( sleep 30; kill "$pid" 2>/dev/null ) & watchdog=$!
+wait "$pid"; RC=$?
+kill "$watchdog" 2>/dev/null; wait "$watchdog" 2>/dev/null
+CMD="pop3get --timeout 2 --list pop3://carol:...@127.0.0.1:$FAKE_PORT (silent server)"
+elapsed=$(( $(date +%s) - t0 ))
+expect_rc silent 75 "--timeout 2 against a server that never greets"
+[ "$elapsed" -le 10 ] && ok "... gave up after ${elapsed}s" ||
+    bad "--timeout 2 gives up in time" "took ${elapsed}s"
+if [ -s "$T/silent.cmdline" ]; then
+    grep -qF "$PASSWORD_C" "$T/silent.cmdline" &&
+        bad "the URL password is hidden from the process list" "$(cat "$T/silent.cmdline")" ||
+        ok "the URL password is hidden from the process list"
+fi
+fake_stop
+
+fake_start garbage
+get garbage --timeout 5 --list "pop3://alice:secret@127.0.0.1:$FAKE_PORT"
+expect_rc garbage 76 "a server that does not speak POP3"
+fake_stop
+fake_start close
+get closed_early --timeout 5 --list "pop3://alice:secret@127.0.0.1:$FAKE_PORT"
+expect_rc closed_early 69 "a server that closes before the greeting"
+fake_stop
+fake_start truncate
+get truncated --timeout 5 --list "pop3://alice:secret@127.0.0.1:$FAKE_PORT"
+expect_rc truncated 76 "a connection closed inside a listing"
+fake_stop
+
+# --- bytes split every which way ----------------------------------------------
+fake_start proxy "$PORT"
+PH=127.0.0.1:$FAKE_PORT
+get proxy_maildir --maildir "$WORK/maildir-proxy" "pop3://alice:secret@$PH"
+expect_rc proxy_maildir 0 "--maildir through a proxy that splits replies at random" &&
+    { python3 "$HERE/mailcheck.py" maildir "$WORK/maildir-proxy" "$EA" >/dev/null 2>"$T/proxy.why" &&
+      ok "... every message stored exactly" || bad "--maildir through the proxy" "$(cat "$T/proxy.why")"; }
+get proxy_uidl --uidl "pop3://alice:secret@$PH"
+expect_rc proxy_uidl 0 "--uidl through the proxy" &&
+    { cmp -s "$T/proxy_uidl.out" "$T/uidl.out" && ok "... same listing as direct" ||
+      bad "--uidl through the proxy equals direct"; }
+get proxy_top --top 2:3 "pop3://alice:secret@$PH"
+expect_rc proxy_top 0 "--top 2:3 through the proxy" &&
+    { python3 "$HERE/mailcheck.py" top "$T/proxy_top.out" "$EA/0002.eml" 3 2>"$T/pt.why" &&
+      ok "... header and 3 lines" || bad "--top 2:3 through the proxy" "$(cat "$T/pt.why")"; }
+fake_stop
+
+# --- a connection lost in the middle: nothing deleted, nothing half-stored ---
+fake_start cut "$PORT" 2000000
+get cut --delete --maildir "$WORK/maildir-cut" "pop3://alice:secret@127.0.0.1:$FAKE_PORT"
+if [ "$RC" -ne 0 ] && [ "$RC" -ne 124 ]; then
+    ok "--delete --maildir with the connection lost mid-message fails (exit $RC)"
+else
+    bad "--delete --maildir with the connection lost mid-message fails" "exit $RC"
+fi
+python3 "$HERE/mailcheck.py" subset "$WORK/maildir-cut" "$EA" >"$T/cut.ok" 2>"$T/cut.why" &&
+    ok "... what was stored is complete ($(sed 's/^maildir ok: //' "$T/cut.ok"))" ||
+    bad "after a lost connection, stored messages are complete" "$(cat "$T/cut.why")"
+python3 "$HERE/mailcheck.py" server "$PORT" alice secret "$EA" >/dev/null 2>"$T/cut2.why" &&
+    ok "... and the server deleted nothing (no QUIT, no UPDATE state)" ||
+    bad "a connection lost before QUIT deletes nothing" "$(cat "$T/cut2.why")"
+fake_stop
+
 # --- Maildir ------------------------------------------------------------------
 MD=$WORK/maildir-keep
 get maildir --maildir "$MD" "$URL"
@@ -366,6 +475,25 @@ get bob_maildir --maildir "$WORK/maildir-bob" "pop3://bob:hunter2@$H"
 expect_rc bob_maildir 0 "--maildir (bob)" &&
     { python3 "$HERE/mailcheck.py" maildir "$WORK/maildir-bob" "$EB" >/dev/null 2>"$T/bob.why" &&
       ok "--maildir (bob): all stored exactly" || bad "--maildir (bob)" "$(cat "$T/bob.why")"; }
+
+# --- many messages: more than any pipeline window ------------------------------
+NE=$(wc -l < "$EE/manifest")
+get erin_list --list "pop3://erin:many@$H"
+expect_rc erin_list 0 "--list of $NE messages" &&
+    { awk '{print $1, $2}' "$EE/manifest" | cmp -s - "$T/erin_list.out" &&
+      ok "... all $NE sizes right" || bad "--list of $NE messages" "$(wc -l < "$T/erin_list.out") lines"; }
+get erin_uidl --uidl "pop3://erin:many@$H"
+expect_rc erin_uidl 0 "--uidl of $NE messages" &&
+    { [ "$(awk '{print $2}' "$T/erin_uidl.out" | sort -u | grep -c .)" -eq "$NE" ] &&
+      ok "... $NE unique IDs" || bad "--uidl of $NE messages: unique IDs"; }
+get erin_delete --delete --maildir "$WORK/maildir-erin" "pop3://erin:many@$H"
+if expect_rc erin_delete 0 "--delete --maildir of $NE messages"; then
+    python3 "$HERE/mailcheck.py" maildir "$WORK/maildir-erin" "$EE" >/dev/null 2>"$T/erin.why" &&
+        ok "... all $NE stored exactly" || bad "--maildir of $NE messages" "$(cat "$T/erin.why")"
+    left=$(find "$SRV/mail/erin/new" "$SRV/mail/erin/cur" -type f | wc -l)
+    [ "$left" -eq 0 ] && ok "... and deleted from the server" ||
+        bad "--delete of $NE messages empties the server" "$left files left"
+fi
 
 # --- delete -------------------------------------------------------------------
 MDD=$WORK/maildir-delete
