@@ -1284,5 +1284,5 @@ int main(void)
         cmocka_unit_test(test_free_zeroizes_and_accepts_null),
         cmocka_unit_test(test_state_follows_the_session),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, script_teardown);
 }

@@ -363,5 +363,5 @@ int main(void)
         cmocka_unit_test(test_commands_after_quit_is_queued_are_refused),
         cmocka_unit_test(test_nothing_follows_quit_on_the_wire),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, script_teardown);
 }

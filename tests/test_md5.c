@@ -185,5 +185,5 @@ int main(void)
         cmocka_unit_test(test_hex_is_lower_case),
         cmocka_unit_test(test_apop_digest_across_md5_block_boundaries),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, script_teardown);
 }

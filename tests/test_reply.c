@@ -587,5 +587,5 @@ int main(void)
         cmocka_unit_test(test_listing_line_too_long),
         cmocka_unit_test(test_capa_line_too_long),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, script_teardown);
 }

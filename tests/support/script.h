@@ -94,6 +94,7 @@ struct script {
     /* the log */
     char *log;
     size_t log_len, log_cap;
+    script *next_live;        /* scripts not yet freed (for teardown) */
     char *view;               /* script_log() result */
     char *take;               /* script_take_sent() result */
     /* MSG_DATA being merged */
@@ -107,6 +108,11 @@ struct script {
  * connect unless o->no_connect, run o->post. Never NULL. */
 script *script_new(const script_opts *o);
 void script_free(script *s);
+
+/* Group teardown for cmocka_run_group_tests(): frees the scripts a failed
+ * test left behind (a failing assertion jumps past script_free), so a
+ * leak report under ASan points at real leaks only. */
+int script_teardown(void **state);
 
 /* Push octets the way a port does: when the engine stops early because the
  * application paused, resume and push the rest; stop when the session
