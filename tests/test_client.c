@@ -573,6 +573,106 @@ static void test_pipelining_beyond_command_buffer(void **state)
     script_free(s);
 }
 
+static void test_err_to_user_with_pipelining_never_sends_pass(void **state)
+{
+    (void)state;
+    /* Even when the server allows pipelining, the secret must not go to a
+     * server that already refused the user name. */
+    static const script_rule rules[] = {RULE(GREETING, NONE, "capa"),
+                                        RULE(END, CAPA, "login"), RULES_END};
+    script_opts o = {.rules = rules, .quiet = SCRIPT_BIT(POP3_EV_CAPA_LINE)};
+    script *s = script_new(&o);
+    script_feed_str(s, GREET PIPE_CAPA);
+    assert_true(pop3_client_pipelining(&s->c));
+    script_feed_str(s, "-ERR [AUTH] unknown user\r\n");
+    assert_string_equal(script_sent(s), "CAPA\r\nUSER mrose\r\n");
+    assert_string_equal(script_log(s, true),
+                        GREET_LOG "> capa = OK\n"
+                                  "END cmd=CAPA\n"
+                                  "> login = OK\n"
+                                  "ERR cmd=USER code=AUTH 'unknown user'\n"
+                                  SUM_AUTH);
+    script_free(s);
+}
+
+static void test_pipelined_error_does_not_disturb_later_replies(void **state)
+{
+    (void)state;
+    static const script_rule rules[] = {
+        RULE(GREETING, NONE, "capa; login"),
+        RULE(LOGIN, NONE, "retr 9; retr 2; uidl 9; list"), RULES_END};
+    script_opts o = {.rules = rules, .quiet = SCRIPT_BIT(POP3_EV_CAPA_LINE)};
+    script_check(&o,
+                 GREET PIPE_CAPA "+OK\r\n+OK\r\n"
+                                 "-ERR no such message\r\n"
+                                 "+OK\r\nbody\r\n.\r\n"
+                                 "-ERR no such message\r\n"
+                                 "+OK\r\n2 10\r\n.\r\n",
+                 GREET_LOG "> capa = OK\n"
+                           "> login = OK\n"
+                           "END cmd=CAPA\n"
+                           "OK cmd=USER ''\n"
+                           "LOGIN cmd=PASS\n"
+                           "> retr 9 = OK\n"
+                           "> retr 2 = OK\n"
+                           "> uidl 9 = OK\n"
+                           "> list = OK\n"
+                           "ERR cmd=RETR msg=9 'no such message'\n"
+                           "MSG_BEGIN cmd=RETR msg=2 ''\n"
+                           "MSG_DATA msg=2 'body\\r\\n'\n"
+                           "MSG_END msg=2\n"
+                           "ERR cmd=UIDL msg=9 'no such message'\n"
+                           "LIST msg=2 size=10\n"
+                           "END cmd=LIST\n" SUM_TRANS,
+                 "CAPA\r\n" LOGIN_SENT "RETR 9\r\nRETR 2\r\nUIDL 9\r\n"
+                 "LIST\r\n");
+}
+
+/* Keeps the queue topped up: after each reply, queue one more NOOP until
+ * `left` runs out, so the ring of slots wraps around several times. */
+typedef struct refill_state {
+    unsigned left;
+} refill_state;
+
+static void refill(script *s, const pop3_event *ev)
+{
+    refill_state *r = s->o.app_data;
+    if (ev->type != POP3_EV_OK && ev->type != POP3_EV_LOGIN)
+        return;
+    while (r->left > 0 && pop3_client_noop(&s->c) == POP3_OK)
+        r->left--;
+}
+
+static void test_queue_ring_wraps_around(void **state)
+{
+    (void)state;
+    for (int pipelined = 0; pipelined < 2; pipelined++) {
+        refill_state r = {20};
+        static const script_rule rules[] = {
+            RULE(GREETING, NONE, "capa; login"), RULES_END};
+        script_opts o = {.rules = rules, .app = refill, .app_data = &r,
+                         .queue_len = 3,
+                         .quiet = SCRIPT_BIT(POP3_EV_CAPA_LINE) |
+                                  SCRIPT_BIT(POP3_EV_OK)};
+        script *s = script_new(&o);
+        script_feed_str(s, GREET);
+        script_feed_str(s, pipelined ? PIPE_CAPA : "+OK\r\nUSER\r\n.\r\n");
+        script_feed_str(s, "+OK\r\n");
+        script_feed_str(s, "+OK\r\n");
+        for (int i = 0; i < 20; i++)
+            script_feed_str(s, "+OK\r\n");
+        assert_int_equal(r.left, 0);
+        assert_int_equal(pop3_client_pending(&s->c), 0);
+        const char *sent = script_sent(s);
+        size_t noops = 0;
+        for (const char *p = sent; (p = strstr(p, "NOOP\r\n")) != NULL; p += 6)
+            noops++;
+        assert_int_equal(noops, 20);
+        assert_contains(script_log(s, true), SUM_TRANS);
+        script_free(s);
+    }
+}
+
 /* --- transport misbehaviour ----------------------------------------------- */
 
 static void test_send_one_octet_at_a_time(void **state)
@@ -963,6 +1063,64 @@ static void test_commands_after_fatal_error_return_it(void **state)
                  "");
 }
 
+static void test_eof_before_greeting_is_eof(void **state)
+{
+    (void)state;
+    script_opts o = {.eof = true};
+    script_check(&o, "+OK POP3 ser", "CLOSED err=EOF\n" SUM_CLOSED("EOF"), "");
+}
+
+static void test_fail_while_connecting_reports_the_reason(void **state)
+{
+    (void)state;
+    script_opts o = {.no_connect = true};
+    script *s = script_new(&o);
+    pop3_client_fail(&s->c, POP3_ERR_RESOLVE);
+    pop3_client_fail(&s->c, POP3_ERR_CONNECT);
+    pop3_client_eof(&s->c);
+    pop3_client_tick(&s->c, 1);
+    assert_string_equal(script_log(s, true),
+                        "CLOSED err=RESOLVE\n"
+                        "= state=CLOSED err=RESOLVE close=0\n");
+    script_free(s);
+}
+
+static void test_empty_input_and_idle_calls_do_nothing(void **state)
+{
+    (void)state;
+    static const script_rule rules[] = {RULE(GREETING, NONE, "login"),
+                                        RULES_END};
+    script_opts o = {.rules = rules};
+    script *s = script_new(&o);
+    assert_int_equal(pop3_client_input(&s->c, "", 0), 0);
+    pop3_client_connected(&s->c); /* a second time: no effect */
+    pop3_client_writable(&s->c);  /* nothing to write */
+    script_feed_str(s, GREET);
+    assert_int_equal(pop3_client_input(&s->c, "+OK\r\n", 0), 0);
+    pop3_client_writable(&s->c);
+    script_feed_str(s, "+OK\r\n+OK\r\n");
+    assert_string_equal(script_sent(s), LOGIN_SENT);
+    assert_string_equal(script_log(s, true),
+                        GREET_LOG "> login = OK\n"
+                                  "OK cmd=USER ''\n"
+                                  "LOGIN cmd=PASS\n" SUM_TRANS);
+    script_free(s);
+}
+
+static void test_calls_from_closed_callback_get_the_sticky_error(void **state)
+{
+    (void)state;
+    static const script_rule rules[] = {RULE(GREETING, NONE, "login"),
+                                        RULE(CLOSED, NONE, "noop; quit"),
+                                        RULES_END};
+    script_opts o = {.rules = rules};
+    script_check(&o, LOGIN_SRV "+OKAY\r\n",
+                 LOGIN_LOG "CLOSED err=UNEXPECTED\n"
+                           "> noop = UNEXPECTED\n"
+                           "> quit = UNEXPECTED\n" SUM_CLOSED("UNEXPECTED"),
+                 LOGIN_SENT);
+}
+
 /* --- back-pressure -------------------------------------------------------- */
 
 typedef struct pause_state {
@@ -1080,6 +1238,26 @@ static void test_apop_digest_is_wiped_after_send(void **state)
     assert_false(buf_has(s->cmd_buf, s->cfg.cmd_size, APOP_DIGEST));
     assert_false(buf_has(s->cmd_buf, s->cfg.cmd_size, "tanstaaf"));
     assert_false(buf_has(&s->c, sizeof s->c, "tanstaaf"));
+    script_free(s);
+}
+
+static void test_free_wipes_an_unsent_password(void **state)
+{
+    (void)state;
+    /* PASS stuck behind a stalled transport, then the application gives
+     * up: pop3_client_free() must not leave the secret behind. */
+    static const script_rule rules[] = {RULE(GREETING, NONE, "login"),
+                                        RULES_END};
+    script_opts o = {.rules = rules, .pass = "s3cr3t-Pa55"};
+    script *s = script_new(&o);
+    script_feed_str(s, GREET);
+    s->mem.stall = 1;
+    script_feed_str(s, "+OK\r\n");
+    assert_string_equal(script_sent(s), "USER mrose\r\n");
+    assert_true(pop3_client_want_write(&s->c));
+    pop3_client_fail(&s->c, POP3_ERR_RESET);
+    pop3_client_free(&s->c);
+    assert_false(buf_has(s->cmd_buf, s->cfg.cmd_size, "s3cr3t"));
     script_free(s);
 }
 
@@ -1252,6 +1430,9 @@ int main(void)
         cmocka_unit_test(test_pipelined_retrs_in_one_buffer_get_their_own_data),
         cmocka_unit_test(test_queue_full_is_busy),
         cmocka_unit_test(test_pipelining_beyond_command_buffer),
+        cmocka_unit_test(test_err_to_user_with_pipelining_never_sends_pass),
+        cmocka_unit_test(test_pipelined_error_does_not_disturb_later_replies),
+        cmocka_unit_test(test_queue_ring_wraps_around),
         cmocka_unit_test(test_send_one_octet_at_a_time),
         cmocka_unit_test(test_send_refused_resumes_on_writable),
         cmocka_unit_test(test_send_refused_midway_keeps_the_rest),
@@ -1273,11 +1454,16 @@ int main(void)
         cmocka_unit_test(test_extra_reply_after_login_is_unexpected),
         cmocka_unit_test(test_input_after_close_is_not_consumed),
         cmocka_unit_test(test_commands_after_fatal_error_return_it),
+        cmocka_unit_test(test_eof_before_greeting_is_eof),
+        cmocka_unit_test(test_fail_while_connecting_reports_the_reason),
+        cmocka_unit_test(test_empty_input_and_idle_calls_do_nothing),
+        cmocka_unit_test(test_calls_from_closed_callback_get_the_sticky_error),
         cmocka_unit_test(test_pause_in_msg_data_makes_input_return_early),
         cmocka_unit_test(test_pause_after_every_event_changes_nothing),
         cmocka_unit_test(test_pass_is_wiped_after_send),
         cmocka_unit_test(test_pass_is_wiped_after_send_one_octet_at_a_time),
         cmocka_unit_test(test_apop_digest_is_wiped_after_send),
+        cmocka_unit_test(test_free_wipes_an_unsent_password),
         cmocka_unit_test(test_config_defaults_use_the_configured_timeouts),
         cmocka_unit_test(test_init_rejects_missing_or_small_storage),
         cmocka_unit_test(test_init_accepts_a_queue_of_one),

@@ -587,6 +587,8 @@ size_t script_feed(script *s, const void *data, size_t len)
         off += n;
         if (off == len)
             break;
+        if (pop3_client_state(&s->c) == POP3_STATE_CLOSED)
+            break; /* the rest is not the engine's any more */
         if (!pop3_client_paused(&s->c)) {
             /* pop3.h: fewer than len only when the session ended or the
              * application paused. */
@@ -770,6 +772,25 @@ script *script_check_keep(const script_opts *o, const void *transcript,
                 ok = same_as_ref(&ref, s, how);
                 script_free(s);
             }
+        }
+    }
+    if (ok && o->pause_on == 0) {
+        /* Back-pressure must not change anything either: pause after
+         * every event, then resume and push the rest (script_feed). */
+        script_opts po = *o;
+        po.pause_on = ~0u;
+        script *s = run_split(&po, t, len, NULL, 0);
+        ok = same_as_ref(&ref, s, "whole, paused after every event");
+        script_free(s);
+        if (ok && len > 1) {
+            size_t *cuts = xmalloc((len - 1) * sizeof *cuts);
+            for (size_t i = 0; i < len - 1; i++)
+                cuts[i] = i + 1;
+            s = run_split(&po, t, len, cuts, len - 1);
+            ok = same_as_ref(&ref, s, "one octet at a time, paused after "
+                                      "every event");
+            script_free(s);
+            free(cuts);
         }
     }
     if (ok && expect_log != NULL)

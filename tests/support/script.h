@@ -21,8 +21,10 @@
  *
  * script_check() runs one transcript of server octets whole, one byte at a
  * time, split into two pieces at every offset and, for short transcripts,
- * into three pieces at every pair of offsets, and fails the test unless
- * every run gives the same log and the client sends the same octets. Every
+ * into three pieces at every pair of offsets, and once more whole and byte
+ * by byte with the application pausing after every event (the feeder
+ * resumes and pushes the rest), and fails the test unless every run gives
+ * the same log and the client sends the same octets. Every
  * piece is fed from its own heap block of exactly its size, so a read past
  * the end of a piece is caught under ASan.
  */
