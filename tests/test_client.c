@@ -73,6 +73,22 @@ static void test_greeting_with_bare_ok(void **state)
     script_check(&o, "+OK\r\n", "GREETING count=0 ''\n" SUM_AUTH, "");
 }
 
+static void test_err_greeting_refuses_the_session(void **state)
+{
+    (void)state;
+    /* The server said no before any command: its text is surfaced, then
+     * the session ends with POP3_ERR_REFUSED. No login is possible from
+     * that callback: the session never reached AUTHORIZATION. */
+    static const script_rule rules[] = {RULE(SERVER_ERR, NONE, "login"),
+                                        RULES_END};
+    script_opts o = {.rules = rules};
+    script_check(&o, "-ERR [SYS/TEMP] too many connections\r\n",
+                 "ERR cmd=NONE code=SYS/TEMP 'too many connections'\n"
+                 "> login = STATE\n"
+                 "CLOSED err=REFUSED\n" SUM_CLOSED("REFUSED"),
+                 "");
+}
+
 static void test_err_to_user_means_pass_is_never_sent(void **state)
 {
     (void)state;
@@ -1314,7 +1330,7 @@ static void test_init_rejects_missing_or_small_storage(void **state)
     assert_int_equal(pop3_client_error(&c), POP3_OK);
     pop3_client_free(&c);
 
-    for (int k = 0; k < 8; k++) {
+    for (int k = 0; k < 9; k++) {
         pop3_client_config bad = good;
         switch (k) {
         case 0: bad.transport = NULL; break;
@@ -1324,7 +1340,8 @@ static void test_init_rejects_missing_or_small_storage(void **state)
         case 4: bad.cmd_buf = NULL; break;
         case 5: bad.cmd_size = POP3_CMD_MAX - 1; break;
         case 6: bad.queue = NULL; break;
-        default: bad.queue_len = 0; break;
+        case 7: bad.queue_len = 0; break;
+        default: bad.queue_len = 1; break; /* pop3.h: 2..255 */
         }
         memset(&c, 0xa5, sizeof c);
         assert_int_equal(pop3_client_init(&c, &bad), POP3_ERR_ARG);
@@ -1339,19 +1356,23 @@ static void test_init_rejects_missing_or_small_storage(void **state)
     assert_int_equal(mem.closed, 0);
 }
 
-static void test_init_accepts_a_queue_of_one(void **state)
+static void test_init_accepts_a_queue_of_two(void **state)
 {
     (void)state;
-    /* pop3.h documents queue_len 1..255: one slot means no pipelining,
-     * which a small target may choose. USER then PASS must still work. */
+    /* pop3.h documents queue_len 2..255: USER and PASS take a slot each,
+     * so two is the smallest queue that can log in. */
     static const script_rule rules[] = {RULE(GREETING, NONE, "login"),
-                                        RULE(LOGIN, NONE, "dele 1"),
-                                        RULES_END};
-    script_opts o = {.rules = rules, .queue_len = 1};
-    script_check(&o, LOGIN_SRV "+OK\r\n",
+                                        RULE(LOGIN, NONE, "dele 1; dele 2"),
+                                        RULE(OK, DELE, "noop"), RULES_END};
+    script_opts o = {.rules = rules, .queue_len = 2};
+    script_check(&o, LOGIN_SRV "+OK\r\n+OK\r\n+OK\r\n",
                  LOGIN_LOG "> dele 1 = OK\n"
-                           "OK cmd=DELE msg=1 ''\n" SUM_TRANS,
-                 LOGIN_SENT "DELE 1\r\n");
+                           "> dele 2 = OK\n"
+                           "OK cmd=DELE msg=1 ''\n"
+                           "> noop = OK\n"
+                           "OK cmd=DELE msg=2 ''\n"
+                           "OK cmd=NOOP ''\n" SUM_TRANS,
+                 LOGIN_SENT "DELE 1\r\nDELE 2\r\nNOOP\r\n");
 }
 
 static void test_free_zeroizes_and_accepts_null(void **state)
@@ -1407,6 +1428,7 @@ int main(void)
         cmocka_unit_test(test_apop_without_timestamp_is_unavailable),
         cmocka_unit_test(test_apop_after_greeting_callback_is_unavailable),
         cmocka_unit_test(test_greeting_with_bare_ok),
+        cmocka_unit_test(test_err_greeting_refuses_the_session),
         cmocka_unit_test(test_err_to_user_means_pass_is_never_sent),
         cmocka_unit_test(test_err_to_pass_stays_in_authorization),
         cmocka_unit_test(test_stat_reports_count_and_size),
@@ -1466,7 +1488,7 @@ int main(void)
         cmocka_unit_test(test_free_wipes_an_unsent_password),
         cmocka_unit_test(test_config_defaults_use_the_configured_timeouts),
         cmocka_unit_test(test_init_rejects_missing_or_small_storage),
-        cmocka_unit_test(test_init_accepts_a_queue_of_one),
+        cmocka_unit_test(test_init_accepts_a_queue_of_two),
         cmocka_unit_test(test_free_zeroizes_and_accepts_null),
         cmocka_unit_test(test_state_follows_the_session),
     };
