@@ -89,6 +89,33 @@ static void test_err_greeting_refuses_the_session(void **state)
                  "");
 }
 
+static void test_greeting_text_is_delivered_whole(void **state)
+{
+    (void)state;
+    /* pop3.h gives GREETING only text and count; a bracketed word at the
+     * start of a greeting is part of that text, not a response code. */
+    script_opts o = {0};
+    script_check(&o, "+OK [mx1] POP3 ready " TS "\r\n",
+                 "GREETING count=1 '[mx1] POP3 ready " TS "'\n" SUM_AUTH,
+                 "");
+}
+
+static void test_err_to_apop_allows_fallback_to_user_pass(void **state)
+{
+    (void)state;
+    static const script_rule rules[] = {RULE(GREETING, NONE, "apop"),
+                                        RULE(SERVER_ERR, APOP, "login"),
+                                        RULES_END};
+    script_opts o = {.rules = rules};
+    script_check(&o, GREET "-ERR [AUTH] APOP disabled\r\n+OK\r\n+OK\r\n",
+                 GREET_LOG "> apop = OK\n"
+                           "ERR cmd=APOP code=AUTH 'APOP disabled'\n"
+                           "> login = OK\n"
+                           "OK cmd=USER ''\n"
+                           "LOGIN cmd=PASS\n" SUM_TRANS,
+                 "APOP mrose " APOP_DIGEST "\r\n" LOGIN_SENT);
+}
+
 static void test_err_to_user_means_pass_is_never_sent(void **state)
 {
     (void)state;
@@ -782,6 +809,19 @@ static void test_send_failure_closes_with_transport_error(void **state)
     script_free(s);
 }
 
+typedef struct pause_state {
+    bool paused_once;
+} pause_state;
+
+static void pause_on_first_data(script *s, const pop3_event *ev)
+{
+    pause_state *p = s->o.app_data;
+    if (ev->type == POP3_EV_MSG_DATA && !p->paused_once) {
+        p->paused_once = true;
+        pop3_client_pause(&s->c);
+    }
+}
+
 /* --- timeouts ------------------------------------------------------------- */
 
 static void test_connect_timeout(void **state)
@@ -839,6 +879,68 @@ static void test_reply_timeout_restarts_on_each_octet(void **state)
                         GREET_LOG "> login = OK\n"
                                   "CLOSED err=TIMEOUT_REPLY\n"
                         SUM_CLOSED("TIMEOUT_REPLY"));
+    script_free(s);
+}
+
+static void test_reply_timeout_not_hit_while_a_long_line_trickles_in(void **state)
+{
+    (void)state;
+    /* A message with one very long line (base64 without breaks, minified
+     * HTML) arriving slowly: octets keep coming, so the reply timer must
+     * keep restarting although no line has ended yet. */
+    static const script_rule rules[] = {RULE(GREETING, NONE, "login"),
+                                        RULE(LOGIN, NONE, "retr 1"),
+                                        RULES_END};
+    script_opts o = {.rules = rules, .reply_timeout_ms = 1000,
+                     .quiet = SCRIPT_BIT(POP3_EV_MSG_DATA)};
+    script *s = script_new(&o);
+    uint32_t now = 0;
+    pop3_client_tick(&s->c, now);
+    script_feed_str(s, LOGIN_SRV "+OK\r\n");
+    char chunk[100];
+    memset(chunk, 'A', sizeof chunk);
+    for (int i = 0; i < 30; i++) {
+        now += 500; /* half the timeout between pieces */
+        pop3_client_tick(&s->c, now);
+        script_feed(s, chunk, sizeof chunk);
+    }
+    script_feed_str(s, "\r\n.\r\n");
+    assert_string_equal(script_log(s, true),
+                        LOGIN_LOG "> retr 1 = OK\n"
+                                  "MSG_BEGIN cmd=RETR msg=1 ''\n"
+                                  "MSG_END msg=1\n" SUM_TRANS);
+    script_free(s);
+}
+
+static void test_pause_time_does_not_count_toward_reply_timeout(void **state)
+{
+    (void)state;
+    /* While the application holds delivery back (e.g. a flash write), the
+     * server is not late: after resume the reply timer must not fire for
+     * time spent paused. */
+    static const script_rule rules[] = {RULE(GREETING, NONE, "login"),
+                                        RULE(LOGIN, NONE, "retr 1"),
+                                        RULES_END};
+    pause_state p = {false};
+    script_opts o = {.rules = rules, .reply_timeout_ms = 1000,
+                     .app = pause_on_first_data, .app_data = &p};
+    script *s = script_new(&o);
+    pop3_client_tick(&s->c, 0);
+    script_feed_str(s, LOGIN_SRV);
+    static const char body[] = "+OK\r\nline one\r\nline two\r\n.\r\n";
+    size_t n = pop3_client_input(&s->c, body, sizeof body - 1);
+    assert_true(pop3_client_paused(&s->c));
+    assert_true(n < sizeof body - 1);
+    pop3_client_tick(&s->c, 3000);
+    pop3_client_tick(&s->c, 6000);
+    pop3_client_resume(&s->c);
+    pop3_client_tick(&s->c, 6001);
+    script_feed(s, body + n, sizeof body - 1 - n);
+    assert_string_equal(script_log(s, true),
+                        LOGIN_LOG "> retr 1 = OK\n"
+                                  "MSG_BEGIN cmd=RETR msg=1 ''\n"
+                                  "MSG_DATA msg=1 'line one\\r\\nline two\\r\\n'\n"
+                                  "MSG_END msg=1\n" SUM_TRANS);
     script_free(s);
 }
 
@@ -1139,19 +1241,6 @@ static void test_calls_from_closed_callback_get_the_sticky_error(void **state)
 
 /* --- back-pressure -------------------------------------------------------- */
 
-typedef struct pause_state {
-    bool paused_once;
-} pause_state;
-
-static void pause_on_first_data(script *s, const pop3_event *ev)
-{
-    pause_state *p = s->o.app_data;
-    if (ev->type == POP3_EV_MSG_DATA && !p->paused_once) {
-        p->paused_once = true;
-        pop3_client_pause(&s->c);
-    }
-}
-
 #define BODY_SRV "+OK\r\nfirst line\r\nsecond line\r\n.\r\n+OK fine\r\n"
 #define BODY_LOG                                                               \
     "> retr 1 = OK\n"                                                          \
@@ -1429,6 +1518,8 @@ int main(void)
         cmocka_unit_test(test_apop_after_greeting_callback_is_unavailable),
         cmocka_unit_test(test_greeting_with_bare_ok),
         cmocka_unit_test(test_err_greeting_refuses_the_session),
+        cmocka_unit_test(test_greeting_text_is_delivered_whole),
+        cmocka_unit_test(test_err_to_apop_allows_fallback_to_user_pass),
         cmocka_unit_test(test_err_to_user_means_pass_is_never_sent),
         cmocka_unit_test(test_err_to_pass_stays_in_authorization),
         cmocka_unit_test(test_stat_reports_count_and_size),
@@ -1462,6 +1553,8 @@ int main(void)
         cmocka_unit_test(test_connect_timeout),
         cmocka_unit_test(test_greeting_timeout),
         cmocka_unit_test(test_reply_timeout_restarts_on_each_octet),
+        cmocka_unit_test(test_reply_timeout_not_hit_while_a_long_line_trickles_in),
+        cmocka_unit_test(test_pause_time_does_not_count_toward_reply_timeout),
         cmocka_unit_test(test_idle_timeout_only_when_nothing_outstanding),
         cmocka_unit_test(test_command_restarts_idle_into_reply_wait),
         cmocka_unit_test(test_timeouts_survive_counter_wrap),
