@@ -69,18 +69,22 @@ fi
 
 # Installing dovecot-core may have started the system Dovecot (policy-rc.d
 # permitting). The tests never use it; stop it if we are the ones who
-# installed it. Only the system service is touched, through its own script.
+# installed it. Only the system service is touched, through its own stop.
 if [ "$had_dovecot" -eq 0 ] && installed dovecot-core; then
-    pidfile=/run/dovecot/master.pid
-    if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-        echo "deps.sh: stopping the system Dovecot started by the package install"
-        if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-            "${SUDO[@]}" systemctl stop dovecot.service dovecot.socket 2>/dev/null || true
-            "${SUDO[@]}" systemctl disable dovecot.service dovecot.socket 2>/dev/null || true
-        elif command -v service >/dev/null 2>&1; then
-            "${SUDO[@]}" service dovecot stop || true
-        else
-            "${SUDO[@]}" /etc/init.d/dovecot stop || true
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+        if systemctl is-active --quiet dovecot.service; then
+            echo "deps.sh: stopping the system Dovecot started by the package install"
+            "${SUDO[@]}" systemctl stop dovecot.service || true
+        fi
+    else
+        pidfile=/run/dovecot/master.pid
+        if [ -s "$pidfile" ] && "${SUDO[@]}" kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+            echo "deps.sh: stopping the system Dovecot started by the package install"
+            if command -v service >/dev/null 2>&1; then
+                "${SUDO[@]}" service dovecot stop || true
+            else
+                "${SUDO[@]}" /etc/init.d/dovecot stop || true
+            fi
         fi
     fi
 fi
