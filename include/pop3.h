@@ -118,7 +118,9 @@ typedef enum pop3_auth {
 } pop3_auth;
 
 typedef enum pop3_event_type {
-    POP3_EV_GREETING,   /* text; count = 1 if it carries an APOP timestamp */
+    POP3_EV_GREETING,   /* text; count = 1 if it carries an APOP timestamp.
+                         * A -ERR greeting gives SERVER_ERR (cmd NONE), then
+                         * CLOSED with POP3_ERR_REFUSED. */
     POP3_EV_CAPA_LINE,  /* text = one capability line, e.g. "SASL PLAIN" */
     POP3_EV_LOGIN,      /* login accepted; state is now TRANSACTION */
     POP3_EV_STAT,       /* count = messages, size = octets */
@@ -248,8 +250,10 @@ void pop3_client_tick(pop3_client *c, uint32_t now_ms);
 
 /* AUTHORIZATION. user and pass must stay valid until POP3_EV_LOGIN or the
  * -ERR that ends the attempt; they are never copied except into the command
- * buffer, which is wiped once the command is sent. No CR/LF/NUL; each at most
- * POP3_CMD_MAX - 7 octets. APOP: call from the POP3_EV_GREETING callback
+ * buffer, which is wiped once the command is sent. Both non-empty, no CR or
+ * LF, no space in user (RFC 1939 allows one in the password); each at most
+ * POP3_CMD_MAX - 7 octets (user: POP3_CMD_MAX - 40 for APOP), else ARG.
+ * Needs two free queue slots for USER/PASS, one for APOP (else BUSY). APOP: call from the POP3_EV_GREETING callback
  * (the digest is taken from the greeting line); POP3_ERR_APOP_UNAVAILABLE if
  * the greeting carried no <timestamp> or has already been released. */
 pop3_err pop3_client_login(pop3_client *c, const char *user, const char *pass,
@@ -265,7 +269,8 @@ pop3_err pop3_client_dele(pop3_client *c, uint32_t msg);
 pop3_err pop3_client_rset(pop3_client *c);
 pop3_err pop3_client_noop(pop3_client *c);
 /* AUTHORIZATION or TRANSACTION. In TRANSACTION the server then commits
- * deletions (UPDATE); the session ends with POP3_EV_CLOSED. */
+ * deletions (UPDATE); the session ends with POP3_EV_CLOSED. Nothing can be
+ * queued after QUIT (POP3_ERR_STATE). */
 pop3_err pop3_client_quit(pop3_client *c);
 
 /* Stop delivering events: pop3_client_input() returns at once after the

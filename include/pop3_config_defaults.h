@@ -33,8 +33,12 @@
 /* Default timeouts in milliseconds, used by pop3_client_config_defaults().
  * 0 disables a timeout. Connect: until the port reports the connection up.
  * Greeting: from connection up to the end of the greeting line. Reply: a
- * command is outstanding and no byte has arrived for this long. Idle: nothing
- * is outstanding and the application has queued nothing for this long (RFC
+ * command is outstanding and no complete line of its reply (status line,
+ * listing line or body line) has arrived for this long; a server that
+ * trickles octets without finishing lines is cut off, a long download of
+ * ordinary mail (lines <= 1000 octets, RFC 5322) is not. Time while the
+ * application has paused delivery does not count. Idle: nothing is
+ * outstanding and the application has queued nothing for this long (RFC
  * 1939 sec. 3: servers may log out idle clients after 10 minutes). */
 #ifndef POP3_CONNECT_TIMEOUT_MS
 #define POP3_CONNECT_TIMEOUT_MS (30000u)

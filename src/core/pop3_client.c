@@ -190,6 +190,10 @@ static pop3_err push(pop3_client *c, pop3_cmd cmd, uint32_t arg, uint32_t arg2)
 {
     pop3_slot *s;
 
+    /* QUIT is always last: the server closes after answering it, so a
+     * command queued behind it could never get its reply. */
+    if (c->q_count > 0 && slot_at(c, c->q_count - 1u)->cmd == POP3_CMD_QUIT)
+        return POP3_ERR_STATE;
     if (c->q_count >= c->q_len)
         return POP3_ERR_BUSY;
     s = &c->q[(c->q_head + c->q_count) % c->q_len];
@@ -454,11 +458,10 @@ static void on_greeting(pop3_client *c, int ok, const char *text)
     pop3_event ev;
     const char *ts;
     size_t ts_len;
-    pop3_resp_code code = resp_code(&text);
 
     if (!ok) {
         event_init(&ev, POP3_EV_SERVER_ERR, POP3_CMD_NONE);
-        ev.code = code;
+        ev.code = resp_code(&text);
         ev.text = text;
         ev.len = strlen(text);
         emit(c, &ev);
@@ -468,7 +471,6 @@ static void on_greeting(pop3_client *c, int ok, const char *text)
     c->state = POP3_STATE_AUTHORIZATION;
     c->elapsed = 0;
     event_init(&ev, POP3_EV_GREETING, POP3_CMD_NONE);
-    ev.code = code;
     ev.text = text;
     ev.len = strlen(text);
     if (greeting_timestamp(c->line, &ts, &ts_len)) {
@@ -523,6 +525,8 @@ static pop3_err on_single_ok(pop3_client *c, const char *text, pop3_resp_code co
         ev.type = POP3_EV_STAT;
         ev.count = (uint32_t)a;
         ev.size = b;
+        ev.text = NULL;
+        ev.len = 0;
         break;
     case POP3_CMD_LIST: /* LIST n: "+OK n size" (RFC 1939 sec. 5) */
         if ((e = parse_pair(text, &a, UINT32_MAX, &b)) != POP3_OK)
@@ -531,6 +535,8 @@ static pop3_err on_single_ok(pop3_client *c, const char *text, pop3_resp_code co
             return POP3_ERR_PROTOCOL; /* an answer to another question */
         ev.type = POP3_EV_LIST;
         ev.size = b;
+        ev.text = NULL;
+        ev.len = 0;
         break;
     case POP3_CMD_UIDL:
         if ((e = parse_uidl(text, &ev.msg, &ev.text, &ev.len)) != POP3_OK)
@@ -709,8 +715,8 @@ size_t pop3_client_input(pop3_client *c, const void *data, size_t len)
             break;
         }
         off += pop3_reply_next(&c->rd, c->line, c->line_size, in + off, len - off, &t);
-        if (t.kind != POP3_TOK_NONE && pop3_reply_at_line_start(&c->rd))
-            c->elapsed = 0; /* a whole line arrived: the reply is moving */
+        if (t.kind != POP3_TOK_NONE)
+            c->elapsed = 0; /* a whole line or body octets: the reply moves */
         e = on_token(c, &t);
         if (e != POP3_OK) {
             finish(c, e, 1);
@@ -786,9 +792,9 @@ void pop3_client_tick(pop3_client *c, uint32_t now_ms)
     delta = (c->flags & F_TICKED) ? now_ms - c->last_tick : 0u;
     c->last_tick = now_ms;
     c->flags |= F_TICKED;
-    c->elapsed = c->elapsed > UINT32_MAX - delta ? UINT32_MAX : c->elapsed + delta;
     if (c->flags & F_PAUSED)
         return; /* the application holds the data back, not the server */
+    c->elapsed = c->elapsed > UINT32_MAX - delta ? UINT32_MAX : c->elapsed + delta;
     why = timeout_for(c, &limit);
     if (limit != 0 && c->elapsed >= limit)
         finish(c, why, 1);

@@ -159,11 +159,6 @@ size_t pop3_reply_next(pop3_reply *r, char *line, size_t size,
     return read_line(r, line, size, in, n, t);
 }
 
-int pop3_reply_at_line_start(const pop3_reply *r)
-{
-    return r->mode != POP3_RD_BODY || r->bst == B_SOL;
-}
-
 int pop3_reply_in_multiline(const pop3_reply *r)
 {
     return r->mode != POP3_RD_STATUS;

@@ -50,9 +50,6 @@ void pop3_reply_expect(pop3_reply *r, pop3_rd_mode mode);
 size_t pop3_reply_next(pop3_reply *r, char *line, size_t size,
                        const uint8_t *in, size_t n, pop3_tok *t);
 
-/* True when the last token ended a line (progress for the reply timer). */
-int pop3_reply_at_line_start(const pop3_reply *r);
-
 /* True while inside a multi-line reply (EOF there means truncation). */
 int pop3_reply_in_multiline(const pop3_reply *r);
 
