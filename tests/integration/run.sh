@@ -352,8 +352,12 @@ get pct --list "pop3://dave:$PASSWORD_D_URL@$H"
 expect_rc pct 0 "percent-encoded password in the URL"
 get pf_beats --pass-file "$T/passfile" --list "pop3://alice:not-this-one@$H"
 expect_rc pf_beats 0 "--pass-file beats the URL password"
-get host_name -4 --list "pop3://alice:secret@localhost:$PORT"
-expect_rc host_name 0 "-4 with a host name (localhost)"
+if getent ahostsv4 localhost 2>/dev/null | grep -q '^127\.0\.0\.1 '; then
+    get host_name -4 --list "pop3://alice:secret@localhost:$PORT"
+    expect_rc host_name 0 "-4 with a host name (localhost)"
+else
+    echo "skip -4 with a host name: localhost does not resolve to 127.0.0.1 here"
+fi
 if [ "$FAMILY" = 6 ]; then
     get v6only -6 --list "pop3://alice:secret@[::1]:$PORT"
     expect_rc v6only 0 "-6 with [::1]"
