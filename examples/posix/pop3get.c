@@ -19,7 +19,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,7 +222,7 @@ static void usage(FILE *f)
     fputs(
 "usage: " PROG " [options] pop3://[USER[:PASS]@]HOST[:PORT][/N]\n"
 "\n"
-"Actions (one; default --maildir):\n"
+"Actions (one; default --maildir $MAILDIR):\n"
 "  --list              print 'N SIZE' for each message\n"
 "  --uidl              print 'N UID' for each message\n"
 "  --top N:LINES       write the headers and LINES body lines of message N\n"
@@ -515,9 +515,12 @@ static int check_options(struct options *o)
 {
     if (o->url == NULL)
         return usage_error("missing URL%s", "");
+    if (o->mode == MODE_NONE && (o->maildir = getenv("MAILDIR")) != NULL &&
+        o->maildir[0] != '\0')
+        o->mode = MODE_MAILDIR; /* the usual Maildir location variable */
     if (o->mode == MODE_NONE)
         return usage_error("nothing to do: give --list, --uidl, --top, --msg, "
-                           "/N or --maildir DIR%s", "");
+                           "/N or --maildir DIR (or set MAILDIR)%s", "");
     if (o->del && o->mode != MODE_MAILDIR)
         return usage_error("--delete works only with --maildir%s", "");
     return 0;
@@ -886,9 +889,9 @@ static void maildir_msg_end(struct app *a, uint32_t msg)
 
 static void fmt_bytes(char *buf, size_t n, uint64_t v)
 {
-    if (v < 10240)
+    if (v < 1024)
         snprintf(buf, n, "%" PRIu64 " B", v);
-    else if (v < 10485760)
+    else if (v < 1048576)
         snprintf(buf, n, "%.1f KiB", (double)v / 1024);
     else
         snprintf(buf, n, "%.1f MiB", (double)v / 1048576);
@@ -1190,6 +1193,8 @@ int main(int argc, char **argv)
     struct app *a = &app;
     int r;
 
+    /* A closed stdout pipe is a write error (exit 74), not a silent death. */
+    signal(SIGPIPE, SIG_IGN);
     a->md.newfd = -1;
     r = parse_args(&a->o, argc, argv);
     if (r != 0) {
