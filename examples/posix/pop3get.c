@@ -1033,6 +1033,16 @@ static void on_closed(struct app *a, const pop3_event *ev)
     char what[300];
 
     maildir_discard(a);
+    if (ev->err == POP3_ERR_EOF && a->quit_sent) {
+        /* QUIT is sent only when the work is done, so only its answer is
+         * missing. Harmless unless deletions hang on it:
+         * the server may or may not have entered UPDATE. */
+        if (!a->o.del)
+            return;
+        fail_str(a, EX_PROTOCOL, a->o.host, "server closed the connection "
+                 "without answering QUIT; deletions may not be committed");
+        return;
+    }
     if (code == 0) {
         /* QUIT answered, but did we get everything we asked for? */
         if (!a->quit_sent)
