@@ -75,6 +75,7 @@ struct trace {
 };
 
 struct maildir {
+    char dir[PATH_MAX];    /* --maildir without trailing slashes */
     int newfd;             /* DIR/new, for fsync after each rename */
     FILE *f;               /* message being written into tmp/ */
     char tmp[PATH_MAX];
@@ -715,11 +716,13 @@ static void queue_failed(struct app *a, const char *cmd, pop3_err r)
 
 /* --- maildir ---------------------------------------------------------------- */
 
+/* 1 when created, 0 when it already was a directory, -1 with errno. */
 static int ensure_dir(const char *path)
 {
     struct stat st;
+    int created = mkdir(path, 0700) == 0;
 
-    if (mkdir(path, 0700) < 0 && errno != EEXIST)
+    if (!created && errno != EEXIST)
         return -1;
     if (stat(path, &st) < 0)
         return -1;
@@ -727,7 +730,36 @@ static int ensure_dir(const char *path)
         errno = ENOTDIR;
         return -1;
     }
-    return 0;
+    return created;
+}
+
+/* A new directory entry is durable only once its parent is fsync'd. */
+static int fsync_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int r;
+
+    if (fd < 0)
+        return -1;
+    r = fsync(fd);
+    close(fd);
+    return r;
+}
+
+static int fsync_parent(const char *path)
+{
+    char parent[PATH_MAX];
+    char *slash;
+
+    if (strlen(path) >= sizeof parent)
+        return 0;
+    strcpy(parent, path);
+    slash = strrchr(parent, '/');
+    if (slash == NULL)
+        strcpy(parent, ".");
+    else
+        slash[slash == parent ? 1 : 0] = '\0';
+    return fsync_dir(parent);
 }
 
 static int maildir_open(struct app *a)
@@ -737,21 +769,39 @@ static int maildir_open(struct app *a)
     char path[PATH_MAX];
     size_t i;
     char *s;
+    int r = 0, created = 0;
+    size_t n = strlen(a->o.maildir);
 
     m->newfd = -1;
-    if (ensure_dir(a->o.maildir) < 0) {
-        fail_str(a, EX_IOERR, a->o.maildir, strerror(errno));
+    if (n >= sizeof m->dir) {
+        fail_str(a, EX_IOERR, a->o.maildir, strerror(ENAMETOOLONG));
+        return -1;
+    }
+    memcpy(m->dir, a->o.maildir, n + 1);
+    while (n > 1 && m->dir[n - 1] == '/')
+        m->dir[--n] = '\0';
+    if ((r = ensure_dir(m->dir)) < 0 || (r > 0 && fsync_parent(m->dir) < 0)) {
+        fail_str(a, EX_IOERR, m->dir, strerror(errno));
         return -1;
     }
     for (i = 0; i < sizeof sub / sizeof sub[0]; i++) {
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", a->o.maildir, sub[i]) >= sizeof path)
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", m->dir, sub[i]) >= sizeof path) {
             errno = ENAMETOOLONG;
-        else if (ensure_dir(path) == 0)
-            continue;
-        fail_str(a, EX_IOERR, path, strerror(errno));
+            r = -1;
+        } else {
+            r = ensure_dir(path);
+        }
+        if (r < 0) {
+            fail_str(a, EX_IOERR, path, strerror(errno));
+            return -1;
+        }
+        created |= r;
+    }
+    if (created && fsync_dir(m->dir) < 0) {
+        fail_str(a, EX_IOERR, m->dir, strerror(errno));
         return -1;
     }
-    snprintf(path, sizeof path, "%s/new", a->o.maildir);
+    snprintf(path, sizeof path, "%s/new", m->dir);
     m->newfd = open(path, O_RDONLY | O_CLOEXEC);
     if (m->newfd < 0) {
         fail_str(a, EX_IOERR, path, strerror(errno));
@@ -770,20 +820,19 @@ static int maildir_open(struct app *a)
 /* Unique name per the Maildir convention: time, microseconds, pid, a
  * per-process counter, host; created with O_EXCL so a clash is an error,
  * never an overwrite. */
-static void maildir_begin(struct app *a, uint32_t msg)
+static void maildir_begin(struct app *a)
 {
     struct maildir *m = &a->md;
     struct timespec ts;
     char name[160];
     int fd;
 
-    (void)msg;
     clock_gettime(CLOCK_REALTIME, &ts);
     snprintf(name, sizeof name, "%lld.M%ldP%ldQ%lu.%s", (long long)ts.tv_sec,
              (long)(ts.tv_nsec / 1000), (long)getpid(), ++m->seq, m->host);
-    if ((size_t)snprintf(m->tmp, sizeof m->tmp, "%s/tmp/%s", a->o.maildir, name) >= sizeof m->tmp ||
-        (size_t)snprintf(m->dst, sizeof m->dst, "%s/new/%s", a->o.maildir, name) >= sizeof m->dst) {
-        local_failure(a, a->o.maildir, ENAMETOOLONG);
+    if ((size_t)snprintf(m->tmp, sizeof m->tmp, "%s/tmp/%s", m->dir, name) >= sizeof m->tmp ||
+        (size_t)snprintf(m->dst, sizeof m->dst, "%s/new/%s", m->dir, name) >= sizeof m->dst) {
+        local_failure(a, m->dir, ENAMETOOLONG);
         return;
     }
     fd = open(m->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -1115,7 +1164,7 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
         break;
     case POP3_EV_MSG_BEGIN:
         if (a->o.mode == MODE_MAILDIR)
-            maildir_begin(a, ev->msg);
+            maildir_begin(a);
         break;
     case POP3_EV_MSG_DATA:   on_msg_data(a, ev); break;
     case POP3_EV_MSG_END:    on_msg_end(a, ev); break;
