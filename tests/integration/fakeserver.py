@@ -17,6 +17,14 @@ connections until killed. MODE:
                produce is likely to happen somewhere
     cut        like proxy, but drop both connections once CUT_AFTER octets
                have come from the server (a connection lost mid-transfer)
+    nopipe     a small POP3 server of its own (user alice, password secret,
+    nocapa     APOP too) serving the messages of an expected/ directory
+               (the third argument) made by mkmaildrop.py. nopipe does not
+               advertise PIPELINING, nocapa answers CAPA with -ERR. Either
+               way a client that sends a command before the previous reply
+               is complete gets "-ERR [SYS/PERM] pipelining..." and the
+               connection is closed. QUIT commits deletions: the numbers of
+               the messages deleted are appended to PORTFILE.deleted.
 
 Standard library only.
 """
@@ -76,6 +84,136 @@ def serve_truncate(conn):
             return
         else:
             conn.sendall(b"-ERR unknown\r\n")
+
+
+class MiniPop3:
+    """Just enough RFC 1939 to serve a maildrop made by mkmaildrop.py."""
+
+    def __init__(self, expdir, quirk, portfile):
+        import os
+        self.msgs = []
+        with open(os.path.join(expdir, "manifest")) as f:
+            for line in f:
+                n = int(line.split()[0])
+                with open(os.path.join(expdir, "%04d.eml" % n), "rb") as m:
+                    self.msgs.append(m.read())
+        self.quirk = quirk
+        self.deleted_file = portfile + ".deleted"
+        self.lock = threading.Lock()
+
+    def __call__(self, conn):
+        import hashlib
+        import os
+        ts = b"<%d.%d@fakeserver.invalid>" % (os.getpid(), time.time_ns())
+        conn.sendall(b"+OK mini POP3 ready " + ts + b"\r\n")
+        buf = b""
+        user = None
+        authed = False
+        deleted = set()
+        while True:
+            while b"\r\n" not in buf:
+                data = conn.recv(4096)
+                if not data:
+                    return
+                buf += data
+            line, buf = buf.split(b"\r\n", 1)
+            if buf:
+                conn.sendall(b"-ERR [SYS/PERM] pipelining without PIPELINING\r\n")
+                return
+            parts = line.split(b" ")
+            verb = parts[0].upper()
+            args = parts[1:]
+
+            def ok(text=b""):
+                conn.sendall(b"+OK" + (b" " + text if text else b"") + b"\r\n")
+
+            def err(text):
+                conn.sendall(b"-ERR " + text + b"\r\n")
+
+            def msgno(i=0):
+                try:
+                    n = int(args[i])
+                except (IndexError, ValueError):
+                    return None
+                if 1 <= n <= len(self.msgs) and n not in deleted:
+                    return n
+                return None
+
+            if verb == b"CAPA":
+                if self.quirk == "nocapa":
+                    err(b"unknown command")
+                else:
+                    conn.sendall(b"+OK\r\nUSER\r\nTOP\r\nUIDL\r\n"
+                                 b"RESP-CODES\r\n.\r\n")
+            elif verb == b"QUIT":
+                if authed and deleted:
+                    with self.lock, open(self.deleted_file, "a") as f:
+                        f.write("".join("%d\n" % n for n in sorted(deleted)))
+                ok(b"bye")
+                return
+            elif not authed:
+                if verb == b"USER" and args:
+                    user = args[0]
+                    ok()
+                elif verb == b"PASS" and user == b"alice" and \
+                        line[5:] == b"secret":
+                    authed = True
+                    ok(b"logged in")
+                elif verb == b"APOP" and len(args) == 2 and args[0] == b"alice" \
+                        and args[1].decode() == hashlib.md5(ts + b"secret").hexdigest():
+                    authed = True
+                    ok(b"logged in")
+                else:
+                    user = None
+                    err(b"[AUTH] authentication failed")
+            elif verb == b"STAT":
+                live = [i + 1 for i in range(len(self.msgs)) if i + 1 not in deleted]
+                ok(b"%d %d" % (len(live), sum(len(self.msgs[n - 1]) for n in live)))
+            elif verb in (b"LIST", b"UIDL"):
+                def entry(n):
+                    if verb == b"LIST":
+                        return b"%d %d" % (n, len(self.msgs[n - 1]))
+                    return b"%d mini-%04d" % (n, n)
+                if args:
+                    n = msgno()
+                    if n is None:
+                        err(b"no such message")
+                    else:
+                        ok(entry(n))
+                else:
+                    lines = [entry(i + 1) + b"\r\n" for i in range(len(self.msgs))
+                             if i + 1 not in deleted]
+                    conn.sendall(b"+OK\r\n" + b"".join(lines) + b".\r\n")
+            elif verb in (b"RETR", b"TOP"):
+                n = msgno()
+                if n is None:
+                    err(b"no such message")
+                    continue
+                data = self.msgs[n - 1]
+                if verb == b"TOP":
+                    head, _, body = data.partition(b"\r\n\r\n")
+                    keep = int(args[1]) if len(args) > 1 else 0
+                    body_lines = body.split(b"\r\n")[:-1]
+                    data = head + b"\r\n\r\n" + b"".join(
+                        l + b"\r\n" for l in body_lines[:keep])
+                stuffed = b"".join(
+                    (b"." + l if l.startswith(b".") else l) + b"\r\n"
+                    for l in data.split(b"\r\n")[:-1])
+                conn.sendall(b"+OK %d octets\r\n" % len(data) + stuffed + b".\r\n")
+            elif verb == b"DELE":
+                n = msgno()
+                if n is None:
+                    err(b"no such message")
+                else:
+                    deleted.add(n)
+                    ok(b"deleted")
+            elif verb == b"RSET":
+                deleted.clear()
+                ok()
+            elif verb == b"NOOP":
+                ok()
+            else:
+                err(b"unknown command")
 
 
 class Relay:
@@ -143,6 +281,8 @@ def main():
         handler = Relay(int(sys.argv[3]))
     elif mode == "cut":
         handler = Relay(int(sys.argv[3]), cut_after=int(sys.argv[4]))
+    elif mode in ("nopipe", "nocapa"):
+        handler = MiniPop3(sys.argv[3], mode, portfile)
     elif mode in handlers:
         handler = handlers[mode]
     else:

@@ -77,6 +77,7 @@ get() {
 fake_start() {
     local pf
     pf=$T/fake.$RANDOM.port
+    FAKE_PF=$pf
     python3 "$HERE/fakeserver.py" "$1" "$pf" "${@:2}" 2>>"$T/fakeserver.err" &
     FAKE_PID=$!
     FAKE_PIDS+=("$FAKE_PID")
@@ -418,6 +419,35 @@ expect_rc proxy_top 0 "--top 2:3 through the proxy" &&
     { python3 "$HERE/mailcheck.py" top "$T/proxy_top.out" "$EA/0002.eml" 3 2>"$T/pt.why" &&
       ok "... header and 3 lines" || bad "--top 2:3 through the proxy" "$(cat "$T/pt.why")"; }
 fake_stop
+
+# --- one command at a time: no PIPELINING, or no CAPA at all -------------------
+# fakeserver.py's own small server closes the connection on any command sent
+# before the previous reply is complete.
+for q in nopipe nocapa; do
+    case $q in
+        nopipe) what="a server without PIPELINING" ;;
+        nocapa) what="a server that rejects CAPA" ;;
+    esac
+    fake_start "$q" "$EA"
+    QU="pop3://alice:secret@127.0.0.1:$FAKE_PORT"
+    get "${q}_uidl" --apop --uidl "$QU"
+    expect_rc "${q}_uidl" 0 "$what: --apop --uidl" &&
+        { [ "$(grep -c . "$T/${q}_uidl.out")" -eq "$NA" ] && ok "... $NA lines" ||
+          bad "$what: --uidl lines" "$(head -n 3 "$T/${q}_uidl.out")"; }
+    get "${q}_top" --top 2:5 "$QU"
+    expect_rc "${q}_top" 0 "$what: --top 2:5" &&
+        { python3 "$HERE/mailcheck.py" top "$T/${q}_top.out" "$EA/0002.eml" 5 2>"$T/q.why" &&
+          ok "... header and 5 lines" || bad "$what: --top 2:5" "$(cat "$T/q.why")"; }
+    get "${q}_md" --delete --maildir "$WORK/maildir-$q" "$QU"
+    if expect_rc "${q}_md" 0 "$what: --delete --maildir"; then
+        python3 "$HERE/mailcheck.py" maildir "$WORK/maildir-$q" "$EA" >/dev/null 2>"$T/q.why" &&
+            ok "... every message stored exactly" || bad "$what: --maildir" "$(cat "$T/q.why")"
+        [ "$(sort -n "$FAKE_PF.deleted" 2>/dev/null | tr '\n' ' ')" = "$(seq 1 "$NA" | tr '\n' ' ')" ] &&
+            ok "... and all $NA deleted at QUIT" ||
+            bad "$what: --delete deletes all at QUIT" "deleted: $(tr '\n' ' ' < "$FAKE_PF.deleted" 2>/dev/null)"
+    fi
+    fake_stop
+done
 
 # --- a connection lost in the middle: nothing deleted, nothing half-stored ---
 fake_start cut "$PORT" 2000000
