@@ -154,6 +154,9 @@ first_valid_uid = 0
 first_valid_gid = 0
 mail_location = maildir:$dir/mail/%u
 pop3_uidl_format = %08Xu%08Xv
+# RFC 1939 sec. 8: one session at a time per maildrop; a second login gets
+# "-ERR [IN-USE]" (RFC 2449 sec. 8.1.1).
+pop3_lock_session = yes
 
 passdb {
   driver = passwd-file

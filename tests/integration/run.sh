@@ -285,6 +285,11 @@ if [ -n "$big" ] && cmp -s "$T/retr_$big.out" "$EA/$(printf %04d "$big").eml"; t
 else
     bad "/$big: the $BIG_MB MB message byte-exact"
 fi
+if [ -w /dev/full ]; then
+    timeout "$TIMEOUT" "$POP3GET" --list "$URL" >/dev/full 2>"$T/full.err" </dev/null
+    RC=$?; CMD="pop3get --list $URL >/dev/full"
+    expect_rc full 74 "stdout full (/dev/full)"
+fi
 get msg_opt --msg 2 "$URL"
 expect_rc msg_opt 0 "--msg 2" &&
     { cmp -s "$T/msg_opt.out" "$EA/0002.eml" && ok "--msg 2 equals /2" || bad "--msg 2 output"; }
@@ -330,6 +335,29 @@ grep -qF "$WRONG" "$T/wrong_apop.err" "$T/wrong_apop.out" &&
     ok "-v --apop with a wrong password never shows it"
 get nouser --list "pop3://nosuchuser:whatever@$H"
 expect_rc nouser 77 "unknown user"
+
+# A maildrop locked by another session: -ERR [IN-USE] is a temporary failure.
+python3 - "$PORT" "$POP3GET" "pop3://bob:hunter2@$H" >"$T/inuse.out" 2>&1 <<'EOF'
+import socket, subprocess, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+f = s.makefile("rb")
+f.readline()
+for cmd in (b"USER bob", b"PASS hunter2"):
+    s.sendall(cmd + b"\r\n")
+    if not f.readline().startswith(b"+OK"):
+        sys.exit("holder could not log in")
+r = subprocess.run([sys.argv[2], "--list", sys.argv[3]], capture_output=True,
+                   timeout=60, stdin=subprocess.DEVNULL)
+print("rc=%d" % r.returncode)
+sys.stdout.write(r.stderr.decode("utf-8", "replace"))
+s.sendall(b"QUIT\r\n")
+f.readline()
+EOF
+RC=$(sed -n 's/^rc=//p' "$T/inuse.out" | head -n 1)
+RC=${RC:-255}
+CMD="pop3get --list pop3://bob:hunter2@$H (while another session holds bob's maildrop)"
+cp "$T/inuse.out" "$T/inuse.err"
+expect_rc inuse 75 "a maildrop locked by another session ([IN-USE])"
 
 # --- errors -----------------------------------------------------------------
 closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -401,6 +429,8 @@ fake_stop
 fake_start truncate
 get truncated --timeout 5 --list "pop3://alice:secret@127.0.0.1:$FAKE_PORT"
 expect_rc truncated 76 "a connection closed inside a listing"
+get no_timestamp --timeout 5 --apop --list "pop3://alice:secret@127.0.0.1:$FAKE_PORT"
+expect_rc no_timestamp 77 "--apop when the greeting has no <timestamp>"
 fake_stop
 
 # --- bytes split every which way ----------------------------------------------
