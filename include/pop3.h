@@ -39,6 +39,7 @@ extern "C" {
     X(STATE, "command not allowed in the current protocol state")               \
     X(BUSY, "command queue or command buffer full; retry after a reply")        \
     X(CLOSED, "session ended normally")                                         \
+    X(ABORTED, "session abandoned by the application (no QUIT sent)")           \
     X(APOP_UNAVAILABLE, "greeting carried no APOP timestamp")                   \
     X(RESOLVE, "host name could not be resolved")                               \
     X(CONNECT, "connection could not be established")                           \
@@ -232,8 +233,10 @@ void pop3_client_connected(pop3_client *c);
 size_t pop3_client_input(pop3_client *c, const void *data, size_t len);
 /* The transport can accept more: continue sending queued commands. */
 void pop3_client_writable(pop3_client *c);
-/* The peer closed its side. Ends the session: POP3_ERR_CLOSED after QUIT,
- * POP3_ERR_TRUNCATED inside a multi-line reply, otherwise POP3_ERR_EOF. */
+/* The peer closed its side. Ends the session: POP3_ERR_TRUNCATED inside a
+ * multi-line reply, otherwise POP3_ERR_EOF (also when QUIT was sent but not
+ * answered: whether the server committed deletions is then unknown). A
+ * session that got +OK to QUIT has already ended with POP3_ERR_CLOSED. */
 void pop3_client_eof(pop3_client *c);
 /* The port lost the connection (reason: RESOLVE, CONNECT, RESET, ...). Ends
  * the session without calling transport->close. */
@@ -272,6 +275,12 @@ pop3_err pop3_client_noop(pop3_client *c);
  * deletions (UPDATE); the session ends with POP3_EV_CLOSED. Nothing can be
  * queued after QUIT (POP3_ERR_STATE). */
 pop3_err pop3_client_quit(pop3_client *c);
+
+/* Abandon the session now, without QUIT, so the server rolls back any DELE
+ * (RFC 1939 sec. 6), e.g. after a local storage failure. Closes the
+ * transport and delivers POP3_EV_CLOSED with POP3_ERR_ABORTED. May be called
+ * from a callback; pop3_client_input() then returns after that event. */
+void pop3_client_abort(pop3_client *c);
 
 /* Stop delivering events: pop3_client_input() returns at once after the
  * current event. Resume with pop3_client_resume() and push the rest again. */

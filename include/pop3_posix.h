@@ -66,10 +66,13 @@ pop3_err pop3_posix_connect(pop3_posix *p, pop3_client *c, const char *host,
 /* -1 when no socket is open. */
 int pop3_posix_fd(const pop3_posix *p);
 /* poll() events wanted now (POLLIN and/or POLLOUT); 0 when paused and
- * nothing is to be written. */
+ * nothing is to be written: then leave the socket out of poll() (fd -1),
+ * or POLLHUP/POLLERR would make the loop spin. */
 short pop3_posix_events(const pop3_posix *p);
 /* Process revents from poll() for pop3_posix_fd() (0 is fine: it then
- * only pushes octets kept back by a pause), and tick the client's clock. */
+ * only pushes octets kept back by a pause), and tick the client's clock.
+ * After pop3_client_resume(), call pop3_posix_handle(p, 0) to push the
+ * octets kept back while paused. */
 void pop3_posix_handle(pop3_posix *p, short revents);
 /* Poll and handle until the session ends; returns pop3_client_error(),
  * which is POP3_ERR_CLOSED after a normal QUIT. */

@@ -281,6 +281,24 @@ static void test_dele_reports_ok_with_message_number(void **state)
                  LOGIN_SENT "DELE 1\r\n");
 }
 
+static void test_abort_from_callback_drops_session_without_quit(void **state)
+{
+    (void)state;
+    /* After a local storage failure the application abandons the session:
+     * no QUIT may follow, or the server would commit the DELE already
+     * acknowledged. The rest of the input is not consumed. */
+    static const script_rule rules[] = {RULE(GREETING, NONE, "login"),
+                                        RULE(LOGIN, NONE, "dele 1; retr 2"),
+                                        RULE(OK, DELE, "abort"), RULES_END};
+    script_opts o = {.rules = rules};
+    script_check(&o, LOGIN_SRV "+OK message 1 deleted\r\n+OK\r\nbody\r\n.\r\n",
+                 LOGIN_LOG "> dele 1 = OK\n> retr 2 = OK\n"
+                           "OK cmd=DELE msg=1 'message 1 deleted'\n"
+                           "> abort\n"
+                           "CLOSED err=ABORTED\n" SUM_CLOSED("ABORTED"),
+                 LOGIN_SENT "DELE 1\r\n");
+}
+
 static void test_rset_and_noop_report_ok(void **state)
 {
     (void)state;
@@ -1552,6 +1570,7 @@ int main(void)
         cmocka_unit_test(test_send_refused_resumes_on_writable),
         cmocka_unit_test(test_send_refused_midway_keeps_the_rest),
         cmocka_unit_test(test_send_failure_closes_with_transport_error),
+        cmocka_unit_test(test_abort_from_callback_drops_session_without_quit),
         cmocka_unit_test(test_connect_timeout),
         cmocka_unit_test(test_greeting_timeout),
         cmocka_unit_test(test_reply_timeout_ignores_a_partial_status_line),

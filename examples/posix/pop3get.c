@@ -705,7 +705,7 @@ static void local_failure(struct app *a, const char *what, int err)
 {
     fail_str(a, EX_IOERR, what, strerror(err));
     a->abort_session = 1;
-    pop3_client_pause(&a->c);
+    pop3_client_abort(&a->c);
 }
 
 static void queue_failed(struct app *a, const char *cmd, pop3_err r)
@@ -1227,8 +1227,7 @@ static void run(struct app *a)
         int n;
 
         if (a->abort_session) {
-            pop3_posix_close(&a->posix);
-            pop3_client_fail(&a->c, POP3_ERR_TRANSPORT);
+            pop3_client_abort(&a->c);
             break;
         }
         pfd.fd = pop3_posix_fd(&a->posix);

@@ -761,6 +761,12 @@ void pop3_client_fail(pop3_client *c, pop3_err reason)
     finish(c, reason, 0);
 }
 
+void pop3_client_abort(pop3_client *c)
+{
+    if (c != NULL)
+        finish(c, POP3_ERR_ABORTED, 1);
+}
+
 static pop3_err timeout_for(const pop3_client *c, uint32_t *limit)
 {
     switch (c->state) {

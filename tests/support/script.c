@@ -409,6 +409,11 @@ pop3_err script_do(script *s, const char *actions)
             log_str(s, "> pause\n");
             continue;
         }
+        if (strcmp(name, "abort") == 0) {
+            log_str(s, "> abort\n");
+            pop3_client_abort(&s->c);
+            continue;
+        }
         if (strcmp(name, "resume") == 0) {
             pop3_client_resume(&s->c);
             log_str(s, "> resume\n");
