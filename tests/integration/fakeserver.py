@@ -17,6 +17,8 @@ connections until killed. MODE:
                produce is likely to happen somewhere
     cut        like proxy, but drop both connections once CUT_AFTER octets
                have come from the server (a connection lost mid-transfer)
+    stall      like cut, but keep the connection open and silent instead
+               (a server that stops answering mid-transfer)
     nopipe     a small POP3 server of its own (user alice, password secret,
     nocapa     APOP too) serving the messages of an expected/ directory
                (the third argument) made by mkmaildrop.py. nopipe does not
@@ -217,9 +219,10 @@ class MiniPop3:
 
 
 class Relay:
-    def __init__(self, upstream, cut_after=None, seed=0):
+    def __init__(self, upstream, cut_after=None, stall=False, seed=0):
         self.upstream = upstream
         self.cut_after = cut_after
+        self.stall = stall
         self.rng = random.Random(seed)
 
     def __call__(self, conn):
@@ -253,6 +256,8 @@ class Relay:
                     piece = data[i:i + n]
                     if self.cut_after is not None and sent + len(piece) >= self.cut_after:
                         conn.sendall(piece[:self.cut_after - sent])
+                        if self.stall:
+                            done.wait(600)   # until the client gives up
                         raise ConnectionAbortedError
                     conn.sendall(piece)
                     sent += len(piece)
@@ -279,8 +284,9 @@ def main():
                 "close": serve_close, "truncate": serve_truncate}
     if mode == "proxy":
         handler = Relay(int(sys.argv[3]))
-    elif mode == "cut":
-        handler = Relay(int(sys.argv[3]), cut_after=int(sys.argv[4]))
+    elif mode in ("cut", "stall"):
+        handler = Relay(int(sys.argv[3]), cut_after=int(sys.argv[4]),
+                        stall=(mode == "stall"))
     elif mode in ("nopipe", "nocapa"):
         handler = MiniPop3(sys.argv[3], mode, portfile)
     elif mode in handlers:

@@ -487,13 +487,28 @@ if [ "$RC" -ne 0 ] && [ "$RC" -ne 124 ]; then
 else
     bad "--delete --maildir with the connection lost mid-message fails" "exit $RC"
 fi
+fake_stop
 python3 "$HERE/mailcheck.py" subset "$WORK/maildir-cut" "$EA" >"$T/cut.ok" 2>"$T/cut.why" &&
     ok "... what was stored is complete ($(sed 's/^maildir ok: //' "$T/cut.ok"))" ||
     bad "after a lost connection, stored messages are complete" "$(cat "$T/cut.why")"
 python3 "$HERE/mailcheck.py" server "$PORT" alice secret "$EA" >/dev/null 2>"$T/cut2.why" &&
     ok "... and the server deleted nothing (no QUIT, no UPDATE state)" ||
     bad "a connection lost before QUIT deletes nothing" "$(cat "$T/cut2.why")"
+
+# --- a server that stops answering in the middle: the reply timeout ----------
+fake_start stall "$PORT" 1000000
+t0=$(date +%s)
+get stall --timeout 2 --delete --maildir "$WORK/maildir-stall" "pop3://alice:secret@127.0.0.1:$FAKE_PORT"
+elapsed=$(( $(date +%s) - t0 ))
+expect_rc stall 75 "--timeout 2 with a server that stalls mid-message"
+[ "$elapsed" -le 15 ] && ok "... gave up after ${elapsed}s" ||
+    bad "a stalled transfer times out in time" "took ${elapsed}s"
 fake_stop
+python3 "$HERE/mailcheck.py" subset "$WORK/maildir-stall" "$EA" >/dev/null 2>"$T/stall.why" &&
+    ok "... what was stored is complete" || bad "after a stall, stored messages are complete" "$(cat "$T/stall.why")"
+python3 "$HERE/mailcheck.py" server "$PORT" alice secret "$EA" >/dev/null 2>"$T/stall2.why" &&
+    ok "... and the server deleted nothing" ||
+    bad "a stalled session deletes nothing" "$(cat "$T/stall2.why")"
 
 # --- Maildir ------------------------------------------------------------------
 MD=$WORK/maildir-keep
@@ -578,6 +593,15 @@ if expect_rc delete 0 "--delete --maildir"; then
           bad "--list after --delete prints nothing" "$(head -n 3 "$T/after_delete.out")"; }
     get empty_maildir --maildir "$WORK/maildir-empty" "$URL"
     expect_rc empty_maildir 0 "--maildir of an empty maildrop"
+fi
+
+# --- a sanitizer build of pop3get (POP3GET=...) reports into stderr ---------------
+if grep -qaE '__asan_init|__ubsan_handle' "$POP3GET"; then
+    if grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T"/*.err > "$T/san.files" 2>/dev/null; then
+        bad "no sanitizer reports" "in: $(tr '\n' ' ' < "$T/san.files")"
+    else
+        ok "no sanitizer reports in any run"
+    fi
 fi
 
 # --- the server's view ------------------------------------------------------
