@@ -33,6 +33,9 @@ TEST_SUPPORT := $(wildcard tests/support/*.c)
 EXAMPLES   := $(B)/pop3get $(B)/minimal
 SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
+# Keep the sanitizer objects between runs.
+.SECONDARY: $(ASAN_OBJ)
+
 .PHONY: all check unit asan pedantic cross integration install-check demo install clean
 
 all: $(B)/libpop3.a $(EXAMPLES)

@@ -435,7 +435,7 @@ static int parse_url(struct options *o, char *url)
     int r;
 
     if (strncasecmp(url, "pop3://", 7) != 0)
-        return usage_error("URL must start with pop3://, not '%s'", url);
+        return usage_error("%s", "URL must start with pop3://"); /* never echo: it may hold a password */
     rest = url + 7;
     slash = strchr(rest, '/');
     alen = slash ? (size_t)(slash - rest) : strlen(rest);
@@ -468,7 +468,7 @@ static int read_pass_file(struct options *o)
 
     if (f == NULL) {
         fprintf(stderr, "%s: %s: %s\n", PROG, o->pass_file, strerror(errno));
-        return EX_USAGE;
+        return EX_IOERR; /* a local file that cannot be read */
     }
     if (fgets(o->pass, sizeof o->pass, f) == NULL)
         o->pass[0] = '\0';
@@ -536,7 +536,7 @@ static int parse_args(struct options *o, int argc, char **argv)
 
         if (opts_done || a[0] != '-' || a[1] == '\0') {
             if (o->url != NULL)
-                return usage_error("more than one URL: '%s'", a);
+                return usage_error("%s", "more than one URL"); /* it may hold a password */
             o->url = a;
             if ((r = parse_url(o, a)) != 0)
                 return r;

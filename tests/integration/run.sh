@@ -212,8 +212,8 @@ printf 'secret' > "$T/passfile.nonl"
 get pass_file2 -u alice --pass-file "$T/passfile.nonl" --list "pop3://$H"
 expect_rc pass_file2 0 "--pass-file (no newline)"
 get pass_file_missing -u alice --pass-file "$T/no-such-file" --list "pop3://$H"
-[ "$RC" -ne 0 ] && ok "--pass-file with a missing file fails (exit $RC)" ||
-    bad "--pass-file with a missing file fails" "exit 0"
+[ "$RC" -eq 74 ] && ok "--pass-file with a missing file is a local I/O error (74)" ||
+    bad "--pass-file with a missing file exits 74" "exit $RC"
 
 # Second user, and the login of the second user in the URL user part.
 get bob_list --list "pop3://bob:hunter2@$H"
@@ -369,8 +369,14 @@ get usage_none
 expect_rc usage_none 64 "no arguments"
 get usage_opt --no-such-option "$URL"
 expect_rc usage_opt 64 "unknown option"
-get usage_scheme --list "http://alice:secret@$H/"
+get usage_scheme --list "http://alice:s3cr3t-in-url@$H/"
 expect_rc usage_scheme 64 "not a pop3:// URL"
+! grep -q "s3cr3t-in-url" "$T/usage_scheme.err" && ok "usage error does not echo the URL's password" ||
+    bad "usage error does not echo the URL's password" "$(cat "$T/usage_scheme.err")"
+get usage_two_urls --list "$URL" "pop3://alice:s3cr3t-in-url@$H/"
+expect_rc usage_two_urls 64 "two URLs"
+! grep -q "s3cr3t-in-url" "$T/usage_two_urls.err" && ok "second URL's password not echoed" ||
+    bad "second URL's password not echoed" "$(cat "$T/usage_two_urls.err")"
 get usage_top --top nonsense "$URL"
 expect_rc usage_top 64 "--top without N:LINES"
 get usage_msg "$URL/0"
