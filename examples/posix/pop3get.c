@@ -60,6 +60,7 @@ struct options {
     uint32_t msg;
     uint32_t top_lines;
     int apop, del, verbose, family;
+    int discard;            /* --discard: every message, bytes dropped */
     unsigned timeout_s;
 };
 
@@ -230,6 +231,8 @@ static void usage(FILE *f)
 "  --msg N, URL /N     write message N to stdout\n"
 "  --maildir DIR       store every message into Maildir DIR\n"
 "  --delete            with --maildir: delete each message once stored\n"
+"  --discard           retrieve every message, drop the octets, print\n"
+"                      'N messages, B octets' (a sink for benchmarks)\n"
 "\n"
 "Options:\n"
 "  -u, --user USER     user name (overrides the URL)\n"
@@ -345,6 +348,10 @@ static int parse_flag(struct options *o, const char *a)
         return set_mode(o, MODE_LIST, a);
     if (strcmp(a, "--uidl") == 0)
         return set_mode(o, MODE_UIDL, a);
+    if (strcmp(a, "--discard") == 0) {
+        o->discard = 1;
+        return set_mode(o, MODE_MAILDIR, a);
+    }
     if (strcmp(a, "--apop") == 0)
         o->apop = 1;
     else if (strcmp(a, "--delete") == 0)
@@ -522,8 +529,10 @@ static int check_options(struct options *o)
     if (o->mode == MODE_NONE)
         return usage_error("nothing to do: give --list, --uidl, --top, --msg, "
                            "/N or --maildir DIR (or set MAILDIR)%s", "");
-    if (o->del && o->mode != MODE_MAILDIR)
+    if (o->del && (o->mode != MODE_MAILDIR || o->discard))
         return usage_error("--delete works only with --maildir%s", "");
+    if (o->discard && o->maildir != NULL)
+        return usage_error("--discard conflicts with --maildir%s", "");
     return 0;
 }
 
@@ -925,6 +934,10 @@ static void maildir_msg_end(struct app *a, uint32_t msg)
 {
     if (a->retr_out > 0)
         a->retr_out--;
+    if (a->o.discard) {
+        a->stored++;
+        return;
+    }
     if (a->md.f == NULL || maildir_commit(a) < 0)
         return;
     a->stored++;
@@ -1163,7 +1176,7 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
         }
         break;
     case POP3_EV_MSG_BEGIN:
-        if (a->o.mode == MODE_MAILDIR)
+        if (a->o.mode == MODE_MAILDIR && !a->o.discard)
             maildir_begin(a);
         break;
     case POP3_EV_MSG_DATA:   on_msg_data(a, ev); break;
@@ -1259,7 +1272,7 @@ int main(int argc, char **argv)
         wipe(a->o.pass, sizeof a->o.pass);
         return r < 0 ? 0 : r;
     }
-    if (a->o.mode == MODE_MAILDIR && maildir_open(a) < 0)
+    if (a->o.mode == MODE_MAILDIR && !a->o.discard && maildir_open(a) < 0)
         goto out;
     a->progress = a->o.mode == MODE_MAILDIR && !a->o.verbose && isatty(STDERR_FILENO);
     if (a->o.mode != MODE_MAILDIR)
@@ -1273,6 +1286,8 @@ int main(int argc, char **argv)
     progress_show(a, 1);
     if (a->progress_shown)
         fputc('\n', stderr);
+    if (a->o.discard && a->exit_code == 0)
+        printf("%" PRIu32 " messages, %" PRIu64 " octets\n", a->stored, a->done_bytes);
     if (a->o.mode == MODE_MAILDIR && a->o.verbose && a->exit_code == 0)
         fprintf(stderr, "* stored %" PRIu32 ", deleted %" PRIu32 "\n", a->stored, a->deleted);
 out:
