@@ -37,6 +37,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 .SECONDARY: $(ASAN_OBJ)
 
 .PHONY: all check unit asan pedantic cross integration install-check demo install clean
+.PHONY: fuzz fuzz-build fuzz-check
 
 all: $(B)/libpop3.a $(EXAMPLES)
 
@@ -98,6 +99,26 @@ cross:
 
 integration: all
 	bash tests/integration/run.sh
+
+# libFuzzer targets under ASan+UBSan (tests/fuzz/, clang + libclang-rt-14-dev).
+# make fuzz FUZZ_SECONDS=N runs each target N seconds; make check runs each
+# FUZZ_CHECK_SECONDS. FUZZ_EXTRA_<name>: sources a target needs beyond the engine.
+FUZZ_CC            ?= clang
+FUZZ_SECONDS       ?= 60
+FUZZ_CHECK_SECONDS ?= 30
+FUZZ_FLAGS := -std=c99 $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_BIN   := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_EXTRA_pop3get_args := $(POSIX_SRC)
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) examples/posix/pop3get.c $(wildcard include/*.h src/*/*.h port/*/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Iinclude -Isrc/md5 -Isrc/core -Iport/posix $< $(ENGINE_SRC) $(FUZZ_EXTRA_$*) -o $@ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BIN)
+fuzz: $(FUZZ_BIN)
+	bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+fuzz-check: $(FUZZ_BIN)
+	bash tests/fuzz/run.sh $(FUZZ_CHECK_SECONDS) $(FUZZ_BIN)
 
 check: all unit asan pedantic cross install-check integration
 	@echo "make check: all passed"

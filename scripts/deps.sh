@@ -17,9 +17,9 @@ PACKAGES=(
     dovecot-pop3d
     gcc-arm-none-eabi libnewlib-arm-none-eabi
     valgrind openssl python3 curl
-    clang cppcheck
+    clang cppcheck clang-tidy libclang-rt-14-dev
 )
-OPTIONAL=(libclang-rt-14-dev)
+OPTIONAL=()
 
 if [ "$(id -u)" -eq 0 ]; then
     SUDO=()

@@ -1,0 +1,301 @@
+/* fuzz_client.c - libFuzzer target: the whole engine (src/core) driven by
+ * arbitrary server octets, with application commands interleaved.
+ *
+ * Input layout:
+ *   [0] queue length (2..9) and a line buffer of 512 or 1024 octets
+ *   [1] transport: octets accepted per send (0 = all) and end flags
+ *   [2] seed of the split points
+ *   [3] what the application does before the first octet
+ *   [4..19] action table: the application's callback runs action
+ *        table[i % 16] on the i-th event that is not MSG_DATA
+ *   [20..] server octets
+ * An action octet is (arg << 4) | op, op in: none, capa, login USER/PASS,
+ * login APOP, stat, list, uidl, retr, top, dele, rset, noop, quit, pause,
+ * abort, list+retr. So every protocol state can be reached: greeting, both
+ * logins, listings, message bodies, pipelining after CAPA, UPDATE, CLOSED.
+ *
+ * The octets are pushed twice, whole and split at pseudo-random points (many
+ * of them one octet long), and the event logs and the octets sent must be
+ * identical (DESIGN.md: "Every result must be identical whatever way the
+ * same bytes are split"). Checked on the way: no event after CLOSED and
+ * exactly one CLOSED, the state never goes back, no octet sent after the
+ * session ended (so never a QUIT after a protocol error), body data only
+ * inside MSG_BEGIN..MSG_END, input() consumes everything unless paused or
+ * closed, and the password is in neither the command buffer nor the
+ * client struct once input() returns (nor in the line buffer, unless the
+ * server itself sent it).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pop3.h"
+
+#define LOG_MAX (1u << 17)
+#define SENT_MAX (1u << 20)
+#define HDR 20
+#define USER "alice"
+#define PASS "hunter2-pw"
+
+struct run {
+    pop3_client c;
+    pop3_client_config cfg;
+    pop3_transport tr;
+    pop3_transport_mem mem;
+    char line[1024];
+    uint8_t cmd[POP3_CMD_MAX];
+    pop3_slot q[9];
+    uint8_t sent[SENT_MAX];
+    const uint8_t *acts;
+    unsigned nth;       /* events other than MSG_DATA */
+    unsigned closed;    /* CLOSED events */
+    size_t sent_at_close;
+    int in_body, data_open;
+    uint32_t body_msg;
+    pop3_state last_state;
+    uint8_t log[LOG_MAX];
+    size_t log_len;
+};
+
+static struct run runs[2];
+
+static void put(struct run *x, const void *p, size_t n)
+{
+    if (n > LOG_MAX - x->log_len)
+        n = LOG_MAX - x->log_len;
+    memcpy(x->log + x->log_len, p, n);
+    x->log_len += n;
+}
+
+static void log_event(struct run *x, const pop3_event *ev)
+{
+    uint32_t f[8];
+
+    if (ev->type == POP3_EV_MSG_DATA && x->data_open) {
+        put(x, ev->text, ev->len);
+        return;
+    }
+    x->data_open = ev->type == POP3_EV_MSG_DATA;
+    f[0] = ev->type;
+    f[1] = ev->cmd;
+    f[2] = ev->code;
+    f[3] = ev->err;
+    f[4] = ev->msg;
+    f[5] = ev->count;
+    f[6] = (uint32_t)ev->size;
+    f[7] = (uint32_t)(ev->size >> 32);
+    put(x, "\n#", 2);
+    put(x, f, sizeof(f));
+    if (ev->len > 0)
+        put(x, ev->text, ev->len);
+}
+
+static void act(struct run *x, uint8_t a)
+{
+    pop3_client *c = &x->c;
+    uint32_t arg = a >> 4;
+
+    switch (a & 15u) {
+    case 1: (void)pop3_client_capa(c); break;
+    case 2: (void)pop3_client_login(c, USER, PASS, POP3_AUTH_USER); break;
+    case 3: (void)pop3_client_login(c, USER, PASS, POP3_AUTH_APOP); break;
+    case 4: (void)pop3_client_stat(c); break;
+    case 5: (void)pop3_client_list(c, arg); break;
+    case 6: (void)pop3_client_uidl(c, arg); break;
+    case 7: (void)pop3_client_retr(c, arg); break;
+    case 8: (void)pop3_client_top(c, arg, arg); break;
+    case 9: (void)pop3_client_dele(c, arg); break;
+    case 10: (void)pop3_client_rset(c); break;
+    case 11: (void)pop3_client_noop(c); break;
+    case 12: (void)pop3_client_quit(c); break;
+    case 13: pop3_client_pause(c); break;
+    case 14: pop3_client_abort(c); break;
+    case 15:
+        (void)pop3_client_list(c, 0);
+        (void)pop3_client_retr(c, arg);
+        break;
+    default: break;
+    }
+}
+
+static void on_event(pop3_client *c, const pop3_event *ev, void *user)
+{
+    struct run *x = user;
+    pop3_state st = pop3_client_state(c);
+
+    if (x->closed)
+        abort(); /* nothing after CLOSED */
+    if (st < x->last_state)
+        abort(); /* states only move forward */
+    x->last_state = st;
+    if (ev->len > 0 && ev->text == NULL)
+        abort();
+    switch (ev->type) {
+    case POP3_EV_MSG_BEGIN:
+        if (x->in_body)
+            abort();
+        x->in_body = 1;
+        x->body_msg = ev->msg;
+        break;
+    case POP3_EV_MSG_DATA:
+        if (!x->in_body || ev->msg != x->body_msg || ev->len == 0)
+            abort();
+        break;
+    case POP3_EV_MSG_END:
+        if (!x->in_body || ev->msg != x->body_msg)
+            abort();
+        x->in_body = 0;
+        break;
+    case POP3_EV_CLOSED:
+        if (st != POP3_STATE_CLOSED || ev->err == POP3_OK ||
+            pop3_client_error(c) != ev->err)
+            abort();
+        x->closed++;
+        x->sent_at_close = x->mem.len;
+        break;
+    default:
+        break;
+    }
+    log_event(x, ev);
+    if (ev->type != POP3_EV_MSG_DATA && ev->type != POP3_EV_CLOSED)
+        act(x, x->acts[x->nth++ % 16u]);
+}
+
+static void *find(const void *hay, size_t n, const char *needle)
+{
+    size_t m = strlen(needle), i;
+    const uint8_t *h = hay;
+
+    for (i = 0; i + m <= n; i++) {
+        if (memcmp(h + i, needle, m) == 0)
+            return (void *)(h + i);
+    }
+    return NULL;
+}
+
+static void check_after_call(struct run *x, int server_sent_pass)
+{
+    if (x->closed && x->mem.len != x->sent_at_close)
+        abort(); /* octets went out after the session ended */
+    if (x->closed != (pop3_client_state(&x->c) == POP3_STATE_CLOSED))
+        abort(); /* CLOSED must be delivered exactly when the state is */
+    if (x->closed > 1)
+        abort();
+    /* The transport takes everything here, so the secret is on the wire
+     * and must be gone from engine memory. */
+    if (find(x->cmd, sizeof(x->cmd), PASS) != NULL)
+        abort();
+    if (find(&x->c, sizeof(x->c), PASS) != NULL)
+        abort();
+    if (!server_sent_pass && find(x->line, sizeof(x->line), PASS) != NULL)
+        abort();
+}
+
+static void run_init(struct run *x, const uint8_t *hdr)
+{
+    memset(&x->c, 0, sizeof(x->c));
+    pop3_transport_mem_init(&x->tr, &x->mem, x->sent, sizeof(x->sent));
+    x->mem.max_chunk = hdr[1] & 7u; /* 0: no limit; else 1..7 per send */
+    pop3_client_config_defaults(&x->cfg);
+    x->cfg.transport = &x->tr;
+    x->cfg.cb = on_event;
+    x->cfg.user = x;
+    x->cfg.line_buf = x->line;
+    x->cfg.line_size = (hdr[0] & 0x80) ? 1024 : 512;
+    x->cfg.cmd_buf = x->cmd;
+    x->cfg.cmd_size = sizeof(x->cmd);
+    x->cfg.queue = x->q;
+    x->cfg.queue_len = 2u + (hdr[0] & 0x7f) % 8u;
+    memset(x->line, 0, sizeof(x->line));
+    x->acts = hdr + 4;
+    x->nth = 0;
+    x->closed = 0;
+    x->sent_at_close = 0;
+    x->in_body = x->data_open = 0;
+    x->body_msg = 0;
+    x->last_state = POP3_STATE_CONNECTING;
+    x->log_len = 0;
+    if (pop3_client_init(&x->c, &x->cfg) != POP3_OK)
+        abort();
+}
+
+/* Push one piece the way a port does. Each piece is copied to the end of a
+ * heap block as large as the whole input, so ASan sees any read past the
+ * end of the piece. */
+static uint8_t *tail;
+static size_t tail_size;
+
+static void push(struct run *x, const uint8_t *data, size_t n, int sp)
+{
+    uint8_t *in = tail + tail_size - n;
+    size_t off = 0, used;
+
+    memcpy(in, data, n);
+    while (off < n && pop3_client_state(&x->c) != POP3_STATE_CLOSED) {
+        used = pop3_client_input(&x->c, in + off, n - off);
+        if (used > n - off)
+            abort();
+        off += used;
+        check_after_call(x, sp);
+        if (off < n) {
+            if (!pop3_client_paused(&x->c) &&
+                pop3_client_state(&x->c) != POP3_STATE_CLOSED)
+                abort(); /* stopped early for no reason */
+            pop3_client_resume(&x->c);
+        }
+    }
+}
+
+static void finish_run(struct run *x, const uint8_t *hdr, int sp)
+{
+    if (hdr[1] & 0x08)
+        pop3_client_eof(&x->c);
+    pop3_client_tick(&x->c, 1);
+    pop3_client_tick(&x->c, 1u + 700000u); /* past every default timeout */
+    check_after_call(x, sp);
+    if (hdr[1] & 0x10)
+        pop3_client_abort(&x->c);
+    check_after_call(x, sp);
+    pop3_client_free(&x->c);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const uint8_t *hdr = data, *in = data + HDR;
+    size_t n, off, piece;
+    uint32_t seed;
+    int sp;
+    unsigned i;
+
+    if (size < HDR)
+        return 0;
+    n = size - HDR;
+    sp = find(in, n, PASS) != NULL;
+    tail_size = n > 0 ? n : 1;
+    tail = malloc(tail_size);
+    for (i = 0; i < 2; i++) {
+        run_init(&runs[i], hdr);
+        act(&runs[i], hdr[3]);
+        pop3_client_connected(&runs[i].c);
+        check_after_call(&runs[i], sp);
+    }
+    push(&runs[0], in, n, sp);
+    seed = hdr[2] * 2654435761u + 7u;
+    for (off = 0; off < n; off += piece) {
+        seed = seed * 1103515245u + 12345u;
+        piece = ((seed >> 16) & 3u) == 0 ? 1u + (seed >> 20) % 300u : 1u;
+        if (piece > n - off)
+            piece = n - off;
+        push(&runs[1], in + off, piece, sp);
+    }
+    for (i = 0; i < 2; i++)
+        finish_run(&runs[i], hdr, sp);
+    if (runs[0].log_len != runs[1].log_len ||
+        memcmp(runs[0].log, runs[1].log, runs[0].log_len) != 0)
+        abort(); /* events depend on how the octets were split */
+    if (runs[0].mem.len != runs[1].mem.len ||
+        memcmp(runs[0].sent, runs[1].sent, runs[0].mem.len) != 0)
+        abort(); /* commands depend on how the octets were split */
+    free(tail);
+    return 0;
+}
