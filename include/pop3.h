@@ -56,7 +56,12 @@ extern "C" {
     X(LINE_TOO_LONG, "server line longer than the line buffer")                 \
     X(PROTOCOL, "malformed server reply")                                       \
     X(NUMBER, "number in server reply missing or out of range")                 \
-    X(UNEXPECTED, "server sent a reply no command asked for")
+    X(UNEXPECTED, "server sent a reply no command asked for")                  \
+    X(STLS_DATA, "server sent octets after +OK to STLS before TLS started")     \
+    /* TLS and SASL (pop3_tls.h, pop3_client_auth) */                           \
+    X(TLS, "TLS handshake or record layer failed")                              \
+    X(TLS_VERIFY, "server certificate verification failed")                     \
+    X(UNSUPPORTED, "feature left out of this build (POP3_SASL=0)")
 
 #define POP3_ERR_ENUM_(name, text) POP3_ERR_##name,
 typedef enum pop3_err {
@@ -83,7 +88,9 @@ typedef enum pop3_state {
 typedef enum pop3_cmd {
     POP3_CMD_NONE, POP3_CMD_USER, POP3_CMD_PASS, POP3_CMD_APOP, POP3_CMD_CAPA,
     POP3_CMD_STAT, POP3_CMD_LIST, POP3_CMD_UIDL, POP3_CMD_RETR, POP3_CMD_TOP,
-    POP3_CMD_DELE, POP3_CMD_RSET, POP3_CMD_NOOP, POP3_CMD_QUIT
+    POP3_CMD_DELE, POP3_CMD_RSET, POP3_CMD_NOOP, POP3_CMD_QUIT,
+    POP3_CMD_STLS, /* RFC 2595 sec. 4 */
+    POP3_CMD_AUTH  /* RFC 5034 SASL */
 } pop3_cmd;
 
 /* Extended response codes (RFC 2449 sec. 8, RFC 3206) at the start of the
@@ -133,7 +140,14 @@ typedef enum pop3_event_type {
     POP3_EV_MSG_END,    /* terminator seen; last line's CRLF was delivered */
     POP3_EV_OK,         /* +OK to USER, DELE, RSET, NOOP or QUIT; text */
     POP3_EV_SERVER_ERR, /* -ERR to cmd; code and text (after the code) */
-    POP3_EV_CLOSED      /* session over; err = POP3_ERR_CLOSED after QUIT, or why */
+    POP3_EV_CLOSED,     /* session over; err = POP3_ERR_CLOSED after QUIT, or why */
+    POP3_EV_STLS,       /* +OK to STLS: start TLS on the transport now (e.g.
+                         * pop3_tls_start()). The engine sends nothing and
+                         * refuses input (POP3_ERR_STLS_DATA) until
+                         * pop3_client_tls_ready(). text = server text */
+    POP3_EV_TLS_READY   /* TLS is up (pop3_client_tls_ready()). After STLS
+                         * the capabilities are forgotten (RFC 2595 sec. 4):
+                         * queue CAPA again, then log in. */
 } pop3_event_type;
 
 /* One event. Pointers are valid only during the callback. text is not
@@ -208,6 +222,7 @@ typedef struct pop3_client {
     uint16_t out_size, out_off, out_len, out_secret; /* secret: wipe below */
     uint16_t capa;
     uint8_t sasl;
+    uint8_t tls, mech, mech_step, mech_ir; /* STLS/TLS state; SASL exchange */
     uint8_t q_len, q_head, q_count, q_sent;
     pop3_reply rd;
     uint8_t state, err, flags;
@@ -244,6 +259,13 @@ void pop3_client_fail(pop3_client *c, pop3_err reason);
 /* Current time in ms from any free-running counter (may wrap). Drives the
  * timeouts; call it at least every few hundred ms while a session is open. */
 void pop3_client_tick(pop3_client *c, uint32_t now_ms);
+/* TLS is up on the transport (implicit TLS, or the handshake after STLS):
+ * gives POP3_EV_TLS_READY; after STLS, forgets the capabilities and lets
+ * queued commands go out. Called by the TLS layer (pop3_tls.h), never from
+ * an event callback. No effect on a closed session. */
+void pop3_client_tls_ready(pop3_client *c);
+/* True once pop3_client_tls_ready() was called for this session. */
+bool pop3_client_tls_active(const pop3_client *c);
 
 /* --- called by the application --------------------------------------------
  * Each returns POP3_OK when the command is queued (its reply arrives as an
@@ -262,6 +284,37 @@ void pop3_client_tick(pop3_client *c, uint32_t now_ms);
 pop3_err pop3_client_login(pop3_client *c, const char *user, const char *pass,
                            pop3_auth method);
 pop3_err pop3_client_capa(pop3_client *c);           /* AUTH. or TRANS. */
+
+/* STLS (RFC 2595): AUTHORIZATION, before any login, once per session
+ * (STATE otherwise). Nothing can be queued behind it (STATE) until the
+ * handshake is done. +OK gives POP3_EV_STLS; -ERR gives SERVER_ERR with
+ * cmd STLS and the session stays in clear text (the application decides
+ * whether that is acceptable). */
+pop3_err pop3_client_stls(pop3_client *c);
+
+/* SASL AUTH (RFC 5034) with one mechanism, a POP3_SASL_* bit: PLAIN
+ * (RFC 4616), LOGIN, CRAM-MD5 (RFC 2195), XOAUTH2 or OAUTHBEARER (RFC
+ * 7628; secret is the bearer token). AUTHORIZATION only. user and secret:
+ * non-empty C strings valid until POP3_EV_LOGIN or the -ERR (same wiping as
+ * pop3_client_login). Returns ARG for an unknown mechanism, a CR or LF (and
+ * 0x01 for the OAuth mechanisms) in either, or a response longer than the
+ * command buffer; UNSUPPORTED when built with POP3_SASL=0. The initial
+ * response goes on the AUTH line when that line fits in 255 octets, else
+ * after the server's empty challenge. Unexpected challenges are answered
+ * with "*" (cancel). +OK gives POP3_EV_LOGIN (cmd AUTH); -ERR gives
+ * SERVER_ERR with cmd AUTH and the [AUTH] / [SYS/...] code. Policy (which
+ * mechanism over which channel) is the application's: see pop3_sasl_pick. */
+pop3_err pop3_client_auth(pop3_client *c, unsigned mech, const char *user,
+                          const char *secret);
+/* Strongest mechanism in `offered` (pop3_client_sasl_mechs()) for the
+ * credential at hand: with a bearer token OAUTHBEARER, then XOAUTH2; with a
+ * password CRAM-MD5, then PLAIN and LOGIN, those two only when plain_ok
+ * (i.e. over TLS). 0 when none fits. */
+unsigned pop3_sasl_pick(unsigned offered, bool token, bool plain_ok);
+/* "PLAIN", "CRAM-MD5", ...; NULL for anything but one known bit. */
+const char *pop3_sasl_name(unsigned mech);
+/* A POP3_SASL_* bit from a name (case-insensitive); 0 when unknown. */
+unsigned pop3_sasl_from_name(const char *name);
 /* TRANSACTION. msg >= 1; for list and uidl msg 0 means "all messages". */
 pop3_err pop3_client_stat(pop3_client *c);
 pop3_err pop3_client_list(pop3_client *c, uint32_t msg);

@@ -60,6 +60,14 @@
 #define POP3_LOG_DEBUG(args)
 #endif
 
+/* SASL AUTH (RFC 5034: PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER) in
+ * the engine: 1 (default) or 0. With 0, src/core/pop3_auth.c compiles to
+ * almost nothing and pop3_client_auth() returns POP3_ERR_UNSUPPORTED; USER/
+ * PASS, APOP and STLS stay. For firmware that never uses SASL. */
+#ifndef POP3_SASL
+#define POP3_SASL (1)
+#endif
+
 #if POP3_LINE_MIN < 512u || POP3_LINE_MIN > 65535u
 #error "POP3_LINE_MIN must be 512..65535 (RFC 1939 sec. 3 allows 512-octet replies)"
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pop3.h"
+#include "pop3_auth.h"
 #include "pop3_cmd.h"
 #include "pop3_md5.h"
 #include "pop3_reply.h"
@@ -96,6 +97,8 @@ static int may_format(const pop3_client *c, const pop3_slot *s)
 
     if (c->state < POP3_STATE_AUTHORIZATION)
         return 0; /* nothing goes out before the greeting */
+    if (c->tls == 1)
+        return 0; /* +OK to STLS: silent until the handshake is done */
     if (c->q_sent == 0)
         return 1;
     if (!(c->flags & F_PIPELINING) || pop3_cmd_is_barrier(s->cmd))
@@ -119,13 +122,22 @@ static int format_next(pop3_client *c)
     }
     if (s->cmd == POP3_CMD_APOP)
         pop3_md5_hex(c->apop, hex);
-    n = pop3_cmd_format(c->out + c->out_len, (size_t)(c->out_size - c->out_len),
-                        s, c->auth_user, c->auth_pass, hex);
+    if (s->cmd == POP3_CMD_AUTH) {
+        int ir = 0;
+
+        n = pop3_auth_command(c->out + c->out_len, (size_t)(c->out_size - c->out_len),
+                              c->mech, c->auth_user, c->auth_pass, &ir);
+        c->mech_ir = (uint8_t)(ir != 0);
+    } else {
+        n = pop3_cmd_format(c->out + c->out_len, (size_t)(c->out_size - c->out_len),
+                            s, c->auth_user, c->auth_pass, hex);
+    }
     wipe(hex, sizeof(hex));
     if (n == 0)
         return 0; /* no room now; the arguments were checked when queued */
     c->out_len = (uint16_t)(c->out_len + n);
-    if (s->cmd == POP3_CMD_PASS || s->cmd == POP3_CMD_APOP)
+    if (s->cmd == POP3_CMD_PASS || s->cmd == POP3_CMD_APOP ||
+        (s->cmd == POP3_CMD_AUTH && c->mech_ir))
         c->flags |= F_SECRET;
     s->sent = 1;
     c->q_sent++;
@@ -193,6 +205,10 @@ static pop3_err push(pop3_client *c, pop3_cmd cmd, uint32_t arg, uint32_t arg2)
     /* QUIT is always last: the server closes after answering it, so a
      * command queued behind it could never get its reply. */
     if (c->q_count > 0 && slot_at(c, c->q_count - 1u)->cmd == POP3_CMD_QUIT)
+        return POP3_ERR_STATE;
+    /* Nothing behind STLS either: what follows depends on the handshake. */
+    if (c->tls == 1 ||
+        (c->q_count > 0 && slot_at(c, c->q_count - 1u)->cmd == POP3_CMD_STLS))
         return POP3_ERR_STATE;
     if (c->q_count >= c->q_len)
         return POP3_ERR_BUSY;
@@ -513,8 +529,14 @@ static pop3_err on_single_ok(pop3_client *c, const char *text, pop3_resp_code co
     ev.text = text;
     ev.len = strlen(text);
     switch (s.cmd) {
+    case POP3_CMD_STLS: /* RFC 2595 sec. 4: TLS starts right after this */
+        c->tls = 1;
+        c->elapsed = 0;
+        ev.type = POP3_EV_STLS;
+        break;
     case POP3_CMD_PASS:
     case POP3_CMD_APOP:
+    case POP3_CMD_AUTH:
         c->state = POP3_STATE_TRANSACTION;
         forget_credentials(c);
         ev.type = POP3_EV_LOGIN;
@@ -573,6 +595,36 @@ static int is_multiline(const pop3_slot *s)
     }
 }
 
+/* RFC 5034 sec. 4: "+ " continuation lines, only while AUTH is answered. */
+static pop3_err on_challenge(pop3_client *c, const char *text)
+{
+    size_t n;
+    int secret = 0;
+
+    if (c->state != POP3_STATE_AUTHORIZATION || c->q_sent == 0 ||
+        c->q[c->q_head].cmd != POP3_CMD_AUTH)
+        return POP3_ERR_PROTOCOL; /* a continuation nobody asked for */
+    if (c->mech_step >= 8u)
+        return POP3_ERR_PROTOCOL; /* a server that never ends the exchange */
+    if (c->out_off > 0) {
+        memmove(c->out, c->out + c->out_off, (size_t)(c->out_len - c->out_off));
+        c->out_len = (uint16_t)(c->out_len - c->out_off);
+        c->out_off = 0;
+    }
+    /* The challenge sits in the line buffer; CRAM-MD5 decodes it in place. */
+    n = pop3_auth_response(c->out + c->out_len, (size_t)(c->out_size - c->out_len),
+                           c->mech, c->mech_step, c->mech_ir,
+                           c->auth_user, c->auth_pass,
+                           c->line + (text - c->line), &secret);
+    if (n == 0)
+        return POP3_ERR_PROTOCOL; /* only when the AUTH line is still unsent */
+    c->mech_step++;
+    c->out_len = (uint16_t)(c->out_len + n);
+    if (secret)
+        c->flags |= F_SECRET;
+    return POP3_OK;
+}
+
 static pop3_err on_status(pop3_client *c, const char *line)
 {
     pop3_event ev;
@@ -581,6 +633,8 @@ static pop3_err on_status(pop3_client *c, const char *line)
     pop3_resp_code code;
     const pop3_slot *s;
 
+    if (line[0] == '+' && (line[1] == ' ' || line[1] == '\0'))
+        return on_challenge(c, line[1] == ' ' ? line + 2 : line + 1);
     if (strncmp(line, "+OK", 3) == 0 && (line[3] == ' ' || line[3] == '\0'))
         ok = 1, text = line + 3;
     else if (strncmp(line, "-ERR", 4) == 0 && (line[4] == ' ' || line[4] == '\0'))
@@ -709,6 +763,10 @@ size_t pop3_client_input(pop3_client *c, const void *data, size_t len)
     if (c->state == POP3_STATE_CONNECTING && is_open(c) && len > 0)
         pop3_client_connected(c); /* octets prove the connection is up */
     while (off < len && is_open(c) && !(c->flags & F_PAUSED)) {
+        if (c->tls == 1) { /* RFC 2595 sec. 4: nothing may precede TLS */
+            finish(c, POP3_ERR_STLS_DATA, 1);
+            break;
+        }
         if (c->state != POP3_STATE_GREETING && c->q_sent == 0 &&
             c->rd.mode == POP3_RD_STATUS) {
             finish(c, POP3_ERR_UNEXPECTED, 1);
@@ -779,7 +837,7 @@ static pop3_err timeout_for(const pop3_client *c, uint32_t *limit)
     default:
         break;
     }
-    if (c->q_count > 0) {
+    if (c->q_count > 0 || c->tls == 1) { /* a reply, or the TLS handshake */
         *limit = c->t_reply;
         return POP3_ERR_TIMEOUT_REPLY;
     }
@@ -859,6 +917,79 @@ void pop3_client_free(pop3_client *c)
 pop3_err pop3_client_capa(pop3_client *c)
 {
     return queue_cmd(c, POP3_CMD_CAPA, 0, 0, IN_AUTH | IN_TRANS);
+}
+
+pop3_err pop3_client_stls(pop3_client *c)
+{
+    pop3_err e = check_open(c);
+    unsigned i;
+
+    if (e != POP3_OK)
+        return e;
+    if (c->state != POP3_STATE_AUTHORIZATION || c->tls != 0)
+        return POP3_ERR_STATE;
+    for (i = 0; i < c->q_count; i++) {
+        if (pop3_cmd_is_barrier(slot_at(c, i)->cmd))
+            return POP3_ERR_STATE; /* a login (or STLS) is under way */
+    }
+    return queue_cmd(c, POP3_CMD_STLS, 0, 0, IN_AUTH);
+}
+
+pop3_err pop3_client_auth(pop3_client *c, unsigned mech, const char *user,
+                          const char *secret)
+{
+    pop3_err e = check_open(c);
+    unsigned i;
+
+    if (e != POP3_OK)
+        return e;
+    if (!POP3_SASL)
+        return POP3_ERR_UNSUPPORTED;
+    if (c->state != POP3_STATE_AUTHORIZATION)
+        return POP3_ERR_STATE;
+    for (i = 0; i < c->q_count; i++) {
+        if (pop3_cmd_is_barrier(slot_at(c, i)->cmd))
+            return POP3_ERR_STATE;
+    }
+    e = pop3_auth_check(mech, user, secret, c->out_size);
+    if (e != POP3_OK)
+        return e;
+    if (c->q_count >= c->q_len)
+        return POP3_ERR_BUSY;
+    c->auth_user = user;
+    c->auth_pass = secret;
+    c->mech = (uint8_t)mech;
+    c->mech_step = 0;
+    c->mech_ir = 0;
+    return queue_cmd(c, POP3_CMD_AUTH, 0, 0, IN_AUTH);
+}
+
+void pop3_client_tls_ready(pop3_client *c)
+{
+    pop3_event ev;
+
+    if (c == NULL || !is_open(c) || c->tls == 2)
+        return;
+    if (c->tls == 1) {
+        /* RFC 2595 sec. 4: forget what was learnt before TLS. */
+        c->capa = 0;
+        c->sasl = 0;
+        c->expire = 0;
+        c->login_delay = 0;
+        c->flags = (uint8_t)(c->flags & ~F_PIPELINING);
+    } else if (c->state > POP3_STATE_GREETING) {
+        return; /* TLS without STLS in the middle of a session: not ours */
+    }
+    c->tls = 2;
+    c->elapsed = 0;
+    event_init(&ev, POP3_EV_TLS_READY, POP3_CMD_NONE);
+    emit(c, &ev);
+    flush(c);
+}
+
+bool pop3_client_tls_active(const pop3_client *c)
+{
+    return c != NULL && c->tls == 2;
 }
 
 pop3_err pop3_client_stat(pop3_client *c)

@@ -40,7 +40,8 @@ size_t pop3_cmd_u32(char *out, uint32_t v)
 
 int pop3_cmd_is_barrier(uint8_t cmd)
 {
-    return cmd == POP3_CMD_USER || cmd == POP3_CMD_PASS || cmd == POP3_CMD_APOP;
+    return cmd == POP3_CMD_USER || cmd == POP3_CMD_PASS || cmd == POP3_CMD_APOP ||
+           cmd == POP3_CMD_STLS || cmd == POP3_CMD_AUTH;
 }
 
 /* A small writer that stops at the buffer's end instead of overflowing. */
@@ -75,7 +76,7 @@ static void put_num(cmd_writer *w, uint32_t v)
 
 static const char *const keyword[] = {
     "", "USER", "PASS", "APOP", "CAPA", "STAT", "LIST", "UIDL",
-    "RETR", "TOP", "DELE", "RSET", "NOOP", "QUIT"
+    "RETR", "TOP", "DELE", "RSET", "NOOP", "QUIT", "STLS", "AUTH"
 };
 
 size_t pop3_cmd_format(uint8_t *out, size_t room, const pop3_slot *s,
@@ -87,7 +88,7 @@ size_t pop3_cmd_format(uint8_t *out, size_t room, const pop3_slot *s,
     w.room = room;
     w.len = 0;
     w.full = 0;
-    if (s->cmd == POP3_CMD_NONE || s->cmd > POP3_CMD_QUIT)
+    if (s->cmd == POP3_CMD_NONE || s->cmd > POP3_CMD_STLS)
         return 0;
     put_str(&w, keyword[s->cmd]);
     switch (s->cmd) {

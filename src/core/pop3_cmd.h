@@ -18,8 +18,8 @@ size_t pop3_cmd_arg_len(const char *s, size_t max, int allow_space);
 size_t pop3_cmd_format(uint8_t *out, size_t room, const pop3_slot *s,
                        const char *user, const char *pass, const char *apop_hex);
 
-/* True for the login commands, which are written alone on the wire: nothing
- * after them until their reply decides the protocol state. */
+/* True for the login commands (and STLS, AUTH), which are written alone on
+ * the wire: nothing after them until their reply decides the protocol state. */
 int pop3_cmd_is_barrier(uint8_t cmd);
 
 /* Decimal digits of v into out (at least 10 octets). Returns the count. */

@@ -73,6 +73,66 @@ int pop3_md5_apop(const char *timestamp, size_t ts_len, const char *secret,
     return rc;
 }
 
+static void md5_wipe(void *p, size_t n)
+{
+    volatile uint8_t *v = (volatile uint8_t *)p;
+
+    while (n-- > 0)
+        *v++ = 0;
+}
+
+/* One MD5 over (pad XOR key-block) || data. */
+static int hmac_pass(const uint8_t block[64], uint8_t pad, const void *data,
+                     size_t len, uint8_t out[POP3_MD5_LEN])
+{
+    uint8_t k[64];
+    pop3_md5 ctx;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < sizeof(k); i++)
+        k[i] = (uint8_t)(block[i] ^ pad);
+    pop3_md5_init(&ctx);
+    rc = pop3_md5_starts(&ctx);
+    if (rc == 0)
+        rc = pop3_md5_update(&ctx, k, sizeof(k));
+    if (rc == 0)
+        rc = pop3_md5_update(&ctx, data, len);
+    if (rc == 0)
+        rc = pop3_md5_finish(&ctx, out);
+    pop3_md5_free(&ctx);
+    md5_wipe(k, sizeof(k));
+    return rc;
+}
+
+int pop3_md5_hmac(const void *key, size_t key_len, const void *msg,
+                  size_t msg_len, uint8_t out[POP3_MD5_LEN])
+{
+    uint8_t block[64], inner[POP3_MD5_LEN];
+    pop3_md5 ctx;
+    int rc = 0;
+
+    memset(block, 0, sizeof(block));
+    if (key_len > sizeof(block)) {
+        pop3_md5_init(&ctx);
+        rc = pop3_md5_starts(&ctx);
+        if (rc == 0)
+            rc = pop3_md5_update(&ctx, key, key_len);
+        if (rc == 0)
+            rc = pop3_md5_finish(&ctx, block);
+        pop3_md5_free(&ctx);
+    } else if (key_len > 0) {
+        memcpy(block, key, key_len);
+    }
+    if (rc == 0)
+        rc = hmac_pass(block, 0x36, msg, msg_len, inner);
+    if (rc == 0)
+        rc = hmac_pass(block, 0x5c, inner, sizeof(inner), out);
+    md5_wipe(block, sizeof(block));
+    md5_wipe(inner, sizeof(inner));
+    return rc;
+}
+
 void pop3_md5_hex(const uint8_t digest[POP3_MD5_LEN], char out[2 * POP3_MD5_LEN])
 {
     static const char hex[] = "0123456789abcdef";

@@ -30,6 +30,11 @@ void pop3_md5_free(pop3_md5 *ctx);
 int pop3_md5_apop(const char *timestamp, size_t ts_len, const char *secret,
                   size_t secret_len, uint8_t out[POP3_MD5_LEN]);
 
+/* HMAC-MD5 (RFC 2104) of msg under key, for SASL CRAM-MD5 (RFC 2195).
+ * Keys longer than 64 octets are hashed first. Returns 0 on success. */
+int pop3_md5_hmac(const void *key, size_t key_len, const void *msg,
+                  size_t msg_len, uint8_t out[POP3_MD5_LEN]);
+
 /* Lower-case hex of a digest into out[32] (not NUL-terminated). */
 void pop3_md5_hex(const uint8_t digest[POP3_MD5_LEN], char out[2 * POP3_MD5_LEN]);
 

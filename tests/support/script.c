@@ -35,7 +35,8 @@ const char *script_event_name(pop3_event_type t)
 {
     static const char *const names[] = {
         "GREETING", "CAPA_LINE", "LOGIN", "STAT", "LIST", "UIDL", "END",
-        "MSG_BEGIN", "MSG_DATA", "MSG_END", "OK", "ERR", "CLOSED"};
+        "MSG_BEGIN", "MSG_DATA", "MSG_END", "OK", "ERR", "CLOSED", "STLS",
+        "TLS_READY"};
     if ((unsigned)t < sizeof names / sizeof names[0])
         return names[t];
     return "?EVENT";
@@ -45,7 +46,7 @@ const char *script_cmd_name(pop3_cmd cmd)
 {
     static const char *const names[] = {
         "NONE", "USER", "PASS", "APOP", "CAPA", "STAT", "LIST",
-        "UIDL", "RETR", "TOP", "DELE", "RSET", "NOOP", "QUIT"};
+        "UIDL", "RETR", "TOP", "DELE", "RSET", "NOOP", "QUIT", "STLS", "AUTH"};
     if ((unsigned)cmd < sizeof names / sizeof names[0])
         return names[cmd];
     return "?CMD";
@@ -202,6 +203,8 @@ static unsigned allowed_fields(pop3_event_type t)
     case POP3_EV_OK: return F_MSG | F_TEXT | F_CODE;
     case POP3_EV_SERVER_ERR: return F_MSG | F_TEXT | F_CODE;
     case POP3_EV_CLOSED: return F_ERR;
+    case POP3_EV_STLS: return F_TEXT;
+    case POP3_EV_TLS_READY: return 0;
     }
     return 0;
 }
@@ -317,6 +320,13 @@ static void log_event(script *s, const pop3_event *ev)
         log_fmt(s, "CLOSED err=%s", err_name(ev->err));
         text = false;
         break;
+    case POP3_EV_STLS:
+        log_str(s, "STLS");
+        break;
+    case POP3_EV_TLS_READY:
+        log_str(s, "TLS_READY");
+        text = false;
+        break;
     default:
         log_fmt(s, "?EVENT%d", (int)ev->type);
         text = false;
@@ -374,6 +384,11 @@ static pop3_err do_one(script *s, const char *name, unsigned long a,
     if (strcmp(name, "rset") == 0) return pop3_client_rset(c);
     if (strcmp(name, "noop") == 0) return pop3_client_noop(c);
     if (strcmp(name, "quit") == 0) return pop3_client_quit(c);
+    /* STLS and SASL: "auth_MECH" with MECH as in pop3_sasl_from_name(). */
+    if (strcmp(name, "stls") == 0) return pop3_client_stls(c);
+    if (strncmp(name, "auth_", 5) == 0)
+        return pop3_client_auth(c, pop3_sasl_from_name(name + 5), s->o.user,
+                                s->o.pass);
     *known = false;
     return POP3_OK;
 }
