@@ -37,7 +37,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 .SECONDARY: $(ASAN_OBJ)
 
 .PHONY: all check unit asan pedantic cross integration install-check demo install clean
-.PHONY: fuzz fuzz-build fuzz-check
+.PHONY: fuzz fuzz-build fuzz-check static
 
 all: $(B)/libpop3.a $(EXAMPLES)
 
@@ -120,7 +120,12 @@ fuzz: $(FUZZ_BIN)
 fuzz-check: $(FUZZ_BIN)
 	bash tests/fuzz/run.sh $(FUZZ_CHECK_SECONDS) $(FUZZ_BIN)
 
-check: all unit asan pedantic cross install-check integration
+# cppcheck, clang-tidy (tests/static/clang-tidy.yaml) and the engine's
+# worst stack frame (bound STACK_FRAME_MAX, default 512 octets).
+static:
+	bash tests/static/run.sh
+
+check: all unit asan pedantic cross install-check integration static fuzz-check
 	@echo "make check: all passed"
 
 # Install into a staging directory and build an application from it with
