@@ -5,7 +5,9 @@
 #                   Cortex-M4 builds of the engine, integration tests against
 #                   a private Dovecot
 #   make demo       private Dovecot with sample mail, fetched by pop3get
-#   make cross      engine for Cortex-M4 with arm-none-eabi-gcc, size report
+#   make cross      engine for Cortex-M4 with arm-none-eabi-gcc, size report;
+#                   with port/lwip against lwIP headers (port/lwip/lwip.mk)
+#   make lwip-check lwIP tests over a tap device in a network namespace (root)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 
@@ -96,6 +98,7 @@ cross:
 	@set -e; for f in $(ENGINE_SRC); do \
 	  $(CROSS_CC) $(CROSS_FLAGS) -isystem $(B)/cross/inc -c $$f -o $(B)/cross/$$(basename $$f .c).o; done
 	@$(CROSS_SIZE) -t $(B)/cross/*.o
+	@$(MAKE) --no-print-directory cross-lwip
 
 integration: all
 	bash tests/integration/run.sh
@@ -125,7 +128,7 @@ fuzz-check: $(FUZZ_BIN)
 static:
 	bash tests/static/run.sh
 
-check: all unit asan pedantic cross install-check integration static fuzz-check
+check: all unit asan pedantic cross install-check integration lwip-check static fuzz-check
 	@echo "make check: all passed"
 
 # Install into a staging directory and build an application from it with
@@ -150,3 +153,5 @@ install: $(B)/libpop3.a
 
 clean:
 	rm -rf $(B)
+
+include port/lwip/lwip.mk

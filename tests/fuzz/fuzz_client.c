@@ -161,14 +161,16 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
         act(x, x->acts[x->nth++ % 16u]);
 }
 
-static void *find(const void *hay, size_t n, const char *needle)
+static const void *find(const void *hay, size_t n, const char *needle)
 {
-    size_t m = strlen(needle), i;
-    const uint8_t *h = hay;
+    size_t m = strlen(needle);
+    const uint8_t *h = hay, *end = h + n, *p;
 
-    for (i = 0; i + m <= n; i++) {
-        if (memcmp(h + i, needle, m) == 0)
-            return (void *)(h + i);
+    while ((size_t)(end - h) >= m &&
+           (p = memchr(h, needle[0], (size_t)(end - h) - m + 1)) != NULL) {
+        if (memcmp(p, needle, m) == 0)
+            return p;
+        h = p + 1;
     }
     return NULL;
 }
