@@ -18,6 +18,7 @@ PACKAGES=(
     gcc-arm-none-eabi libnewlib-arm-none-eabi
     valgrind openssl python3 curl
     clang cppcheck clang-tidy libclang-rt-14-dev
+    liblwip-dev dpkg-dev iproute2
 )
 OPTIONAL=()
 

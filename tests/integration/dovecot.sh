@@ -10,8 +10,10 @@
 # (DIR/users) and the mail (DIR/mail/USER, Maildir). The system config in
 # /etc/dovecot is never read. It listens on 127.0.0.1 (and ::1 when the
 # machine has IPv6 loopback: DIR/family says 6, else 4) only, on a free TCP
-# port chosen at start. Without USER:PASS arguments the users are alice:secret and
+# port chosen at start; POP3_TEST_LISTEN="ADDR[, ADDR]" adds addresses. Without USER:PASS arguments the users are alice:secret and
 # bob:hunter2. Several instances with different DIRs can run at once.
+# $POP3_TEST_DOVECOT_EXTRA, when set, names a file appended to the config
+# (the benchmark raises process and client limits with it).
 #
 # The mail belongs to whoever runs this script, except for root: Dovecot
 # refuses to touch mail as uid 0, so then it belongs to the account named by
@@ -112,6 +114,8 @@ write_conf() {
     local dir="$1" port="$2" family="$3"
     local addrs="127.0.0.1"
     [ "$family" = 6 ] && addrs="127.0.0.1, ::1"
+    # Extra listen addresses, e.g. a namespace's tap address (tests/lwip).
+    [ -n "${POP3_TEST_LISTEN:-}" ] && addrs="$addrs, $POP3_TEST_LISTEN"
     local uid gid user group
     uid=$(id -u); gid=$(id -g)
     user=$(id -un); group=$(id -gn)
@@ -247,6 +251,9 @@ cmd_start() {
         read -r port family < <(free_port)
         [ -n "$port" ] || die "could not find a free port"
         write_conf "$dir" "$port" "$family"
+        if [ -n "${POP3_TEST_DOVECOT_EXTRA:-}" ]; then
+            cat "$POP3_TEST_DOVECOT_EXTRA" >> "$dir/dovecot.conf"
+        fi
         if ! "$DOVECOT" -c "$dir/dovecot.conf" 2>>"$dir/dovecot.log"; then
             tail -n 20 "$dir/dovecot.log" >&2 || true
             die "dovecot failed to start (config $dir/dovecot.conf)"

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# run.sh - port/lwip against a real lwIP stack and a real Dovecot.
+#
+#   bash tests/lwip/run.sh        (what `make lwip-check` runs; needs root)
+#
+# Creates a private network namespace with a tap device in it; the kernel
+# side of the tap is 169.254.77.1/16, lwIP's netif 169.254.77.2 (Debian's
+# liblwip, tcpip thread) or .3 (the NO_SYS=1 superloop). The namespace has
+# no default route, and everything that talks to those addresses runs inside
+# it: Dovecot (tests/integration/dovecot.sh, listening on 127.0.0.1 and
+# 169.254.77.1), a tiny DNS responder (dnsd.py) and the lwIP programs.
+# Nothing in the root namespace ever sends to them.
+#
+# Checks:
+#   1. build/lwip/lwip_fetch fetches the whole "full" maildrop (5 MB message
+#      included) byte-exact; then again with a slow consumer that pauses
+#      delivery, where the port must hold pbufs (but at most TCP_WND)
+#   2. a refused connection reaches the engine as POP3_ERR_CONNECT
+#   3. build/lwip_superloop resolves the server's name through lwIP's DNS,
+#      fetches and deletes every message; the maildrop is then empty
+#   4. an unknown name ends with POP3_ERR_RESOLVE
+# Without root, tap devices or network namespaces this fails, loudly.
+#
+# Environment: KEEP=1 keeps the temporary directory; BIG_MB (default 5).
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+FETCH=$ROOT/build/lwip/lwip_fetch
+LOOP=$ROOT/build/lwip_superloop
+BIG_MB=${BIG_MB:-5}
+NS=pop3lwip-$$
+TAP=p3tap$$
+KADDR=169.254.77.1
+MASK=255.255.0.0
+DNSNAME=mail.pop3test.invalid
+
+die() { echo "lwip-check: FAIL: $*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (network namespace and tap device)"
+[ -x "$FETCH" ] && [ -x "$LOOP" ] || die "test programs not built (make lwip-build)"
+command -v ip >/dev/null || die "ip (iproute2) missing (run scripts/deps.sh)"
+[ -c /dev/net/tun ] || die "/dev/net/tun missing: no tap devices on this machine"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-lwip.XXXXXX") || die "mktemp failed"
+chmod 0711 "$WORK"
+SRV=$WORK/server
+DNS_PID=
+NS_MADE=0
+cleanup() {
+    [ -n "$DNS_PID" ] && kill "$DNS_PID" 2>/dev/null
+    bash "$ROOT/tests/integration/dovecot.sh" stop "$SRV" >/dev/null 2>&1 || true
+    [ "$NS_MADE" = 1 ] && ip netns del "$NS" 2>/dev/null
+    if [ "${KEEP:-0}" = 1 ]; then echo "lwip-check: kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+in_ns() { ip netns exec "$NS" "$@"; }
+
+# --- the namespace and the tap ----------------------------------------------
+ip netns add "$NS" || die "cannot create network namespace $NS"
+NS_MADE=1
+in_ns ip link set lo up || die "no loopback in $NS"
+in_ns ip tuntap add dev "$TAP" mode tap || die "cannot create tap device $TAP in $NS"
+in_ns sysctl -qw "net.ipv6.conf.$TAP.disable_ipv6=1" 2>/dev/null || true
+in_ns ip addr add "$KADDR/16" dev "$TAP" || die "cannot address $TAP"
+in_ns ip link set "$TAP" up || die "cannot bring $TAP up"
+if in_ns ip route show default | grep -q .; then die "$NS has a default route"; fi
+
+# --- Dovecot and the mail -----------------------------------------------------
+mkdir -p "$SRV"
+PORT=$(POP3_TEST_LISTEN=$KADDR in_ns bash "$ROOT/tests/integration/dovecot.sh" start "$SRV" \
+       alice:secret bob:hunter2) || die "Dovecot did not start in $NS"
+for u in alice bob; do
+    python3 "$ROOT/tests/integration/mkmaildrop.py" --set full --big-mb "$BIG_MB" "$SRV" "$u" \
+        >/dev/null || die "mkmaildrop.py failed for $u"
+done
+
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
+bad() { FAIL=$((FAIL + 1)); echo "FAIL $1"; shift; local l; for l in "$@"; do echo "       $l"; done; }
+
+# same_as_expected USER DIR: every expected message, byte for byte, no extra
+same_as_expected() {
+    local exp=$SRV/expected/$1 dir=$2 f n=0 got
+    for f in "$exp"/*.eml; do
+        n=$((n + 1))
+        cmp -s "$f" "$dir/$(basename "$f")" || { echo "message $(basename "$f") differs"; return 1; }
+    done
+    got=$(find "$dir" -name '*.eml' | wc -l)
+    [ "$got" -eq "$n" ] || { echo "$got messages stored, $n expected"; return 1; }
+    [ "$n" -gt 0 ] || { echo "no expected messages"; return 1; }
+    echo "$n messages"
+}
+
+# --- 1. Debian's liblwip, tcpip thread ---------------------------------------
+run_fetch() { # NAME OUTDIR [--slow]
+    local name=$1 out=$2; shift 2
+    mkdir -p "$out"
+    local t0=$SECONDS
+    in_ns timeout 150 "$FETCH" "$TAP" 169.254.77.2 "$MASK" "$KADDR" "$PORT" alice secret "$out" "$@" \
+        >"$WORK/$name.out" 2>"$WORK/$name.err"
+    RC=$?
+    SECS=$((SECONDS - t0))
+}
+
+run_fetch fetch "$WORK/fetch"
+if [ "$RC" -eq 0 ] && why=$(same_as_expected alice "$WORK/fetch"); then
+    ok "liblwip (tcpip thread): whole maildrop byte-exact, $why, ${SECS}s ($(head -n 1 "$WORK/fetch.out"))"
+else
+    bad "liblwip (tcpip thread): whole maildrop" "exit $RC: ${why:-}" "$(cat "$WORK/fetch.out" "$WORK/fetch.err" | head -n 8)"
+fi
+
+run_fetch slow "$WORK/slow" --slow
+read -r _ _ _ _ _ held _ wnd < <(head -n 1 "$WORK/slow.out" 2>/dev/null) || true
+if [ "$RC" -eq 0 ] && why=$(same_as_expected alice "$WORK/slow") &&
+   [ "${held:-0}" -gt 0 ] && [ "${held:-0}" -le "${wnd:-0}" ]; then
+    ok "liblwip slow consumer: byte-exact, $why, ${SECS}s, held at most $held of TCP_WND $wnd"
+else
+    bad "liblwip slow consumer" "exit $RC: ${why:-} held_max=${held:-?} wnd=${wnd:-?}" \
+        "$(cat "$WORK/slow.out" "$WORK/slow.err" | head -n 8)"
+fi
+
+# --- 2. connection refused: RST -> err callback -> POP3_ERR_CONNECT ----------
+mkdir -p "$WORK/refused"
+in_ns timeout 30 "$FETCH" "$TAP" 169.254.77.2 "$MASK" "$KADDR" 9 alice secret "$WORK/refused" \
+    >"$WORK/refused.out" 2>"$WORK/refused.err"
+RC=$?
+if [ "$RC" -eq 1 ] && grep -qx "closed CONNECT" "$WORK/refused.out"; then
+    ok "liblwip: refused connection ends with POP3_ERR_CONNECT"
+else
+    bad "liblwip: refused connection" "exit $RC" "$(cat "$WORK/refused.out" "$WORK/refused.err" | head -n 5)"
+fi
+
+# --- 3. NO_SYS=1 superloop: DNS, fetch, delete --------------------------------
+in_ns python3 "$HERE/dnsd.py" "$KADDR" "$DNSNAME" "$KADDR" "$WORK/dns.ready" \
+    >"$WORK/dns.log" 2>&1 &
+DNS_PID=$!
+for _ in $(seq 1 50); do [ -e "$WORK/dns.ready" ] && break; sleep 0.1; done
+[ -e "$WORK/dns.ready" ] || die "DNS responder did not start ($(cat "$WORK/dns.log"))"
+
+mkdir -p "$WORK/loop"
+t0=$SECONDS
+in_ns timeout 150 "$LOOP" "$TAP" 169.254.77.3 "$MASK" "$KADDR" "$DNSNAME" "$PORT" bob hunter2 \
+    "$WORK/loop" >"$WORK/loop.out" 2>"$WORK/loop.err"
+RC=$?
+SECS=$((SECONDS - t0))
+left=$(find "$SRV/mail/bob/new" "$SRV/mail/bob/cur" -type f | wc -l)
+if [ "$RC" -eq 0 ] && why=$(same_as_expected bob "$WORK/loop") && [ "$left" -eq 0 ]; then
+    ok "superloop (NO_SYS=1): $DNSNAME via lwIP DNS, $why fetched byte-exact and deleted, ${SECS}s ($(cat "$WORK/loop.out"))"
+else
+    bad "superloop (NO_SYS=1)" "exit $RC: ${why:-}; $left messages left on the server" \
+        "$(cat "$WORK/loop.out" "$WORK/loop.err" | head -n 8)"
+fi
+
+# --- 4. unknown name: NXDOMAIN -> POP3_ERR_RESOLVE -----------------------------
+mkdir -p "$WORK/nx"
+in_ns timeout 60 "$LOOP" "$TAP" 169.254.77.3 "$MASK" "$KADDR" nosuch.pop3test.invalid "$PORT" bob hunter2 \
+    "$WORK/nx" >"$WORK/nx.out" 2>"$WORK/nx.err"
+RC=$?
+if [ "$RC" -eq 1 ] && grep -q "closed RESOLVE" "$WORK/nx.out"; then
+    ok "superloop: unknown host name ends with POP3_ERR_RESOLVE"
+else
+    bad "superloop: unknown host name" "exit $RC" "$(cat "$WORK/nx.out" "$WORK/nx.err" | head -n 5)"
+fi
+
+echo "lwip-check: $PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
