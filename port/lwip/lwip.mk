@@ -40,6 +40,12 @@ $(B)/lwip/lwip_fetch: tests/lwip/lwip_fetch.c $(LWIP_PORT_DEP) $(B)/libpop3.a
 	$(CC) $(LWIP_DEB_CFLAGS) tests/lwip/lwip_fetch.c port/lwip/pop3_lwip.c -o $@ \
 	  $(B)/libpop3.a -llwip -lpthread $(LDLIBS)
 
+# The same with the engine and the port under ASan+UBSan.
+$(B)/lwip/lwip_fetch_asan: tests/lwip/lwip_fetch.c $(LWIP_PORT_DEP) $(ENGINE_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(LWIP_DEB_CFLAGS) $(SAN_FLAGS) -Isrc/md5 -Isrc/core tests/lwip/lwip_fetch.c \
+	  port/lwip/pop3_lwip.c $(ENGINE_SRC) -o $@ -llwip -lpthread $(LDLIBS)
+
 # Third-party code: built as shipped, without our -Werror.
 $(LWIP_NOSYS_OBJ): $(B)/lwip-nosys/%.o: $(LWIP_STAMP) port/lwip/nosys/lwipopts.h
 	@mkdir -p $(dir $@)
@@ -49,11 +55,25 @@ $(B)/lwip-nosys/liblwip-nosys.a: $(LWIP_NOSYS_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# The same lwIP with LWIP_ALTCP=1: the port then runs over altcp_tcp.
+$(LWIP_NOSYS_OBJ:$(B)/lwip-nosys/%=$(B)/lwip-nosys-altcp/%): $(B)/lwip-nosys-altcp/%.o: $(LWIP_STAMP) port/lwip/nosys/lwipopts.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu99 -O2 -g -w -DLWIP_ALTCP=1 $(LWIP_NOSYS_INC) -c $(LWIP_SRC)/$*.c -o $@
+
+$(B)/lwip-nosys-altcp/liblwip-nosys.a: $(LWIP_NOSYS_OBJ:$(B)/lwip-nosys/%=$(B)/lwip-nosys-altcp/%)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 $(B)/lwip_superloop: examples/lwip_superloop/main.c $(LWIP_PORT_DEP) $(B)/lwip-nosys/liblwip-nosys.a $(B)/libpop3.a
 	$(CC) $(CSTD) -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) $(LWIP_NOSYS_INC) examples/lwip_superloop/main.c \
 	  port/lwip/pop3_lwip.c -o $@ $(B)/lwip-nosys/liblwip-nosys.a $(B)/libpop3.a $(LDLIBS)
 
-lwip-build: $(B)/lwip/lwip_fetch $(B)/lwip_superloop
+$(B)/lwip/lwip_superloop_altcp: examples/lwip_superloop/main.c $(LWIP_PORT_DEP) $(B)/lwip-nosys-altcp/liblwip-nosys.a $(B)/libpop3.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -D_DEFAULT_SOURCE -DLWIP_ALTCP=1 $(WARN) $(CFLAGS) $(LWIP_NOSYS_INC) examples/lwip_superloop/main.c \
+	  port/lwip/pop3_lwip.c -o $@ $(B)/lwip-nosys-altcp/liblwip-nosys.a $(B)/libpop3.a $(LDLIBS)
+
+lwip-build: $(B)/lwip/lwip_fetch $(B)/lwip/lwip_fetch_asan $(B)/lwip_superloop $(B)/lwip/lwip_superloop_altcp
 
 lwip-check: all lwip-build
 	bash tests/lwip/run.sh
