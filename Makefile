@@ -25,14 +25,16 @@ LDLIBS  := -lmbedcrypto
 
 ENGINE_SRC := $(wildcard src/core/*.c src/transport/*.c src/md5/*.c)
 POSIX_SRC  := $(wildcard port/posix/*.c)
-LIB_SRC    := $(ENGINE_SRC) $(POSIX_SRC)
+# NetX Duo POP3 Client API shim (nxd_pop3_client.h); blocking, over the engine.
+NX_SRC     := $(wildcard src/nx/*.c)
+LIB_SRC    := $(ENGINE_SRC) $(NX_SRC) $(POSIX_SRC)
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
 ASAN_OBJ   := $(LIB_SRC:%.c=$(B)/asan/%.o)
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BIN   := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 ASAN_BIN   := $(TEST_SRC:tests/%.c=$(B)/asan-tests/%)
 TEST_SUPPORT := $(wildcard tests/support/*.c)
-EXAMPLES   := $(B)/pop3get $(B)/minimal
+EXAMPLES   := $(B)/pop3get $(B)/minimal $(B)/netx_app
 SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Keep the sanitizer objects between runs.
@@ -60,6 +62,10 @@ $(B)/pop3get: examples/posix/pop3get.c $(B)/libpop3.a
 
 $(B)/minimal: examples/posix/minimal.c $(B)/libpop3.a
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(B)/libpop3.a $(LDLIBS)
+
+# A NetX Duo POP3 application built against the shim's NetX headers only.
+$(B)/netx_app: examples/netx_app/netx_app.c $(B)/libpop3.a
+	$(CC) -std=c99 $(WARN) $(CFLAGS) -Iinclude $< -o $@ $(B)/libpop3.a $(LDLIBS)
 
 $(B)/tests/%: tests/%.c $(TEST_SUPPORT) $(B)/libpop3.a
 	@mkdir -p $(dir $@)
