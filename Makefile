@@ -20,8 +20,12 @@ B       := build
 WARN    := -Wall -Wextra -Werror
 CSTD    := -std=c99
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Iinclude -Isrc/md5 -Isrc/core
-LDLIBS  := -lmbedcrypto
+# TLS (src/transport/pop3_transport_tls.c, port/posix/pop3_tls_posix.c) is
+# always in the host build; the firmware build (make cross) is MD5-only
+# unless TLS=1.
+TLS     ?= 0
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Iinclude -Isrc/md5 -Isrc/core -DPOP3_TLS=1
+LDLIBS  := -lmbedtls -lmbedx509 -lmbedcrypto
 
 ENGINE_SRC := $(wildcard src/core/*.c src/transport/*.c src/md5/*.c)
 POSIX_SRC  := $(wildcard port/posix/*.c)
@@ -89,21 +93,29 @@ pedantic:
 	@set -e; for f in $(ENGINE_SRC); do \
 	  echo "  pedantic $$f"; \
 	  $(CC) -std=c99 -pedantic -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
-	    -Iinclude -Isrc/md5 -Isrc/core -c $$f -o $(B)/pedantic/$$(basename $$f .c).o; done
+	    -DPOP3_TLS=1 -Iinclude -Isrc/md5 -Isrc/core -c $$f -o $(B)/pedantic/$$(basename $$f .c).o; done
 
 # Cortex-M4, -Os. Mbed TLS headers come from the host's libmbedtls-dev.
 CROSS_CC    ?= arm-none-eabi-gcc
 CROSS_SIZE  ?= arm-none-eabi-size
-CROSS_FLAGS := -std=c99 -pedantic -Wall -Wextra -Werror -Os -mcpu=cortex-m4 -mthumb \
-               -ffunction-sections -fdata-sections -Iinclude -Isrc/md5 -Isrc/core
+CROSS_FLAGS := $(if $(filter 1,$(TLS)),-DPOP3_TLS=1) $(if $(filter 0,$(SASL)),-DPOP3_SASL=0) \
+               -std=c99 -pedantic -Wall -Wextra -Werror -Os -mcpu=cortex-m4 -mthumb \
+               -ffunction-sections -fdata-sections -Iinclude -Isrc/md5 -Isrc/core \
+               -DMBEDTLS_USER_CONFIG_FILE='"$(CURDIR)/$(B)/cross/board_mbedtls.h"'
 cross:
 	@command -v $(CROSS_CC) >/dev/null || { echo "cross: $(CROSS_CC) not found (run scripts/deps.sh)"; exit 1; }
 	@mkdir -p $(B)/cross/inc
 	@test -d /usr/include/mbedtls || { echo "cross: Mbed TLS headers missing (run scripts/deps.sh)"; exit 1; }
 	@rm -rf $(B)/cross/inc/mbedtls && cp -r /usr/include/mbedtls $(B)/cross/inc/
+	@printf '#undef MBEDTLS_THREADING_C\n#undef MBEDTLS_THREADING_PTHREAD\n' \
+	  > $(B)/cross/board_mbedtls.h # the host's Mbed TLS config, minus pthreads
 	@set -e; for f in $(ENGINE_SRC); do \
 	  $(CROSS_CC) $(CROSS_FLAGS) -isystem $(B)/cross/inc -c $$f -o $(B)/cross/$$(basename $$f .c).o; done
 	@$(CROSS_SIZE) -t $(B)/cross/*.o
+	@mkdir -p $(B)/cross/tls && $(CROSS_CC) $(CROSS_FLAGS) -DPOP3_TLS=1 -isystem $(B)/cross/inc \
+	  -c src/transport/pop3_transport_tls.c -o $(B)/cross/tls/pop3_transport_tls.o
+	@echo "TLS decorator (make cross TLS=1 adds it; Mbed TLS ssl/x509 not counted):" && \
+	  $(CROSS_SIZE) $(B)/cross/tls/pop3_transport_tls.o | tail -1
 	@$(MAKE) --no-print-directory cross-lwip
 
 integration: all

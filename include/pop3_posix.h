@@ -35,8 +35,24 @@ typedef struct pop3_posix_addr {
     unsigned len;
 } pop3_posix_addr;
 
+/* An optional layer between the socket and the engine, e.g. the TLS
+ * decorator (pop3_tls_posix_filter() in pop3_tls_posix.h). When set, the
+ * port calls input() instead of pop3_client_input(), writable() instead of
+ * pop3_client_writable() and eof() instead of pop3_client_eof(); it also
+ * waits for writability when want_write() says so, and pushes
+ * input(ctx, NULL, 0) when pending() says octets are held back. */
+typedef struct pop3_posix_filter {
+    size_t (*input)(void *ctx, const void *data, size_t len);
+    void (*writable)(void *ctx);
+    void (*eof)(void *ctx);
+    bool (*want_write)(void *ctx);
+    bool (*pending)(void *ctx);
+    void *ctx;
+} pop3_posix_filter;
+
 typedef struct pop3_posix {
     /** PRIVATE **/
+    const pop3_posix_filter *filter;
     pop3_transport tr;
     pop3_client *client;
     int fd;
@@ -54,6 +70,9 @@ void pop3_posix_init(pop3_posix *p);
 const pop3_transport *pop3_posix_transport(pop3_posix *p);
 /* Restrict name resolution: 0 (any, default), 4 or 6. */
 void pop3_posix_set_family(pop3_posix *p, int family);
+/* Route the connection through f (NULL: straight to the engine). f must
+ * outlive the session. Set it before pop3_posix_connect(). */
+void pop3_posix_set_filter(pop3_posix *p, const pop3_posix_filter *f);
 
 /* Resolve host (blocking getaddrinfo) and start a non-blocking connect to
  * the first address; later addresses are tried if it fails. port is a

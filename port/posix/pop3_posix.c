@@ -60,6 +60,37 @@ void pop3_posix_set_family(pop3_posix *p, int family)
     p->family = (family == 4 || family == 6) ? family : 0;
 }
 
+void pop3_posix_set_filter(pop3_posix *p, const pop3_posix_filter *f)
+{
+    p->filter = f;
+}
+
+/* Through the filter when there is one. */
+static size_t to_input(pop3_posix *p, const void *data, size_t len)
+{
+    if (p->filter != NULL)
+        return p->filter->input(p->filter->ctx, data, len);
+    return pop3_client_input(p->client, data, len);
+}
+
+static void to_writable(pop3_posix *p)
+{
+    if (p->filter != NULL)
+        p->filter->writable(p->filter->ctx);
+    else
+        pop3_client_writable(p->client);
+}
+
+static int filter_wants_write(const pop3_posix *p)
+{
+    return p->filter != NULL && p->filter->want_write(p->filter->ctx);
+}
+
+static int filter_pending(const pop3_posix *p)
+{
+    return p->filter != NULL && p->filter->pending(p->filter->ctx);
+}
+
 int pop3_posix_fd(const pop3_posix *p)
 {
     return p->fd;
@@ -268,9 +299,14 @@ static void push_rx(pop3_posix *p)
 {
     size_t n;
 
-    if (p->rx_len == 0 || !session_open(p) || pop3_client_paused(p->client))
+    if (!session_open(p) || pop3_client_paused(p->client))
         return;
-    n = pop3_client_input(p->client, p->rx + p->rx_off, p->rx_len);
+    if (p->rx_len == 0) {
+        if (filter_pending(p)) /* plaintext the filter held back */
+            (void)to_input(p, NULL, 0);
+        return;
+    }
+    n = to_input(p, p->rx + p->rx_off, p->rx_len);
     if (n > p->rx_len)
         n = p->rx_len;
     p->rx_off += n;
@@ -295,7 +331,10 @@ static void read_socket(pop3_posix *p)
     } else if (n == 0) {
         /* The engine decides whether this was the end after QUIT, a
          * truncated reply, or a premature close; it closes the transport. */
-        pop3_client_eof(p->client);
+        if (p->filter != NULL)
+            p->filter->eof(p->filter->ctx);
+        else
+            pop3_client_eof(p->client);
         if (p->fd >= 0 && !session_open(p))
             pop3_posix_close(p);
     } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -315,15 +354,16 @@ short pop3_posix_events(const pop3_posix *p)
      * server down instead of this process buffering without bound. */
     if (session_open(p) && !pop3_client_paused(p->client) && p->rx_len == 0)
         ev |= POLLIN;
-    if (session_open(p) && pop3_client_want_write(p->client))
+    if (session_open(p) && (pop3_client_want_write(p->client) || filter_wants_write(p)))
         ev |= POLLOUT;
     return ev;
 }
 
 static void handle_connected(pop3_posix *p, short revents)
 {
-    if ((revents & POLLOUT) && pop3_client_want_write(p->client))
-        pop3_client_writable(p->client);
+    if ((revents & POLLOUT) &&
+        (pop3_client_want_write(p->client) || filter_wants_write(p)))
+        to_writable(p);
     if (p->fd < 0 || !session_open(p))
         return;
     push_rx(p);
@@ -376,7 +416,7 @@ pop3_err pop3_posix_run(pop3_posix *p)
         pfd.fd = p->fd;
         pfd.events = pop3_posix_events(p);
         pfd.revents = 0;
-        if (p->rx_len > 0 && !pop3_client_paused(p->client))
+        if ((p->rx_len > 0 || filter_pending(p)) && !pop3_client_paused(p->client))
             timeout = 0; /* kept-back octets can go in right away */
         if (pfd.events == 0)
             pfd.fd = -1; /* just wait: POLLHUP must not spin while paused */
