@@ -9,10 +9,12 @@
  *   [4..19] action table: the application's callback runs action
  *        table[i % 16] on the i-th event that is not MSG_DATA
  *   [20..] server octets
- * An action octet is (arg << 4) | op, op in: none, capa, login USER/PASS,
+ * An action octet is (arg << 4) | op, op in: none (or with arg 1..15 SASL
+ * AUTH PLAIN/LOGIN/CRAM-MD5/XOAUTH2/OAUTHBEARER), capa, login USER/PASS,
  * login APOP, stat, list, uidl, retr, top, dele, rset, noop, quit, pause,
  * abort, list+retr. So every protocol state can be reached: greeting, both
- * logins, listings, message bodies, pipelining after CAPA, UPDATE, CLOSED.
+ * logins and SASL exchanges, listings, message bodies, pipelining after
+ * CAPA, UPDATE, CLOSED.
  *
  * The octets are pushed twice, whole and split at pseudo-random points (many
  * of them one octet long), and the event logs and the octets sent must be
@@ -114,7 +116,12 @@ static void act(struct run *x, uint8_t a)
         (void)pop3_client_list(c, 0);
         (void)pop3_client_retr(c, arg);
         break;
-    default: break;
+    default:
+        /* op 0 with an argument: SASL AUTH with one of the five mechanisms
+         * (RFC 5034), so "+ " challenges are reached too. */
+        if (arg != 0)
+            (void)pop3_client_auth(c, 1u << ((arg - 1u) % 5u), USER, PASS);
+        break;
     }
 }
 

@@ -83,8 +83,27 @@ ARGS = {
     "timeout_apop": b"--timeout=30\x00--apop\x00-4\x00--\x00pop3://x:y@localhost:1100",
 }
 
+# fuzz_sasl: [0] mechanism (0 PLAIN, 1 LOGIN, 2 CRAM-MD5, 3 XOAUTH2,
+# 4 OAUTHBEARER), [1] step | 0x80 if the initial response went out,
+# [2] output room (0xc0: 1024), then the text after "+ ".
+SASL = {
+    "cram_md5_rfc2195": b"\x02\x00\xc0PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+",
+    "login_username": b"\x01\x00\xc0VXNlcm5hbWU6",
+    "login_password": b"\x01\x01\xc0UGFzc3dvcmQ6",
+    "plain_empty": b"\x00\x00\xc0",
+    "oauthbearer_error": b"\x04\x81\xc0eyJzdGF0dXMiOiI0MDEifQ==",
+    "xoauth2_small_room": b"\x03\x81\x20eyJzdGF0dXMiOiI0MDEifQ==",
+}
+CLIENT["auth_cram_md5"] = client(
+    4, 0, 8, 0, [0x30, 0, STAT, QUIT],
+    GREET + b"+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n"
+    b"+OK\r\n+OK 0 0\r\n+OK\r\n")
+CLIENT["auth_login"] = client(
+    4, 1, 9, 0, [0x20, 0, QUIT],
+    GREET + b"+ VXNlcm5hbWU6\r\n+ UGFzc3dvcmQ6\r\n+OK\r\n+OK\r\n")
+
 for target, seeds in (("client", CLIENT), ("reply", REPLY),
-                      ("pop3get_args", ARGS)):
+                      ("pop3get_args", ARGS), ("sasl", SASL)):
     d = os.path.join(HERE, "corpus", target)
     os.makedirs(d, exist_ok=True)
     for name, data in seeds.items():
