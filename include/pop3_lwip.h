@@ -107,9 +107,11 @@ void pop3_lwip_set_allocator(pop3_lwip *p, altcp_allocator_t *alloc);
 /* Connect c to host:port. host is an IPv4/IPv6 address literal or, with
  * LWIP_DNS, a name looked up with dns_gethostbyname() (callback form).
  * Returns POP3_OK when the connection (or the lookup) is under way; the
- * outcome arrives as events on c. Otherwise returns and reports (the client
- * is failed with the same reason): POP3_ERR_ARG (NULL argument, port 0, p
- * already in use), POP3_ERR_RESOLVE, POP3_ERR_CONNECT. */
+ * outcome arrives as events on c. Otherwise the client is failed with the
+ * returned reason (POP3_EV_CLOSED): POP3_ERR_ARG (empty host, port 0),
+ * POP3_ERR_RESOLVE (not an address and DNS failed or is disabled),
+ * POP3_ERR_CONNECT (no PCB free, or altcp_connect refused). POP3_ERR_ARG
+ * without touching c: p or c NULL, or p still active with a session. */
 pop3_err pop3_lwip_connect(pop3_lwip *p, pop3_client *c, const char *host,
                            uint16_t port);
 /* Same for an address. */
