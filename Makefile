@@ -120,6 +120,7 @@ cross:
 
 integration: all
 	bash tests/integration/run.sh
+	bash tests/integration/netx_app.sh
 
 # libFuzzer targets under ASan+UBSan (tests/fuzz/, clang + libclang-rt-14-dev).
 # make fuzz FUZZ_SECONDS=N runs each target N seconds; make check runs each
