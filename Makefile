@@ -45,7 +45,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 .SECONDARY: $(ASAN_OBJ)
 
 .PHONY: all check unit asan pedantic cross integration install-check demo install clean
-.PHONY: fuzz fuzz-build fuzz-check static
+.PHONY: fuzz fuzz-build fuzz-check static bench bench-smoke
 
 all: $(B)/libpop3.a $(EXAMPLES)
 
@@ -142,12 +142,33 @@ fuzz: $(FUZZ_BIN)
 fuzz-check: $(FUZZ_BIN)
 	bash tests/fuzz/run.sh $(FUZZ_CHECK_SECONDS) $(FUZZ_BIN)
 
+# Benchmarks (bench/, BENCHMARKS.md). `make bench` installs the peers
+# (bench/deps.sh), runs every part and writes bench/results/ and the table in
+# BENCHMARKS.md; `make bench-smoke` (in make check) runs each part once on a
+# tiny maildrop and fails only when a client's result is wrong.
+BENCH_BIN := $(B)/wirelimit $(B)/bench-engine $(B)/bench-scale
+$(B)/wirelimit: bench/wirelimit.c
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) $< -o $@
+$(B)/bench-engine: bench/engine.c $(B)/libpop3.a
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(B)/libpop3.a $(LDLIBS)
+# A 4 KB receive buffer per session: the port's 64 KB default is for one
+# fast session, not a thousand.
+$(B)/bench-scale: bench/scale.c port/posix/pop3_posix.c $(B)/libpop3.a
+	$(CC) $(ALL_CFLAGS) -Iport/posix -DPOP3_POSIX_RX_SIZE=4096 bench/scale.c \
+	  port/posix/pop3_posix.c -o $@ $(B)/libpop3.a $(LDLIBS)
+bench: all $(BENCH_BIN)
+	bash bench/deps.sh
+	python3 bench/bench.py --out bench/results/latest.md --update-doc BENCHMARKS.md
+	cp bench/results/latest.md bench/results/$$(date -u +%Y-%m-%d).md
+bench-smoke: all $(BENCH_BIN)
+	python3 bench/bench.py --smoke --out $(B)/bench/smoke.md
+
 # cppcheck, clang-tidy (tests/static/clang-tidy.yaml) and the engine's
 # worst stack frame (bound STACK_FRAME_MAX, default 512 octets).
 static:
 	bash tests/static/run.sh
 
-check: all unit asan pedantic cross install-check integration lwip-check static fuzz-check
+check: all unit asan pedantic cross install-check integration lwip-check static fuzz-check bench-smoke
 	@echo "make check: all passed"
 
 # Install into a staging directory and build an application from it with

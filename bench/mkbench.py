@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """mkbench.py - fill a Dovecot Maildir with one of the benchmark maildrops.
 
-    mkbench.py --set small|large|mixed|tiny [--seed N] DIR USER
+    mkbench.py --set small|large|mixed|tiny [--seed N] DIR USER [USER...]
 
 Sets (from the benchmark issue):
   small   2000 messages of about 2 KB
@@ -84,16 +84,21 @@ def sizes_for(name, rng):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dir")
-    ap.add_argument("user")
+    ap.add_argument("users", nargs="+", metavar="user")
     ap.add_argument("--set", required=True,
                     choices=("small", "large", "mixed", "tiny"))
     ap.add_argument("--seed", type=int, default=1939)
     a = ap.parse_args()
 
-    rng = random.Random("%d/%s/bench" % (a.seed, a.set))
-    pool = line_pool(rng)
     owner = mkmaildrop.owner_of(a.dir)
-    md = os.path.join(a.dir, "mail", a.user)
+    pool = line_pool(random.Random("%d/%s/pool" % (a.seed, a.set)))
+    for user in a.users:
+        fill(a, user, owner, pool)
+
+
+def fill(a, user, owner, pool):
+    rng = random.Random("%d/%s/bench" % (a.seed, a.set))
+    md = os.path.join(a.dir, "mail", user)
     for sub in ("new", "cur", "tmp"):
         os.makedirs(os.path.join(md, sub), exist_ok=True)
         if owner:
@@ -106,7 +111,7 @@ def main():
     total = 0
     sizes = sizes_for(a.set, rng)
     for n, size in enumerate(sizes, 1):
-        m = mkmaildrop.Message(a.user, n, "Bench %s %d" % (a.set, n), b"\n",
+        m = mkmaildrop.Message(user, n, "Bench %s %d" % (a.set, n), b"\n",
                                charset="utf-8", cte="8bit")
         head = len(m.wire_bytes()) - 2          # header block + blank line
         m.body = body(rng, pool, max(80, size - head))
@@ -115,12 +120,12 @@ def main():
         mkmaildrop.write_file(os.path.join(md, "new", name), m.disk_bytes(),
                               owner)
         total += len(m.wire_bytes())
-    exp = os.path.join(a.dir, "expected", a.user)
+    exp = os.path.join(a.dir, "expected", user)
     os.makedirs(exp, exist_ok=True)
     with open(os.path.join(exp, "summary"), "w") as f:
         f.write("%d %d\n" % (len(sizes), total))
     print("mkbench.py: %s: %d messages for %s (%d octets on the wire)"
-          % (a.set, len(sizes), a.user, total))
+          % (a.set, len(sizes), user, total))
 
 
 if __name__ == "__main__":

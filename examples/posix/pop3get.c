@@ -13,6 +13,7 @@
 #define _DEFAULT_SOURCE
 
 #include "pop3_posix.h"
+#include "pop3_tls_posix.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,15 +32,21 @@
 #include <unistd.h>
 
 #define PROG "pop3get"
+/* Exit status when the server's certificate is not trusted (sysexits
+ * EX_CONFIG: the trust configuration does not accept this server). */
+#define EXIT_TLS_VERIFY 78
+#define TOKEN_MAX 8192
 
-/* Engine storage. 64 queue slots let a whole window of RETRs and the DELEs
- * that follow them be in flight on a PIPELINING server. */
-#define QUEUE_LEN 64
+/* Engine storage. 255 queue slots (the engine's maximum) let a whole
+ * window of RETRs and the DELEs that follow them be in flight on a
+ * PIPELINING server: at 20 ms round trip and 2 KB messages a window of 32
+ * would cap the fetch at 32 messages per round trip. */
+#define QUEUE_LEN 255
 #define CMD_BUF_SIZE 4096
 #define LINE_BUF_SIZE 1024
 /* At most this many RETRs outstanding, so DELEs for stored messages always
  * find a free slot and never wait behind the whole mailbox. */
-#define RETR_WINDOW (QUEUE_LEN / 2)
+#define RETR_WINDOW (QUEUE_LEN - 32)
 #define PASS_MAX 256
 #define POLL_MS 100
 #define PROGRESS_MS 200
@@ -60,6 +67,14 @@ struct options {
     uint32_t msg;
     uint32_t top_lines;
     int apop, del, verbose, family;
+    int pop3s;              /* pop3s:// URL: implicit TLS */
+    int stls;               /* --stls: 1 opportunistic, 2 required */
+    int insecure;           /* --insecure: no certificate verification */
+    const char *cafile, *capath;
+    const char *auth_name;  /* --auth MECH, NULL: automatic */
+    unsigned auth_mech;     /* POP3_SASL_* bit, 0 for USER/PASS */
+    const char *token_file; /* --oauth2-token-file */
+    char *token;            /* bearer token, heap */
     int discard;            /* --discard: every message, bytes dropped */
     unsigned timeout_s;
 };
@@ -73,6 +88,7 @@ struct trace {
     size_t len;
     int hidden;  /* rest of this line is a secret */
     int spaces;
+    int in_auth;  /* an AUTH exchange is on: every line is a secret */
 };
 
 struct maildir {
@@ -90,6 +106,11 @@ struct app {
     pop3_posix posix;
     pop3_client c;
     struct trace trace;
+    pop3_tls tls;
+    pop3_tls_posix_config tlsconf;
+    pop3_posix_filter filter;
+    int use_tls, tls_inited;
+    int logging_in;         /* the login was queued */
     struct maildir md;
     char line_buf[LINE_BUF_SIZE];
     uint8_t cmd_buf[CMD_BUF_SIZE];
@@ -239,6 +260,19 @@ static void usage(FILE *f)
 "  --pass-file FILE    read the password from the first line of FILE\n"
 "                      (else the URL, else $POP3_PASSWORD)\n"
 "  --apop              log in with APOP instead of USER/PASS\n"
+"  --auth MECH         SASL login: PLAIN, LOGIN, CRAM-MD5, XOAUTH2,\n"
+"                      OAUTHBEARER, or USER for USER/PASS (default:\n"
+"                      the strongest the server offers; PLAIN and LOGIN\n"
+"                      only over TLS unless named here)\n"
+"  --oauth2-token-file FILE  bearer token (first line of FILE) for\n"
+"                      OAUTHBEARER or XOAUTH2\n"
+"\n"
+"TLS (pop3s://HOST uses implicit TLS, default port 995):\n"
+"  --stls              use STLS when the server offers it\n"
+"  --stls=required     refuse to log in unless STLS succeeds\n"
+"  --cafile FILE       trusted CA certificates (PEM); default: the system's\n"
+"  --capath DIR        directory of trusted CA certificates (PEM)\n"
+"  --insecure          DANGEROUS: do not verify the server certificate\n"
 "  --timeout SEC       connect, greeting and reply timeout\n"
 "  -4, -6              use IPv4 or IPv6 only\n"
 "  -v, --verbose       trace the protocol on stderr (passwords masked)\n"
@@ -246,7 +280,7 @@ static void usage(FILE *f)
 "\n"
 "Exit status: 0 ok, 64 usage, 68 unknown host, 69 unavailable,\n"
 "74 local I/O error, 75 temporary failure, 76 protocol error,\n"
-"77 login refused.\n", f);
+"77 login refused, 78 server certificate not trusted (TLS).\n", f);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -332,6 +366,19 @@ static int parse_valued(struct options *o, int argc, char **argv, int *i)
             return usage_error("%s: two different message numbers", v);
         o->msg = n;
         return set_mode(o, MODE_MSG, "--msg");
+    } else if (is_opt(a, "--cafile") && (v = opt_value(argc, argv, i, "--cafile"))) {
+        o->cafile = v;
+    } else if (is_opt(a, "--capath") && (v = opt_value(argc, argv, i, "--capath"))) {
+        o->capath = v;
+    } else if (is_opt(a, "--oauth2-token-file") &&
+               (v = opt_value(argc, argv, i, "--oauth2-token-file"))) {
+        o->token_file = v;
+    } else if (is_opt(a, "--auth") && (v = opt_value(argc, argv, i, "--auth"))) {
+        o->auth_name = v;
+        o->auth_mech = pop3_sasl_from_name(v);
+        if (o->auth_mech == 0 && strcasecmp(v, "USER") != 0)
+            return usage_error("--auth wants PLAIN, LOGIN, CRAM-MD5, XOAUTH2, "
+                               "OAUTHBEARER or USER, not '%s'", v);
     } else if (is_opt(a, "--timeout") && (v = opt_value(argc, argv, i, "--timeout"))) {
         if (parse_u32(v, 1, &n) < 0 || n > 86400)
             return usage_error("--timeout wants 1..86400 seconds, not '%s'", v);
@@ -354,6 +401,12 @@ static int parse_flag(struct options *o, const char *a)
     }
     if (strcmp(a, "--apop") == 0)
         o->apop = 1;
+    else if (strcmp(a, "--stls") == 0)
+        o->stls = 1;
+    else if (strcmp(a, "--stls=required") == 0)
+        o->stls = 2;
+    else if (strcmp(a, "--insecure") == 0)
+        o->insecure = 1;
     else if (strcmp(a, "--delete") == 0)
         o->del = 1;
     else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
@@ -423,7 +476,7 @@ static int parse_hostport(struct options *o, const char *s, size_t n)
     if (strpbrk(o->host, " \t\r\n%@/?#[]") != NULL)
         return usage_error("bad host '%s' in URL", o->host);
     if (port == NULL) {
-        strcpy(o->port, "110");
+        strcpy(o->port, o->pop3s ? "995" : "110");
         return 0;
     }
     if ((size_t)(end - port) >= sizeof o->port)
@@ -441,9 +494,14 @@ static int parse_url(struct options *o, char *url)
     size_t alen;
     int r;
 
-    if (strncasecmp(url, "pop3://", 7) != 0)
-        return usage_error("%s", "URL must start with pop3://"); /* never echo: it may hold a password */
-    rest = url + 7;
+    if (strncasecmp(url, "pop3s://", 8) == 0) {
+        o->pop3s = 1;
+        rest = url + 8;
+    } else if (strncasecmp(url, "pop3://", 7) == 0) {
+        rest = url + 7;
+    } else {
+        return usage_error("%s", "URL must start with pop3:// or pop3s://"); /* never echo: it may hold a password */
+    }
     slash = strchr(rest, '/');
     alen = slash ? (size_t)(slash - rest) : strlen(rest);
     at = NULL;
@@ -491,8 +549,37 @@ static int read_pass_file(struct options *o)
     return 0;
 }
 
+/* The bearer token: first line of --oauth2-token-file, CR/LF stripped. */
+static int read_token_file(struct options *o)
+{
+    FILE *f = fopen(o->token_file, "r");
+    size_t n;
+
+    if (f == NULL) {
+        fprintf(stderr, "%s: %s: %s\n", PROG, o->token_file, strerror(errno));
+        return EX_IOERR;
+    }
+    o->token = calloc(1, TOKEN_MAX);
+    if (o->token == NULL) {
+        fclose(f);
+        return EX_OSERR;
+    }
+    if (fgets(o->token, TOKEN_MAX, f) == NULL)
+        o->token[0] = '\0';
+    fclose(f);
+    n = strlen(o->token);
+    if (n == TOKEN_MAX - 1 && o->token[n - 1] != '\n')
+        return usage_error("%s: token too long", o->token_file);
+    while (n > 0 && (o->token[n - 1] == '\n' || o->token[n - 1] == '\r'))
+        o->token[--n] = '\0';
+    if (n == 0)
+        return usage_error("%s: empty token", o->token_file);
+    return 0;
+}
+
 /* Credentials: -u beats the URL user; --pass-file beats the URL password,
- * which beats $POP3_PASSWORD. */
+ * which beats $POP3_PASSWORD. With --oauth2-token-file no password is
+ * needed. */
 static int resolve_credentials(struct options *o)
 {
     const char *env;
@@ -506,6 +593,13 @@ static int resolve_credentials(struct options *o)
     }
     if (o->pass_file != NULL && (r = read_pass_file(o)) != 0)
         return r;
+    if (o->token_file != NULL) {
+        if ((r = read_token_file(o)) != 0)
+            return r;
+        if (o->user == NULL || o->user[0] == '\0')
+            return usage_error("no user name (pop3://USER@HOST or -u USER)%s", "");
+        return 0;
+    }
     if (!o->have_pass && (env = getenv("POP3_PASSWORD")) != NULL) {
         if (strlen(env) >= sizeof o->pass)
             return usage_error("POP3_PASSWORD too long%s", "");
@@ -533,6 +627,21 @@ static int check_options(struct options *o)
         return usage_error("--delete works only with --maildir%s", "");
     if (o->discard && o->maildir != NULL)
         return usage_error("--discard conflicts with --maildir%s", "");
+    if (o->pop3s && o->stls)
+        return usage_error("--stls makes no sense with pop3:// (implicit TLS)%s", "s");
+    if (o->apop && (o->stls || o->auth_name != NULL))
+        return usage_error("--apop needs the greeting's timestamp: it cannot follow "
+                           "STLS or go with --auth%s", "");
+    if (o->token_file != NULL && o->auth_mech != 0 && o->auth_mech != POP3_SASL_XOAUTH2 &&
+        o->auth_mech != POP3_SASL_OAUTHBEARER)
+        return usage_error("--oauth2-token-file goes with --auth XOAUTH2 or OAUTHBEARER%s", "");
+    if (o->token_file != NULL && o->auth_name != NULL && o->auth_mech == 0)
+        return usage_error("--oauth2-token-file goes with --auth XOAUTH2 or OAUTHBEARER%s", "");
+    if ((o->auth_mech == POP3_SASL_XOAUTH2 || o->auth_mech == POP3_SASL_OAUTHBEARER) &&
+        o->token_file == NULL)
+        return usage_error("--auth %s needs --oauth2-token-file", o->auth_name);
+    if ((o->cafile || o->capath || o->insecure) && !o->pop3s && !o->stls)
+        return usage_error("--cafile, --capath and --insecure need pop3s:// or --stls%s", "");
     return 0;
 }
 
@@ -592,6 +701,8 @@ static void trace_octets(struct trace *t, const uint8_t *d, size_t n)
             trace_flush(t);
             continue;
         }
+        if (t->len == 0 && t->in_auth)
+            t->hidden = 1; /* a SASL response line */
         if (ch == '\r' || t->hidden || t->len + 1 >= sizeof t->line)
             continue;
         t->line[t->len++] = ch;
@@ -601,6 +712,10 @@ static void trace_octets(struct trace *t, const uint8_t *d, size_t n)
         if ((t->spaces == 1 && t->len == 5 && strncasecmp(t->line, "PASS ", 5) == 0) ||
             (t->spaces == 2 && strncasecmp(t->line, "APOP ", 5) == 0))
             t->hidden = 1;
+        if (t->spaces == 2 && strncasecmp(t->line, "AUTH ", 5) == 0)
+            t->hidden = 1; /* the initial response */
+        if (t->spaces == 1 && t->len == 5 && strncasecmp(t->line, "AUTH ", 5) == 0)
+            t->in_auth = 1;
     }
 }
 
@@ -652,7 +767,7 @@ static void trace_event(struct app *a, const pop3_event *ev)
         return;
     switch (ev->type) {
     case POP3_EV_GREETING: case POP3_EV_LOGIN: case POP3_EV_MSG_BEGIN:
-    case POP3_EV_OK:
+    case POP3_EV_OK: case POP3_EV_STLS:
         fputs(ev->len ? "S: +OK " : "S: +OK", stderr);
         break;
     case POP3_EV_SERVER_ERR:
@@ -993,14 +1108,80 @@ static void start_transaction(struct app *a)
         queue_failed(a, "command", r);
 }
 
+/* Log in: --auth MECH, else with a token the strongest OAuth mechanism
+ * offered, else the strongest SASL mechanism offered (PLAIN and LOGIN only
+ * over TLS), else USER/PASS. */
+static void start_login(struct app *a)
+{
+    unsigned mech = a->o.auth_mech;
+    unsigned offered = pop3_client_sasl_mechs(&a->c);
+    pop3_err r;
+
+    if (a->logging_in)
+        return;
+    a->logging_in = 1;
+    if (a->o.token != NULL && mech == 0) {
+        mech = pop3_sasl_pick(offered, true, true);
+        if (mech == 0) {
+            fail_str(a, EX_NOPERM, "login", "the server offers neither OAUTHBEARER "
+                     "nor XOAUTH2 (CAPA SASL)");
+            end_session(a);
+            return;
+        }
+    } else if (a->o.auth_name == NULL) {
+        mech = pop3_sasl_pick(offered, false, pop3_client_tls_active(&a->c));
+    }
+    if (a->o.verbose)
+        fprintf(stderr, "* login with %s%s\n", mech ? "SASL " : "USER/PASS",
+                mech ? pop3_sasl_name(mech) : "");
+    if (mech != 0)
+        r = pop3_client_auth(&a->c, mech, a->o.user,
+                             a->o.token != NULL ? a->o.token : a->o.pass);
+    else
+        r = pop3_client_login(&a->c, a->o.user, a->o.pass, POP3_AUTH_USER);
+    if (r != POP3_OK) {
+        fail_str(a, r == POP3_ERR_ARG ? EX_USAGE : EX_SOFTWARE, "login", pop3_strerror(r));
+        end_session(a);
+    }
+}
+
+/* CAPA answered or refused: STLS first when asked for, then the login. */
+static void after_capa(struct app *a)
+{
+    pop3_err r;
+
+    if (a->logging_in || a->quit_sent)
+        return;
+    if (a->o.stls && !pop3_client_tls_active(&a->c)) {
+        if (pop3_client_capa_flags(&a->c) & POP3_CAPA_STLS) {
+            if ((r = pop3_client_stls(&a->c)) != POP3_OK)
+                queue_failed(a, "STLS", r);
+            return;
+        }
+        if (a->o.stls == 2) {
+            /* A downgrade (or a server without TLS): never send credentials. */
+            fail_str(a, EX_UNAVAILABLE, a->o.host, "server does not offer STLS; "
+                     "not logging in without TLS (--stls=required)");
+            end_session(a);
+            return;
+        }
+        if (a->o.verbose)
+            fputs("* server does not offer STLS; continuing without TLS\n", stderr);
+    }
+    start_login(a);
+}
+
 static void on_greeting(struct app *a, const pop3_event *ev)
 {
     pop3_err r;
 
     a->greeted = 1;
     (void)pop3_client_capa(&a->c); /* a -ERR here just means no CAPA */
-    r = pop3_client_login(&a->c, a->o.user, a->o.pass,
-                          a->o.apop ? POP3_AUTH_APOP : POP3_AUTH_USER);
+    if (!a->o.apop)
+        return; /* the login follows the CAPA reply (after_capa) */
+    /* APOP needs the greeting's timestamp, so it is queued now. */
+    a->logging_in = 1;
+    r = pop3_client_login(&a->c, a->o.user, a->o.pass, POP3_AUTH_APOP);
     if (r == POP3_ERR_APOP_UNAVAILABLE) {
         fail_str(a, EX_NOPERM, "APOP", pop3_strerror(r));
         end_session(a);
@@ -1015,7 +1196,7 @@ static const char *cmd_name(pop3_cmd cmd)
 {
     static const char *const names[] = {
         "reply", "USER", "PASS", "APOP", "CAPA", "STAT", "LIST", "UIDL",
-        "RETR", "TOP", "DELE", "RSET", "NOOP", "QUIT"
+        "RETR", "TOP", "DELE", "RSET", "NOOP", "QUIT", "STLS", "AUTH"
     };
     return (unsigned)cmd < sizeof names / sizeof names[0] ? names[cmd] : "reply";
 }
@@ -1028,13 +1209,30 @@ static void on_server_err(struct app *a, const pop3_event *ev)
     char what[48];
     int code = EX_UNAVAILABLE;
 
-    if (ev->cmd == POP3_CMD_CAPA)
+    if (ev->cmd == POP3_CMD_CAPA) {
+        after_capa(a);
         return;
+    }
+    if (ev->cmd == POP3_CMD_AUTH)
+        a->trace.in_auth = 0;
+    if (ev->cmd == POP3_CMD_STLS && a->o.stls != 2) {
+        if (a->o.verbose)
+            fputs("* STLS refused; continuing without TLS\n", stderr);
+        start_login(a);
+        return;
+    }
+    if (ev->cmd == POP3_CMD_STLS) {
+        fail_msg(a, EX_UNAVAILABLE, "STLS refused; not logging in without TLS "
+                 "(--stls=required)", ev->text, ev->len);
+        end_session(a);
+        return;
+    }
     if (ev->code == POP3_RESP_IN_USE || ev->code == POP3_RESP_LOGIN_DELAY ||
         ev->code == POP3_RESP_SYS_TEMP)
         code = EX_TEMPFAIL;
     else if (ev->cmd == POP3_CMD_USER || ev->cmd == POP3_CMD_PASS ||
-             ev->cmd == POP3_CMD_APOP || ev->code == POP3_RESP_AUTH)
+             ev->cmd == POP3_CMD_APOP || ev->cmd == POP3_CMD_AUTH ||
+             ev->code == POP3_RESP_AUTH)
         code = EX_NOPERM;
     if (code == EX_NOPERM)
         snprintf(what, sizeof what, "login refused (%s)", cmd_name(ev->cmd));
@@ -1085,6 +1283,9 @@ static int exit_for_close(pop3_err e, int greeted)
     case POP3_ERR_NUMBER:
     case POP3_ERR_UNEXPECTED:       return EX_PROTOCOL;
     case POP3_ERR_APOP_UNAVAILABLE: return EX_NOPERM;
+    case POP3_ERR_TLS_VERIFY:       return EXIT_TLS_VERIFY;
+    case POP3_ERR_TLS:
+    case POP3_ERR_STLS_DATA:        return EX_PROTOCOL;
     default:                        return EX_SOFTWARE;
     }
 }
@@ -1109,6 +1310,17 @@ static void on_closed(struct app *a, const pop3_event *ev)
         /* QUIT answered, but did we get everything we asked for? */
         if (!a->quit_sent)
             fail_str(a, EX_PROTOCOL, a->o.host, "session ended before QUIT");
+        return;
+    }
+    if (ev->err == POP3_ERR_TLS_VERIFY || ev->err == POP3_ERR_TLS) {
+        char why[200];
+
+        if (ev->err == POP3_ERR_TLS_VERIFY)
+            pop3_tls_posix_verify_text(pop3_tls_verify_result(&a->tls), why, sizeof why);
+        else
+            pop3_tls_posix_error_text(pop3_tls_last_error(&a->tls), why, sizeof why);
+        snprintf(what, sizeof what, "%s: %s", a->o.host, pop3_strerror(ev->err));
+        fail_str(a, code, what, why);
         return;
     }
     if (ev->err == POP3_ERR_CONNECT || ev->err == POP3_ERR_TIMEOUT_CONNECT)
@@ -1152,7 +1364,17 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
         return;
     switch (ev->type) {
     case POP3_EV_GREETING:   on_greeting(a, ev); break;
-    case POP3_EV_LOGIN:      start_transaction(a); break;
+    case POP3_EV_STLS:       pop3_tls_start(&a->tls); break;
+    case POP3_EV_TLS_READY:
+        if (a->o.verbose)
+            fputs("* TLS established\n", stderr);
+        if (!a->o.pop3s) /* RFC 2595 sec. 4: ask again, over TLS */
+            (void)pop3_client_capa(&a->c);
+        break;
+    case POP3_EV_LOGIN:
+        a->trace.in_auth = 0;
+        start_transaction(a);
+        break;
     case POP3_EV_STAT:
         a->count = ev->count;
         a->total_bytes = ev->size;
@@ -1168,6 +1390,8 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
             printf("%" PRIu32 " %.*s\n", ev->msg, (int)ev->len, ev->text);
         break;
     case POP3_EV_END:
+        if (ev->cmd == POP3_CMD_CAPA && pop3_client_state(c) == POP3_STATE_AUTHORIZATION)
+            after_capa(a);
         if (ev->cmd == POP3_CMD_LIST || ev->cmd == POP3_CMD_UIDL) {
             if (fflush(stdout) != 0)
                 local_failure(a, "stdout", errno);
@@ -1205,6 +1429,28 @@ static int setup_client(struct app *a)
     pop3_posix_init(&a->posix);
     pop3_posix_set_family(&a->posix, a->o.family);
     tr = pop3_posix_transport(&a->posix);
+    if (a->o.pop3s || a->o.stls) {
+        char err[300];
+
+        if (a->o.insecure)
+            fprintf(stderr, "%s: WARNING: --insecure: the server certificate is NOT "
+                    "verified; anyone on the path can read and change the session, "
+                    "password included\n", PROG);
+        a->tls_inited = 1;
+        if (pop3_tls_posix_config_init(&a->tlsconf, a->o.cafile, a->o.capath,
+                                       a->o.insecure != 0, err, sizeof err) != 0) {
+            fail_str(a, EX_IOERR, "TLS", err);
+            return -1;
+        }
+        if (pop3_tls_init(&a->tls, &a->c, tr, &a->tlsconf.conf, a->o.host,
+                          a->o.pop3s != 0) != POP3_OK) {
+            fail_str(a, EX_SOFTWARE, "TLS", "cannot set up the TLS context");
+            return -1;
+        }
+        tr = pop3_tls_transport(&a->tls);
+        pop3_tls_posix_filter(&a->filter, &a->tls);
+        pop3_posix_set_filter(&a->posix, &a->filter);
+    }
     if (a->o.verbose)
         tr = trace_wrap(&a->trace, tr);
     pop3_client_config_defaults(&cfg);
@@ -1295,6 +1541,14 @@ out:
     if (a->md.newfd >= 0)
         close(a->md.newfd);
     pop3_posix_close(&a->posix);
+    if (a->tls_inited) {
+        pop3_tls_free(&a->tls);
+        pop3_tls_posix_config_free(&a->tlsconf);
+    }
+    if (a->o.token != NULL) {
+        wipe(a->o.token, TOKEN_MAX);
+        free(a->o.token);
+    }
     pop3_client_free(&a->c);
     wipe(a->o.pass, sizeof a->o.pass);
     free(a->o.user);

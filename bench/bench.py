@@ -1,0 +1,932 @@
+#!/usr/bin/env python3
+"""bench.py - the pop3 benchmark: pop3get next to its peers, the engine
+alone, the firmware footprint and many sessions in one thread.
+
+    bench.py [--smoke] [--parts 1,2,3,4,5] [--runs N] [--out FILE]
+             [--update-doc BENCHMARKS.md]
+
+Run by `make bench` (full: every part, results written to
+bench/results/latest.md and a dated copy, BENCHMARKS.md updated) and
+`make bench-smoke` (a tiny maildrop, one run per figure, every client's
+result still verified; part of `make check`). Build products and the private
+Dovecot live under build/bench/. Everything talks to 127.0.0.1 only.
+
+Parts (see BENCHMARKS.md for what each measures):
+  1 fetch speed against peers (loopback)
+  2 the small maildrop at 20 ms round-trip time (bench/relay.py)
+  3 engine cost (bench/engine.c; callgrind instruction counts)
+  4 footprint on Cortex-M4 (arm-none-eabi-gcc -Os)
+  5 scale: K sessions in one thread (bench/scale.c)
+
+Exit status: 0 when every client's result was verified (targets missed are
+reported, not failures), 1 when a result was wrong or a tool failed.
+"""
+
+import argparse
+import datetime
+import glob
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+B = os.path.join(ROOT, "build", "bench")
+PASS = "benchpw"
+NETX_TEXT, NETX_TEXT_MD5, NETX_CLIENT = 4058, 6136, 576
+SLOW_S = 10.0        # a run longer than this: fewer repetitions (noted as n)
+BUDGET_S = 40.0      # time spent on one figure's timed runs, at most
+
+failures = []
+out_lines = []
+
+
+def emit(s=""):
+    print(s, flush=True)
+    out_lines.append(s)
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, capture_output=True,
+                          **kw).stdout
+
+
+def tool_version(cmd):
+    try:
+        r = subprocess.run(cmd, text=True, capture_output=True, timeout=10)
+        s = (r.stdout or r.stderr).strip().splitlines()
+        s = [x for x in s if "WARNING" not in x]
+        return s[0].strip() if s else "?"
+    except (OSError, subprocess.SubprocessError):
+        return "missing"
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+# --- running one measured command ------------------------------------------
+
+class Result:
+    def __init__(self, wall, cpu, rss_kb, out, err, rc):
+        self.wall, self.cpu, self.rss_kb = wall, cpu, rss_kb
+        self.out, self.err, self.rc = out, err, rc
+
+
+def run_measured(argv, env=None, stdout_count=False, timeout=900):
+    """Run argv; wall time, CPU time (user+sys of it and its waited-for
+    children) and peak RSS from wait4(). stdout_count: stdout goes to a pipe
+    that this process drains and counts (the bytes are not kept)."""
+    outf = os.path.join(B, "tmp", "stdout")
+    errf = os.path.join(B, "tmp", "stderr")
+    e = dict(os.environ)
+    if env:
+        e.update(env)
+    with open(errf, "wb") as ferr:
+        if stdout_count:
+            t0 = time.perf_counter()
+            p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=ferr,
+                                 env=e)
+            n = 0
+            while True:
+                chunk = p.stdout.read1(1 << 20)
+                if not chunk:
+                    break
+                n += len(chunk)
+            _, status, ru = os.wait4(p.pid, 0)
+            t1 = time.perf_counter()
+            p.returncode = os.waitstatus_to_exitcode(status)
+            out = "%d" % n
+        else:
+            with open(outf, "wb") as fout:
+                t0 = time.perf_counter()
+                p = subprocess.Popen(argv, stdout=fout, stderr=ferr, env=e)
+                _, status, ru = os.wait4(p.pid, 0)
+                t1 = time.perf_counter()
+                p.returncode = os.waitstatus_to_exitcode(status)
+            with open(outf, "rb") as f:
+                out = f.read().decode("utf-8", "replace")
+    with open(errf, "rb") as f:
+        err = f.read().decode("utf-8", "replace")
+    return Result(t1 - t0, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, out, err,
+                  p.returncode)
+
+
+def measure(name, runs, setup, argv_fn, verify, **kw):
+    """Warm-up, then timed runs (median). Each run is verified."""
+    samples = []
+    spent = 0.0
+    warm = True
+    i = 0
+    while True:
+        setup()
+        r = run_measured(argv_fn(), **kw)
+        ok, why = verify(r)
+        if not ok:
+            failures.append("%s: %s" % (name, why))
+            emit("<!-- %s failed: %s -->" % (name, why))
+            return None
+        if warm:
+            warm = False
+            if r.wall > 2 * SLOW_S:
+                samples.append(r)    # too slow to repeat: the run counts
+                break
+            continue
+        samples.append(r)
+        spent += r.wall
+        i += 1
+        if i >= runs or (r.wall > SLOW_S and spent > BUDGET_S):
+            break
+    med = lambda xs: statistics.median(xs)
+    return {
+        "wall": med([s.wall for s in samples]),
+        "cpu": med([s.cpu for s in samples]),
+        "rss": med([s.rss_kb for s in samples]) / 1024.0,
+        "n": len(samples),
+    }
+
+
+# --- the private Dovecot ----------------------------------------------------
+
+class Dovecot:
+    def __init__(self, sets, scale_users):
+        self.dir = os.path.join(B, "dovecot")
+        self.sets = sets
+        self.scale_users = scale_users
+        self.port = None
+
+    def start(self):
+        script = os.path.join(ROOT, "tests", "integration", "dovecot.sh")
+        subprocess.run(["bash", script, "stop", self.dir],
+                       capture_output=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        users = ["%s:%s" % (s, PASS) for s in self.sets]
+        users += ["s%04d:%s" % (i, PASS)
+                  for i in range(1, self.scale_users + 1)]
+        env = dict(os.environ)
+        env["POP3_TEST_DOVECOT_EXTRA"] = os.path.join(ROOT, "bench",
+                                                      "dovecot-limits.conf")
+        self.port = subprocess.run(["bash", script, "start", self.dir] + users,
+                                   check=True, text=True, capture_output=True,
+                                   env=env).stdout.strip().splitlines()[-1]
+        mk = os.path.join(ROOT, "bench", "mkbench.py")
+        for s in self.sets:
+            sh([sys.executable, mk, "--set", s, self.dir, s])
+        if self.scale_users:
+            sh([sys.executable, mk, "--set", "tiny", self.dir] +
+               ["s%04d" % i for i in range(1, self.scale_users + 1)])
+
+    def expected(self, user):
+        with open(os.path.join(self.dir, "expected", user, "summary")) as f:
+            n, octets = f.read().split()
+        return int(n), int(octets)
+
+    def stop(self):
+        script = os.path.join(ROOT, "tests", "integration", "dovecot.sh")
+        subprocess.run(["bash", script, "stop", self.dir], capture_output=True)
+
+
+# --- clients -----------------------------------------------------------------
+
+def fresh_dir(path, maildir=False):
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    if maildir:
+        for s in ("tmp", "new", "cur"):
+            os.makedirs(os.path.join(path, s))
+
+
+def parse_summary(out):
+    m = re.search(r"(\d+) messages, (\d+) octets", out)
+    return (int(m.group(1)), int(m.group(2))) if m else (None, None)
+
+
+def maildir_totals(path):
+    """Messages and octets in a Maildir, counted with CRLF line ends (what
+    RETR returned) whether the client stored LF or CRLF."""
+    n = octets = 0
+    for sub in ("new", "cur"):
+        for f in glob.glob(os.path.join(path, sub, "*")):
+            with open(f, "rb") as fh:
+                d = fh.read()
+            n += 1
+            octets += len(d) + d.count(b"\n") - d.count(b"\r\n")
+    return n, octets
+
+
+def check(want, got, what):
+    if got == want:
+        return True, ""
+    return False, "%s: got %s, expected %s" % (what, got, want)
+
+
+class Client:
+    """name, argv builder, verifier; setup() runs before each run."""
+
+    def __init__(self, name, needs=None):
+        self.name = name
+        self.needs = needs
+
+    def available(self):
+        return self.needs is None or shutil.which(self.needs) is not None
+
+
+def make_clients(host, port, user, expected, work):
+    n_exp, oct_exp = expected
+    bp = os.path.join(ROOT, "build")
+    md = os.path.join(work, "maildir")
+    env = {"POP3_PASSWORD": PASS}
+    url = "pop3://%s@%s:%s/" % (user, host, port)
+    clients = []
+
+    def summary_verify(r):
+        if r.rc != 0:
+            return False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
+        return check((n_exp, oct_exp), parse_summary(r.out),
+                     "messages, octets")
+
+    c = Client("wire limit")
+    c.setup = lambda: None
+    c.argv = lambda: [os.path.join(bp, "wirelimit"), host, port, user, PASS]
+    c.verify = summary_verify
+    c.kw = {}
+    clients.append(c)
+
+    c = Client("pop3get --discard")
+    c.setup = lambda: None
+    c.argv = lambda: [os.path.join(bp, "pop3get"), "--discard", url]
+    c.verify = summary_verify
+    c.kw = {"env": env}
+    clients.append(c)
+
+    c = Client("pop3get --maildir")
+    c.setup = lambda: fresh_dir(md)
+    c.argv = lambda: [os.path.join(bp, "pop3get"), "--maildir", md, url]
+
+    def v_maildir(r):
+        if r.rc != 0:
+            return False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
+        return check((n_exp, oct_exp), maildir_totals(md), "messages, octets")
+    c.verify = v_maildir
+    c.kw = {"env": env}
+    clients.append(c)
+
+    c = Client("mpop (maildir)", "mpop")
+    rc = os.path.join(work, "mpoprc")
+
+    def mpop_setup():
+        fresh_dir(md, maildir=True)
+        with open(rc, "w") as f:
+            f.write("defaults\ntls off\nauth user\naccount bench\n"
+                    "host %s\nport %s\nuser %s\npassword %s\nkeep on\n"
+                    "only_new off\nreceived_header off\n"
+                    "delivery maildir %s\nuidls_file %s\n"
+                    % (host, port, user, PASS, md,
+                       os.path.join(work, "mpop-uidls")))
+        os.chmod(rc, 0o600)
+    c.setup = mpop_setup
+    c.argv = lambda: ["mpop", "-q", "-C", rc, "bench"]
+    c.verify = v_maildir
+    c.kw = {}
+    clients.append(c)
+
+    c = Client("curl (one connection)", "curl")
+    c.setup = lambda: None
+    c.argv = lambda: ["curl", "-sS", "--user", "%s:%s" % (user, PASS),
+                      "pop3://%s:%s/[1-%d]" % (host, port, n_exp),
+                      "-w", "%{stderr}%{exitcode}\\n"]
+
+    def v_curl(r):
+        if r.rc != 0:
+            return False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
+        done = [x for x in r.err.split() if x == "0"]
+        return check((n_exp, oct_exp), (len(done), int(r.out)),
+                     "messages, octets")
+    c.verify = v_curl
+    c.kw = {"stdout_count": True}
+    clients.append(c)
+
+    c = Client("Python poplib")
+    c.setup = lambda: None
+    c.argv = lambda: [sys.executable,
+                      os.path.join(ROOT, "bench", "poplib_fetch.py"),
+                      host, port, user, PASS]
+    c.verify = summary_verify
+    c.kw = {}
+    clients.append(c)
+
+    c = Client("fetchmail (bsmtp)", "fetchmail")
+    frc = os.path.join(work, "fetchmailrc")
+    bsmtp = os.path.join(work, "bsmtp")
+
+    def fm_setup():
+        for f in (bsmtp, os.path.join(work, "fetchids")):
+            if os.path.exists(f):
+                os.unlink(f)
+        with open(frc, "w") as f:
+            f.write('set no syslog\npoll %s service %s protocol pop3 '
+                    'auth password timeout 120 no uidl\n'
+                    '  user "%s" there with password "%s" is "root" here '
+                    'sslproto "" keep fetchall no rewrite bsmtp %s\n'
+                    % (host, port, user, PASS, bsmtp))
+        os.chmod(frc, 0o600)
+    c.setup = fm_setup
+    c.argv = lambda: ["fetchmail", "-f", frc, "-i",
+                      os.path.join(work, "fetchids")]
+
+    def v_fm(r):
+        # fetchmail rewrites headers (adds Received:, takes Return-Path), so
+        # the octets are those it reports reading; the count is checked
+        # in its log and in the BSMTP file it wrote.
+        if r.rc != 0:
+            return False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
+        got = re.findall(r"reading message \S+ of \d+ \((\d+) octets\)",
+                         r.out + r.err)
+        with open(bsmtp, "rb") as f:
+            records = len(re.findall(rb"(?m)^DATA\r?$", f.read()))
+        return check((n_exp, oct_exp, n_exp),
+                     (len(got), sum(int(x) for x in got), records),
+                     "messages, octets, BSMTP records")
+    c.verify = v_fm
+    c.kw = {"env": {"FETCHMAILHOME": work}}
+    clients.append(c)
+    return [c for c in clients if c.available()]
+
+
+# --- part 1 and 2 ------------------------------------------------------------
+
+def fmt(x, digits=2):
+    return ("%%.%df" % digits) % x
+
+
+def fetch_table(dc, sets, host, port, runs, title, wire_ref=None):
+    emit("### %s" % title)
+    emit("")
+    emit("| maildrop | client | n | wall s | CPU s | peak RSS MB | MB/s | "
+         "msgs/s | wall / wire limit |" +
+         (" extra round trips / msg |" if wire_ref is not None else ""))
+    emit("|---|---|---|---|---|---|---|---|---|" +
+         ("---|" if wire_ref is not None else ""))
+    results = {}
+    for s in sets:
+        n_exp, oct_exp = dc.expected(s)
+        work = os.path.join(B, "work")
+        fresh_dir(work)
+        clients = make_clients(host, port, s, (n_exp, oct_exp), work)
+        wire = None
+        for c in clients:
+            r = measure("%s/%s" % (s, c.name), runs, c.setup, c.argv,
+                        c.verify, **c.kw)
+            results[(s, c.name)] = r
+            if r is None:
+                emit("| %s | %s | - | failed | | | | | |" % (s, c.name))
+                continue
+            if c.name == "wire limit":
+                wire = r["wall"]
+            ratio = r["wall"] / wire if wire else float("nan")
+            row = "| %s | %s | %d | %s | %s | %.1f | %.1f | %.0f | %.2fx |" % (
+                s, c.name, r["n"], fmt(r["wall"], 3), fmt(r["cpu"], 3),
+                r["rss"], oct_exp / 1e6 / r["wall"], n_exp / r["wall"], ratio)
+            if wire_ref is not None:
+                base = wire_ref.get((s, c.name))
+                if base:
+                    extra = (r["wall"] - base["wall"]) / (0.020 * n_exp)
+                    row += " %.2f |" % extra
+                else:
+                    row += " - |"
+            emit(row)
+    emit("")
+    return results
+
+
+# --- part 3 ------------------------------------------------------------------
+
+def callgrind_ir(argv):
+    outf = os.path.join(B, "tmp", "callgrind.out")
+    subprocess.run(["valgrind", "--tool=callgrind",
+                    "--toggle-collect=bench_feed*",
+                    "--callgrind-out-file=" + outf] + argv,
+                   check=True, capture_output=True)
+    with open(outf) as f:
+        for line in f:
+            if line.startswith("totals:") or line.startswith("summary:"):
+                return int(line.split()[1])
+    raise RuntimeError("no callgrind totals")
+
+
+def part3(smoke):
+    exe = os.path.join(ROOT, "build", "bench-engine")
+    emit("### 3. Engine cost (reply reader + engine, in-memory transport)")
+    emit("")
+    emit("| piece | body lines | engine MB/s | memchr+memcpy MB/s | engine "
+         "instr/body byte | memchr+memcpy instr/byte | engine / limit |")
+    emit("|---|---|---|---|---|---|---|")
+    mb = "4" if smoke else "64"
+    cg_mb = "1" if smoke else "8"
+    res = {}
+    for piece in ("1460", "65536"):
+        for kind in ("plain", "dotted"):
+            vals = {}
+            for mode in ("engine", "baseline"):
+                out = sh([exe, mode, piece, kind, mb, "1" if smoke else "5"])
+                m = re.search(r"body_octets=(\d+) .*mbps=([\d.]+)", out)
+                octets = int(m.group(1))
+                vals[mode + "_mbps"] = float(m.group(2))
+                cg = sh([exe, mode, piece, kind, cg_mb, "1"])
+                cg_oct = int(re.search(r"body_octets=(\d+)", cg).group(1))
+                ir = callgrind_ir([exe, mode, piece, kind, cg_mb, "1"])
+                vals[mode + "_ipb"] = ir / cg_oct
+                del octets
+            res[(piece, kind)] = vals
+            emit("| %s | %s | %.0f | %.0f | %.2f | %.3f | %.1fx |" % (
+                piece, "76 chars" if kind == "plain"
+                else "76 chars, every line dot-stuffed",
+                vals["engine_mbps"], vals["baseline_mbps"],
+                vals["engine_ipb"], vals["baseline_ipb"],
+                vals["engine_ipb"] / vals["baseline_ipb"]))
+    emit("")
+    return res
+
+
+# --- part 4 ------------------------------------------------------------------
+
+CROSS = ["-std=c99", "-Os", "-mcpu=cortex-m4", "-mthumb",
+         "-ffunction-sections", "-fdata-sections", "-fstack-usage",
+         "-Iinclude", "-Isrc/md5", "-Isrc/core"]
+
+
+def cross_objs(group, files, extra=()):
+    d = os.path.join(B, "fp", group)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    objs = []
+    for f in files:
+        o = os.path.join(d, os.path.basename(f)[:-2] + ".o")
+        subprocess.run(["arm-none-eabi-gcc"] + CROSS + list(extra) +
+                       ["-c", f, "-o", o], check=True, cwd=ROOT,
+                       capture_output=True, text=True)
+        objs.append(o)
+    return objs
+
+
+def size_of(objs):
+    t = d = b = 0
+    for line in sh(["arm-none-eabi-size"] + objs).splitlines()[1:]:
+        x = line.split()
+        t, d, b = t + int(x[0]), d + int(x[1]), b + int(x[2])
+    return t, d, b
+
+
+def worst_frame(objs):
+    best = (0, "-")
+    for o in objs:
+        su = o[:-2] + ".su"
+        if not os.path.exists(su):
+            continue
+        for line in open(su):
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) >= 2 and int(parts[1]) > best[0]:
+                best = (int(parts[1]), parts[0].split(":")[-1] + " (" +
+                        parts[2] + ")")
+    return best
+
+
+def undefined(objs):
+    syms = set()
+    defined = set()
+    for line in sh(["arm-none-eabi-nm"] + objs).splitlines():
+        x = line.split()
+        if len(x) == 2 and x[0] == "U":
+            syms.add(x[1])
+        elif len(x) == 3:
+            defined.add(x[2])
+    return sorted(syms - defined)
+
+
+def mbedtls_md5_src():
+    for p in sorted(glob.glob(os.path.join(ROOT, "build", "mbedtls-src",
+                                           "*", "library", "md5.c"))):
+        return p
+    return None
+
+
+# The host's Mbed TLS config enables pthreads and files; a firmware build
+# would not. Only the TLS transport and md5.c are compiled with it.
+MBED_USER_CONFIG = """/* generated by bench/bench.py: firmware-like Mbed TLS options */
+#undef MBEDTLS_THREADING_C
+#undef MBEDTLS_THREADING_PTHREAD
+#undef MBEDTLS_NET_C
+#undef MBEDTLS_TIMING_C
+#undef MBEDTLS_FS_IO
+#undef MBEDTLS_HAVE_TIME_DATE
+#undef MBEDTLS_HAVEGE_C
+#undef MBEDTLS_PSA_ITS_FILE_C
+#undef MBEDTLS_PSA_CRYPTO_STORAGE_C
+"""
+
+
+def part4():
+    emit("### 4. Footprint: arm-none-eabi-gcc -Os -mcpu=cortex-m4 -mthumb")
+    emit("")
+    os.makedirs(os.path.join(B, "fp"), exist_ok=True)
+    ucfg = os.path.join(B, "fp", "mbedtls_user_config.h")
+    with open(ucfg, "w") as f:
+        f.write(MBED_USER_CONFIG)
+    inc_dir = os.path.join(B, "fp", "inc")
+    if not os.path.isdir(os.path.join(inc_dir, "mbedtls")):
+        shutil.copytree("/usr/include/mbedtls",
+                        os.path.join(inc_dir, "mbedtls"))
+    mbed_flags = ["-isystem", inc_dir,
+                  '-DMBEDTLS_USER_CONFIG_FILE="%s"' % ucfg]
+    cfg_h = open(os.path.join(ROOT, "include",
+                              "pop3_config_defaults.h")).read()
+    sasl_knob = None
+    m = re.search(r"#define\s+(POP3_\w*SASL\w*)\s", cfg_h)
+    if m:
+        sasl_knob = m.group(1)
+    core = sorted(glob.glob(os.path.join(ROOT, "src", "core", "*.c")))
+    rows = []
+    eng = cross_objs("engine", core)
+    rows.append(("engine (src/core)", eng))
+    eng_min = None
+    if sasl_knob:
+        eng_min = cross_objs("engine-nosasl", core, ["-D%s=0" % sasl_knob])
+        rows.append(("engine, %s=0" % sasl_knob, eng_min))
+    md5 = cross_objs("md5", glob.glob(os.path.join(ROOT, "src", "md5",
+                                                   "*.c")),
+                     mbed_flags)
+    rows.append(("md5 adapter (src/md5)", md5))
+    src = mbedtls_md5_src()
+    if src:
+        inc = os.path.join(os.path.dirname(os.path.dirname(src)), "include")
+        rows.append(("Mbed TLS md5.c (%s)" % os.path.basename(
+            os.path.dirname(os.path.dirname(src))),
+                     cross_objs("mbedmd5", [src], ["-I", inc, "-w",
+                                '-DMBEDTLS_USER_CONFIG_FILE="%s"' % ucfg])))
+    lwip = sorted(glob.glob(os.path.join(ROOT, "port", "lwip", "*.c")))
+    lw = None
+    if lwip:
+        try:
+            lw = cross_objs("lwip", lwip, ["-Iport/lwip", "-w"] +
+                            ["-I" + p for p in glob.glob(os.path.join(
+                                ROOT, "build", "lwip-src", "src",
+                                "include"))] +
+                            ["-Iport/lwip/nosys"])
+            rows.append(("port/lwip", lw))
+        except subprocess.CalledProcessError as e:
+            emit("<!-- port/lwip did not cross-compile: %s -->"
+                 % (e.stderr or "").strip().splitlines()[-1:])
+    nx = sorted(glob.glob(os.path.join(ROOT, "src", "nx", "*.c")))
+    if nx:
+        try:
+            rows.append(("NetX shim (src/nx)",
+                         cross_objs("nx", nx, ["-w"])))
+        except subprocess.CalledProcessError:
+            emit("<!-- src/nx did not cross-compile on its own -->")
+    tls = sorted(glob.glob(os.path.join(ROOT, "src", "transport",
+                                        "pop3_transport_tls*.c")))
+    if tls:
+        try:
+            rows.append(("TLS option (src/transport, POP3_TLS=1; Mbed TLS "
+                         "ssl not counted)",
+                         cross_objs("tls", tls, mbed_flags +
+                                    ["-DPOP3_TLS=1", "-w"])))
+        except subprocess.CalledProcessError:
+            emit("<!-- the TLS transport did not cross-compile -->")
+    emit("| part | text | data | bss | worst stack frame (bytes, function) |")
+    emit("|---|---|---|---|---|")
+    sizes = {}
+    for name, objs in rows:
+        t, d, b = size_of(objs)
+        sizes[name] = t
+        w = worst_frame(objs)
+        emit("| %s | %d | %d | %d | %d %s |" % (name, t, d, b, w[0], w[1]))
+    if not lwip:
+        emit("| port/lwip | missing (no port/lwip/*.c yet) | | | |")
+    if not tls:
+        emit("| TLS option | missing (no src/transport/pop3_transport_tls*.c)"
+             " | | | |")
+    emit("| *NetX Duo POP3 client (reference)* | *%d (%d with its MD5)* | | "
+         "| *%d bytes per client* |" % (NETX_TEXT, NETX_TEXT_MD5, NETX_CLIENT))
+    emit("")
+
+    # Largest functions of the engine.
+    syms = []
+    for line in sh(["arm-none-eabi-nm", "-S", "--size-sort", "-t", "d"] +
+                   eng).splitlines():
+        x = line.split()
+        if len(x) == 4 and x[2] in "tTrR":
+            syms.append((int(x[1]), x[3], x[2]))
+    syms.sort(reverse=True)
+    emit("Largest engine symbols (text and read-only data): " +
+         ", ".join("%s %d" % (n, s) for s, n, _ in syms[:12]) + ".")
+    emit("")
+
+    # sizeof, from a probe object: array sizes are symbol sizes.
+    probe = os.path.join(B, "fp", "probe.c")
+    with open(probe, "w") as f:
+        f.write('#include "pop3.h"\n'
+                'char sz_pop3_client[sizeof(pop3_client)];\n'
+                'char sz_pop3_slot[sizeof(pop3_slot)];\n'
+                'char sz_pop3_event[sizeof(pop3_event)];\n'
+                'char sz_line_min[POP3_LINE_MIN];\n'
+                'char sz_cmd_max[POP3_CMD_MAX];\n')
+    po = cross_objs("probe", [probe])
+    sz = {}
+    for line in sh(["arm-none-eabi-nm", "-S", "-t", "d"] + po).splitlines():
+        x = line.split()
+        if len(x) == 4 and x[3].startswith("sz_"):
+            sz[x[3][3:]] = int(x[1])
+    libc = [u for u in undefined(eng + (lw or []))
+            if not u.startswith(("pop3_", "mbedtls_", "tcp_", "altcp_",
+                                 "pbuf_", "lwip_", "sys_", "ip", "dns_",
+                                 "netif", "__aeabi", "__gnu"))]
+    emit("| item | bytes |")
+    emit("|---|---|")
+    emit("| sizeof(pop3_client) | %d |" % sz.get("pop3_client", -1))
+    emit("| sizeof(pop3_slot), one queue entry | %d |" % sz.get("pop3_slot",
+                                                                 -1))
+    emit("| line buffer, minimum (POP3_LINE_MIN) | %d |" % sz["line_min"])
+    emit("| command buffer, minimum (POP3_CMD_MAX) | %d |" % sz["cmd_max"])
+    emit("| sizeof(pop3_event) (on the stack per event) | %d |"
+         % sz.get("pop3_event", -1))
+    emit("")
+    emit("libc functions the engine%s pulls in at link: %s." % (
+        " and port/lwip" if lw else "", ", ".join(libc) or "none"))
+    emit("")
+    return {"sizes": sizes, "sz": sz, "libc": libc, "lwip": bool(lw),
+            "eng_min": size_of(eng_min)[0] if eng_min else None,
+            "sasl_knob": sasl_knob, "top": syms[:12]}
+
+
+# --- part 5 ------------------------------------------------------------------
+
+def part5(dc, host, port, ks, runs):
+    exe = os.path.join(ROOT, "build", "bench-scale")
+    emit("### 5. Scale: K sessions in one thread (port/posix, poll())")
+    emit("")
+    emit("| K | n | total s | msgs/s | library bytes / session | client state "
+         "| port bytes / session | process RSS growth / session |")
+    emit("|---|---|---|---|---|---|---|---|")
+    res = {}
+    n_exp, oct_exp = dc.expected("s0001")
+    for k in ks:
+        vals = []
+
+        def verify(r):
+            if r.rc != 0:
+                return False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
+            m = dict(x.split("=") for x in r.out.split())
+            vals.append(m)
+            return check((k, k * n_exp, k * oct_exp),
+                         (int(m["ok"]), int(m["msgs"]), int(m["octets"])),
+                         "sessions ok, messages, octets")
+        r = measure("scale K=%d" % k, runs, lambda: None,
+                    lambda: [exe, host, port, "s", PASS, str(k)], verify)
+        if r is None:
+            emit("| %d | - | failed | | | | | |" % k)
+            continue
+        m = vals[-1]
+        secs = statistics.median(float(v["seconds"]) for v in vals[-r["n"]:])
+        growth = (int(m["rss_kb_after"]) - int(m["rss_kb_before"])) * 1024 / k
+        res[k] = {"secs": secs, "lib": int(m["lib_bytes"]),
+                  "state": int(m["client_state"])}
+        emit("| %d | %d | %.3f | %.0f | %s | %s | %s | %.0f |" % (
+            k, r["n"], secs, k * n_exp / secs, m["lib_bytes"],
+            m["client_state"], m["port_bytes"], growth))
+    emit("")
+    return res
+
+
+# --- targets -----------------------------------------------------------------
+
+def targets(p1, p2, p3, p4, p5, sets):
+    emit("### Targets")
+    emit("")
+    emit("| target | result | status |")
+    emit("|---|---|---|")
+
+    def row(t, res, ok):
+        emit("| %s | %s | %s |" % (t, res, "met" if ok else "**not met**"))
+
+    peers = ["mpop (maildir)", "curl (one connection)", "Python poplib",
+             "fetchmail (bsmtp)"]
+    for label, p in (("loopback", p1), ("20 ms RTT", p2)):
+        if not p:
+            continue
+        for s in sets:
+            g = p.get((s, "pop3get --maildir"))
+            gd = p.get((s, "pop3get --discard"))
+            if not g:
+                continue
+            worst = []
+            for peer in peers:
+                r = p.get((s, peer))
+                if r:
+                    worst.append((r["wall"] / g["wall"], peer))
+            if worst:
+                ratio, peer = min(worst)
+                row("pop3get (Maildir, fsync) faster than every peer: %s, %s"
+                    % (s, label),
+                    "closest peer %s is %.2fx pop3get's time" % (peer, ratio),
+                    ratio > 1.0)
+            w = p.get((s, "wire limit"))
+            if w and gd and label == "loopback":
+                q = gd["wall"] / w["wall"]
+                row("pop3get within 1.25x of the wire limit: %s, loopback" % s,
+                    "%.2fx (discard sink); %.2fx into a Maildir"
+                    % (q, g["wall"] / w["wall"]), q <= 1.25)
+    if p2:
+        s = "small" if ("small", "wire limit") in p2 else sets[0]
+        w, gd = p2.get((s, "wire limit")), p2.get((s, "pop3get --discard"))
+        if w and gd:
+            q = gd["wall"] / w["wall"]
+            row("20 ms RTT, %s maildrop: within 1.5x of the wire limit" % s,
+                "%.2fx" % q, q <= 1.5)
+    if p3:
+        ipb = p3[("1460", "plain")]["engine_ipb"]
+        row("engine <= 1 instruction per body byte, 1460-byte pieces, "
+            "76-char lines", "%.2f" % ipb, ipb <= 1.0)
+    if p4:
+        t = p4["sizes"]["engine (src/core)"]
+        lw = p4["sizes"].get("port/lwip")
+        if p4["eng_min"] is not None:
+            t = p4["eng_min"]
+        total = t + (lw or 0)
+        row("engine + port/lwip <= 4096 bytes text (MD5 apart)",
+            "%d%s (engine %d%s)" % (total, "" if lw is not None else
+                                    " without port/lwip (missing)", t,
+                                    ", %s=0" % p4["sasl_knob"]
+                                    if p4["eng_min"] is not None else ""),
+            total <= 4096 and lw is not None)
+        st = p4["sz"].get("pop3_client", 9999)
+        row("client state <= 128 bytes (plus the caller's line buffer)",
+            "%d bytes" % st, st <= 128)
+        allowed = {"memchr", "memcpy", "memmove", "memset", "memcmp",
+                   "strlen"}
+        extra = [x for x in p4["libc"] if x not in allowed]
+        row("no libc beyond mem* / strlen",
+            ", ".join(p4["libc"]) or "none", not extra)
+    if p5:
+        k = max(p5)
+        row("%d concurrent sessions in one thread, library memory < 1 KB "
+            "per session" % k, "%d sessions ok, %d bytes per session"
+            % (k, p5[k]["lib"]), k >= 1000 and p5[k]["lib"] < 1024)
+    emit("")
+
+
+# --- main --------------------------------------------------------------------
+
+def build(smoke):
+    """The binaries come from the Makefile (make bench / bench-smoke)."""
+    for exe in ("pop3get", "wirelimit", "bench-engine", "bench-scale"):
+        if not os.path.exists(os.path.join(ROOT, "build", exe)):
+            sys.exit("bench.py: build/%s missing: run make bench-smoke or "
+                     "make bench" % exe)
+
+
+def header(smoke, runs):
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                         capture_output=True, text=True).stdout.strip()
+    emit("## pop3 benchmark%s, %s" % (" (smoke)" if smoke else "",
+                                      datetime.datetime.utcnow().strftime(
+                                          "%Y-%m-%d %H:%M UTC")))
+    emit("")
+    emit("- machine: %s, %d CPUs, %s %s; load average at start %s" % (
+        cpu, os.cpu_count(), platform.system(), platform.release(),
+        loadavg()))
+    emit("- commit %s; %s" % (rev or "?", tool_version(["cc", "--version"])))
+    emit("- peers: %s; %s; %s; Python %s poplib" % (
+        tool_version(["mpop", "--version"]),
+        tool_version(["curl", "--version"]).split(" (")[0],
+        tool_version(["fetchmail", "--version"]).split("+")[0],
+        platform.python_version()))
+    emit("- server: Dovecot %s (private, 127.0.0.1); %s; %s" % (
+        tool_version(["dovecot", "--version"]),
+        tool_version(["valgrind", "--version"]),
+        tool_version(["arm-none-eabi-gcc", "--version"])))
+    emit("- each figure: median of %d timed runs after one warm-up run "
+         "(n says how many; a run over %d s is repeated only while the "
+         "figure has taken under %d s, and one over %d s is not repeated);"
+         " every comparison is a ratio within this run" % (
+             runs, SLOW_S, BUDGET_S, 2 * SLOW_S))
+    emit("")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--parts", default="1,2,3,4,5")
+    ap.add_argument("--runs", type=int, default=None)
+    ap.add_argument("--out")
+    ap.add_argument("--update-doc")
+    ap.add_argument("--sets", default=None)
+    ap.add_argument("--scale", default=None,
+                    help="K values for part 5, e.g. 1,100,1000")
+    a = ap.parse_args()
+    parts = {int(x) for x in a.parts.split(",")}
+    runs = a.runs or (1 if a.smoke else 5)
+    sets = (a.sets.split(",") if a.sets else
+            (["tiny"] if a.smoke else ["small", "large", "mixed"]))
+    ks = ([int(x) for x in a.scale.split(",")] if a.scale else
+          ([1, 10] if a.smoke else [1, 100, 1000]))
+    os.makedirs(os.path.join(B, "tmp"), exist_ok=True)
+    build(a.smoke)
+    header(a.smoke, runs)
+
+    dc = None
+    relay = None
+    p1 = p2 = p3 = p4 = p5 = None
+    host = "127.0.0.1"
+    try:
+        if parts & {1, 2, 5}:
+            t0 = time.time()
+            need = set(sets) if parts & {1, 2} else set()
+            if 2 in parts and not a.smoke:
+                need.add("small")
+            dc = Dovecot(sorted(need), max(ks) if 5 in parts else 0)
+            dc.start()
+            emit("<!-- Dovecot and maildrops ready in %.0f s -->"
+                 % (time.time() - t0))
+            emit("")
+        if 1 in parts:
+            emit("<!-- load average before part 1: %s -->" % loadavg())
+            p1 = fetch_table(dc, sets, host, dc.port, runs,
+                             "1. Fetch speed against peers (loopback)")
+        if 2 in parts:
+            emit("<!-- load average before part 2: %s -->" % loadavg())
+            pf = os.path.join(B, "tmp", "relay.port")
+            if os.path.exists(pf):
+                os.unlink(pf)
+            relay = subprocess.Popen([sys.executable, os.path.join(
+                ROOT, "bench", "relay.py"), pf, dc.port, "10"])
+            for _ in range(100):
+                if os.path.exists(pf):
+                    break
+                time.sleep(0.05)
+            with open(pf) as f:
+                rport = f.read().strip()
+            lat_sets = ["tiny"] if a.smoke else ["small"]
+            if p1 is None:
+                p1 = fetch_table(dc, lat_sets, host, dc.port, runs,
+                                 "1. Fetch speed against peers (loopback)")
+            p2 = fetch_table(dc, lat_sets, host, rport, runs,
+                             "2. Latency: 20 ms round trip (relay on "
+                             "127.0.0.1, 10 ms each way)", wire_ref=p1)
+            emit("Extra round trips per message: (wall at 20 ms - wall on "
+                 "loopback) / (20 ms x messages), from the two tables above.")
+            emit("")
+        if 3 in parts:
+            emit("<!-- load average before part 3: %s -->" % loadavg())
+            p3 = part3(a.smoke)
+        if 4 in parts:
+            p4 = part4()
+        if 5 in parts:
+            emit("<!-- load average before part 5: %s -->" % loadavg())
+            p5 = part5(dc, host, dc.port, ks, 1 if a.smoke else runs)
+        targets(p1, p2, p3, p4, p5, sets)
+        emit("Load average at the end: %s." % loadavg())
+    finally:
+        if relay is not None:
+            relay.send_signal(signal.SIGTERM)
+            try:
+                relay.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                relay.kill()
+        if dc is not None:
+            dc.stop()
+    if failures:
+        emit("")
+        emit("**Failed:** " + "; ".join(failures))
+    text = "\n".join(out_lines) + "\n"
+    if a.out:
+        os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+        with open(a.out, "w") as f:
+            f.write(text)
+    if a.update_doc:
+        doc = open(a.update_doc).read()
+        start, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+        i, j = doc.find(start), doc.find(end)
+        if i >= 0 and j > i:
+            doc = doc[:i + len(start)] + "\n" + text + doc[j:]
+            with open(a.update_doc, "w") as f:
+                f.write(doc)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
