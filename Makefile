@@ -90,7 +90,7 @@ asan: $(ASAN_BIN)
 # The engine is plain C99: no extensions, no OS headers.
 pedantic:
 	@mkdir -p $(B)/pedantic
-	@set -e; for f in $(ENGINE_SRC); do \
+	@set -e; for f in $(ENGINE_SRC) $(NX_SRC); do \
 	  echo "  pedantic $$f"; \
 	  $(CC) -std=c99 -pedantic -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
 	    -DPOP3_TLS=1 -Iinclude -Isrc/md5 -Isrc/core -c $$f -o $(B)/pedantic/$$(basename $$f .c).o; done
