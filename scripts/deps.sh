@@ -17,7 +17,7 @@ PACKAGES=(
     dovecot-pop3d
     gcc-arm-none-eabi libnewlib-arm-none-eabi
     valgrind openssl python3 curl
-    clang cppcheck clang-tidy libclang-rt-14-dev
+    clang cppcheck clang-tidy libclang-rt-14-dev time
     liblwip-dev dpkg-dev iproute2
 )
 OPTIONAL=()

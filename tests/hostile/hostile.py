@@ -1,0 +1,459 @@
+#!/usr/bin/env python3
+"""hostile.py - hostile POP3 servers over real TCP against pop3get.
+
+    python3 tests/hostile/hostile.py [POP3GET [SCRIPT...]]   (make hostile)
+
+Each script below is a small server on 127.0.0.1 that misbehaves in one
+way. pop3get runs against it with --timeout 2 and must end with the exit
+status the script states (sysexits: 0 ok, 69 unavailable, 75 temporary
+failure, 76 protocol error), print the engine's error text (pop3_strerror)
+the script names, and:
+  - not crash (no signal, no sanitizer report on stderr),
+  - not hang: it is killed after HANG_S seconds, which fails the script,
+  - stay within MAX_RSS_KB of memory (peak RSS from wait4()), whatever the
+    server sends - a server that streams endless octets must not make the
+    client buffer them,
+  - never send QUIT after a protocol error (RFC 1939 sec. 6: QUIT would
+    commit deletions; the engine closes instead, so the server rolls back).
+Standard library only; servers run in threads of this process.
+"""
+import os
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+HANG_S = 15
+# pop3get's own footprint is about 2 MB (libc, Mbed TLS, a 64 KB stdio
+# buffer); a server must not be able to add to it: a 64 MB body and a
+# million listing lines are among the scripts.
+MAX_RSS_KB = int(os.environ.get("MAX_RSS_KB", "8192"))
+
+GREET = b"+OK hostile test server <1.2@localhost>\r\n"
+BODY1 = b"Subject: one\r\n\r\nfirst message\r\n"
+BODY2 = b"Subject: two\r\n\r\nsecond message\r\n"
+
+
+class Conn:
+    """One client connection: read command lines, write replies."""
+
+    def __init__(self, sock):
+        self.s = sock
+        self.buf = b""
+        self.cmds = []  # every command line received
+        self.mark = 0   # len(cmds) when the server misbehaved
+
+    def send(self, data):
+        try:
+            self.s.sendall(data)
+            return True
+        except OSError:
+            return False
+
+    def cmd(self, timeout=10):
+        """Next command line (upper-cased verb first), None on EOF."""
+        self.s.settimeout(timeout)
+        while b"\n" not in self.buf:
+            try:
+                d = self.s.recv(4096)
+            except OSError:
+                return None
+            if not d:
+                return None
+            self.buf += d
+        line, self.buf = self.buf.split(b"\n", 1)
+        line = line.rstrip(b"\r").decode("latin-1")
+        self.cmds.append(line)
+        return line
+
+    def drain(self, timeout=3):
+        """Read (and record) commands until the client closes."""
+        while self.cmd(timeout) is not None:
+            pass
+
+
+def standard(c, cmd, capa=b"USER\r\nUIDL\r\nTOP\r\n"):
+    """A well-behaved answer to cmd; None if the verb is unknown."""
+    verb = cmd.split(" ")[0].upper()
+    if verb == "CAPA":
+        return b"+OK\r\n" + capa + b".\r\n"
+    if verb in ("USER", "PASS", "APOP", "NOOP", "RSET", "DELE"):
+        return b"+OK\r\n"
+    if verb == "STAT":
+        return b"+OK 2 %d\r\n" % (len(BODY1) + len(BODY2))
+    if verb == "LIST":
+        return b"+OK\r\n1 %d\r\n2 %d\r\n.\r\n" % (len(BODY1), len(BODY2))
+    if verb == "UIDL":
+        return b"+OK\r\n1 aaa\r\n2 bbb\r\n.\r\n"
+    if verb == "RETR":
+        n = cmd.split(" ")[1]
+        return b"+OK\r\n" + (BODY1 if n == "1" else BODY2) + b".\r\n"
+    if verb == "QUIT":
+        return b"+OK bye\r\n"
+    return None
+
+
+def serve_until(c, verb, capa=b"USER\r\nUIDL\r\nTOP\r\n"):
+    """Greet and answer normally until the client sends `verb`; return
+    that command line (None if the client went away first)."""
+    c.send(GREET)
+    while True:
+        cmd = c.cmd()
+        if cmd is None:
+            return None
+        if cmd.split(" ")[0].upper() == verb:
+            c.mark = len(c.cmds)
+            return cmd
+        c.send(standard(c, cmd, capa) or b"-ERR unknown\r\n")
+
+
+def rst(c):
+    """Close with a TCP RST (SO_LINGER 0) instead of a FIN."""
+    c.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.s.close()
+
+
+# --- the scripts --------------------------------------------------------------
+# name: (server function, pop3get arguments, exit status, error text or None)
+
+def s_long_greeting(c):
+    c.send(b"+OK " + b"x" * 5000 + b"\r\n")
+    c.drain()
+
+def s_endless_greeting(c):
+    # Octets as fast as the client takes them, never a line end.
+    c.send(b"+OK ")
+    chunk = b"y" * 65536
+    t = time.time()
+    while time.time() - t < 5 and c.send(chunk):
+        pass
+
+def s_nul_in_greeting(c):
+    c.send(b"+OK hello\x00world\r\n")
+    c.drain()
+
+def s_data_before_greeting(c):
+    c.send(b"* garbage before the greeting\r\n" + GREET)
+    c.drain()
+
+def s_bare_lf(c):
+    # Bare LF line ends throughout: tolerated, the listing is right.
+    c.send(GREET.replace(b"\r\n", b"\n"))
+    while True:
+        cmd = c.cmd()
+        if cmd is None:
+            return
+        r = standard(c, cmd) or b"-ERR\r\n"
+        c.send(r.replace(b"\r\n", b"\n"))
+        if cmd.upper() == "QUIT":
+            return
+
+def s_list_never_ends(c):
+    if serve_until(c, "LIST") is not None:
+        c.send(b"+OK\r\n1 100\r\n2 200\r\n3 3")
+        time.sleep(0.2)
+        c.s.close()
+
+def s_rst_in_retr(c):
+    if serve_until(c, "RETR") is not None:
+        c.send(b"+OK\r\nSubject: cut\r\n\r\nhalf of the bo")
+        time.sleep(0.2)
+        rst(c)
+
+def s_trickle_greeting(c):
+    for b in GREET:
+        if not c.send(bytes([b])):
+            return
+        time.sleep(1)
+
+def s_trickle_list(c):
+    if serve_until(c, "LIST") is not None:
+        for b in b"+OK\r\n1 100 and a line that never ends in time":
+            if not c.send(bytes([b])):
+                return
+            time.sleep(1)
+
+def s_stat_overflow32(c):
+    if serve_until(c, "STAT") is not None:
+        c.send(b"+OK 4294967296 100\r\n")
+        c.drain()
+
+def s_stat_overflow64(c):
+    if serve_until(c, "STAT") is not None:
+        c.send(b"+OK 2 18446744073709551616\r\n")
+        c.drain()
+
+def s_list_overflow64(c):
+    if serve_until(c, "LIST") is not None:
+        c.send(b"+OK\r\n1 99999999999999999999999\r\n.\r\n")
+        c.drain()
+
+def s_stat_negative(c):
+    if serve_until(c, "STAT") is not None:
+        c.send(b"+OK -1 100\r\n")
+        c.drain()
+
+def s_list_non_numeric(c):
+    if serve_until(c, "LIST") is not None:
+        c.send(b"+OK\r\none 100\r\n.\r\n")
+        c.drain()
+
+def s_ok_garbage(c):
+    if serve_until(c, "STAT") is not None:
+        c.send(b"+OKAY\x01\x02\xff\r\n")
+        c.drain()
+
+def s_list_disagrees_with_stat(c):
+    # STAT says 2 messages, LIST shows 3, and RETR 2 is refused as if it did
+    # not exist: pop3get reports the refusal (exit 69); message 1, stored,
+    # may be deleted, message 2 stays on the server.
+    c.send(GREET)
+    while True:
+        cmd = c.cmd()
+        if cmd is None:
+            return
+        v = cmd.split(" ")[0].upper()
+        if v == "LIST":
+            c.send(b"+OK\r\n1 10\r\n2 20\r\n3 30\r\n.\r\n")
+        elif v == "RETR" and cmd.endswith(" 2"):
+            c.send(b"-ERR no such message\r\n")
+        else:
+            c.send(standard(c, cmd) or b"-ERR\r\n")
+        if v == "QUIT":
+            return
+
+def s_unsolicited_reply(c):
+    # Replies to commands never sent, right after the greeting. POP3 has no
+    # tags: pop3get queues CAPA from the greeting event, so the first
+    # stray line is taken as the CAPA reply and the second as a capability,
+    # and the run ends when the reply timer fires (exit 75). With nothing
+    # outstanding the engine ends with UNEXPECTED (unit tests:
+    # test_client.c); over TCP the two cannot be told apart.
+    c.send(GREET + b"+OK nobody asked\r\n+OK me neither\r\n")
+    c.drain()
+
+def s_extra_after_quit(c):
+    c.send(GREET)
+    while True:
+        cmd = c.cmd()
+        if cmd is None:
+            return
+        if cmd.upper() == "QUIT":
+            c.send(b"+OK bye\r\n+OK and more\r\nGARBAGE" + b"z" * 10000)
+            time.sleep(0.3)
+            return
+        c.send(standard(c, cmd) or b"-ERR\r\n")
+
+def s_pipelining_out_of_step(c):
+    # Claims PIPELINING; answers RETR 1, holds the reply to the pipelined
+    # RETR 2 until DELE 1 has arrived, then answers RETR 2 with a status
+    # line that is not one. The client must stop without QUIT, so the
+    # server rolls DELE 1 back (RFC 1939 sec. 6); message 1 is also stored.
+    c.send(GREET)
+    capa = b"USER\r\nPIPELINING\r\nUIDL\r\n"
+    retr2 = False
+    while True:
+        cmd = c.cmd()
+        if cmd is None:
+            return
+        v = cmd.split(" ")[0].upper()
+        if v == "RETR" and cmd.endswith(" 2"):
+            retr2 = True
+            continue
+        if v == "DELE" and retr2:
+            c.mark = len(c.cmds)
+            c.send(b"+OKAY here it comes\r\n")
+            c.drain()
+            return
+        c.send(standard(c, cmd, capa) or b"-ERR\r\n")
+        if v == "QUIT":
+            return
+
+def s_huge_body(c):
+    # A 64 MB message at full speed: streamed, never buffered.
+    if serve_until(c, "RETR") is not None:
+        c.send(b"+OK\r\n")
+        line = b"z" * 998 + b"\r\n"
+        block = line * 1024
+        for _ in range(64):
+            if not c.send(block):
+                return
+        c.send(b".\r\n")
+        cmd = c.cmd()
+        if cmd is not None:
+            c.send(standard(c, cmd) or b"-ERR\r\n")
+
+def s_huge_listing(c):
+    # A million listing lines: delivered one by one, never collected.
+    if serve_until(c, "LIST") is not None:
+        c.send(b"+OK\r\n")
+        for k in range(100):
+            c.send(b"".join(b"%d 1000\r\n" % (k * 10000 + i + 1) for i in range(10000)))
+        c.send(b".\r\n")
+        cmd = c.cmd()
+        if cmd is not None:
+            c.send(standard(c, cmd) or b"-ERR\r\n")
+
+def s_refused_greeting_in_use(c):
+    c.send(b"-ERR [IN-USE] maildrop locked\r\n")
+    c.drain()
+
+def s_close_mid_greeting(c):
+    c.send(b"+OK hal")
+    time.sleep(0.2)
+    c.s.close()
+
+
+LIST = ["--list"]
+MAILDIR = ["--maildir", "@MAILDIR@", "--delete"]
+
+SCRIPTS = {
+    "long_greeting": (s_long_greeting, LIST, 76, "longer than the line buffer"),
+    "endless_greeting": (s_endless_greeting, LIST, 76, "longer than the line buffer"),
+    "nul_in_greeting": (s_nul_in_greeting, LIST, 76, "malformed server reply"),
+    "data_before_greeting": (s_data_before_greeting, LIST, 76, "malformed server reply"),
+    "bare_lf": (s_bare_lf, LIST, 0, None),
+    "list_never_ends": (s_list_never_ends, LIST, 76, "closed inside a multi-line reply"),
+    "rst_in_retr": (s_rst_in_retr, MAILDIR, 69, None),
+    "trickle_greeting": (s_trickle_greeting, LIST, 75, "timed out waiting for the greeting"),
+    "trickle_list": (s_trickle_list, LIST, 75, "timed out waiting for a reply"),
+    "stat_overflow32": (s_stat_overflow32, MAILDIR, 76, "out of range"),
+    "stat_overflow64": (s_stat_overflow64, MAILDIR, 76, "out of range"),
+    "list_overflow64": (s_list_overflow64, LIST, 76, "out of range"),
+    "stat_negative": (s_stat_negative, MAILDIR, 76, "out of range"),
+    "list_non_numeric": (s_list_non_numeric, LIST, 76, "out of range"),
+    "ok_garbage": (s_ok_garbage, MAILDIR, 76, "malformed server reply"),
+    "list_disagrees_with_stat": (s_list_disagrees_with_stat, MAILDIR, 69, "no such message"),
+    "unsolicited_reply": (s_unsolicited_reply, LIST, 75, "timed out waiting for a reply"),
+    "extra_after_quit": (s_extra_after_quit, LIST, 0, None),
+    "pipelining_out_of_step": (s_pipelining_out_of_step, MAILDIR, 76, "malformed server reply"),
+    "refused_greeting_in_use": (s_refused_greeting_in_use, LIST, 75, "IN-USE"),
+    "close_mid_greeting": (s_close_mid_greeting, LIST, 69, "server closed the connection"),
+    "huge_body": (s_huge_body, ["--msg", "1"], 0, None),
+    "huge_listing": (s_huge_listing, LIST, 0, None),
+}
+
+# A command the client must have sent, so a script cannot pass trivially.
+REQUIRE = {"pipelining_out_of_step": "DELE", "rst_in_retr": "RETR",
+           "trickle_list": "LIST", "huge_body": "QUIT", "huge_listing": "QUIT",
+           "bare_lf": "QUIT", "extra_after_quit": "QUIT"}
+
+# Scripts with more than one acceptable exit status, or where QUIT after
+# the failure is right. RST: the port reports a reset (69) or, if the FIN
+# raced it, a truncated reply (76). list_disagrees_with_stat: -ERR to RETR
+# is an answer, not a broken session; QUIT commits only the DELE of the
+# message that was stored.
+ALT_RC = {"rst_in_retr": (69, 76), "list_disagrees_with_stat": (69,)}
+
+
+def run_script(pop3get, name, tmp):
+    fn, args, want_rc, want_text = SCRIPTS[name]
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(4)
+    port = ls.getsockname()[1]
+    conns = []
+
+    def server():
+        try:
+            s, _ = ls.accept()
+        except OSError:
+            return
+        c = Conn(s)
+        conns.append(c)
+        try:
+            fn(c)
+        except OSError:
+            pass
+        finally:
+            try:
+                c.s.close()
+            except OSError:
+                pass
+
+    th = threading.Thread(target=server, daemon=True)
+    th.start()
+    maildir = os.path.join(tmp, name)
+    argv = [pop3get, "--timeout", "2"] + [a.replace("@MAILDIR@", maildir) for a in args]
+    argv.append("pop3://u:pw@127.0.0.1:%d" % port)
+    errf = os.path.join(tmp, name + ".err")
+    t0 = time.time()
+    rssf = os.path.join(tmp, name + ".rss")
+    # GNU time measures the peak RSS of pop3get alone (a child forked from
+    # this Python process would report Python's own pages too).
+    argv = ["/usr/bin/time", "-q", "-f", "%M", "-o", rssf] + argv
+    with open(errf, "wb") as err, open(os.devnull, "wb") as out:
+        p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        killed = []
+        timer = threading.Timer(HANG_S, lambda: (killed.append(1), p.kill()))
+        timer.start()
+        p.wait()
+        timer.cancel()
+    secs = time.time() - t0
+    status = p.returncode
+    try:
+        maxrss = int(open(rssf).read().split()[-1])
+    except (OSError, ValueError, IndexError):
+        maxrss = 0
+    ls.close()
+    th.join(5)
+    stderr = open(errf, "rb").read().decode("latin-1")
+    problems = []
+    rc = status
+    sig = open(rssf).read() if os.path.exists(rssf) else ""
+    if killed:
+        problems.append("hung: killed after %d s" % HANG_S)
+    elif "signal" in sig or rc > 128:
+        problems.append("killed by a signal: %s" % sig.strip()[:80])
+    if "Sanitizer" in stderr or "runtime error" in stderr:
+        problems.append("sanitizer report")
+    ok_rcs = ALT_RC.get(name, (want_rc,))
+    if not killed and rc not in ok_rcs:
+        problems.append("exit %d, expected %s" % (rc, "/".join(map(str, ok_rcs))))
+    if want_text and want_text not in stderr:
+        problems.append("no '%s' in stderr" % want_text)
+    if maxrss == 0 or maxrss > MAX_RSS_KB:
+        problems.append("peak RSS %d kB, bound %d kB" % (maxrss, MAX_RSS_KB))
+    cmds = conns[0].cmds if conns else []
+    mark = conns[0].mark if conns else 0
+    verbs = [x.split(" ")[0].upper() for x in cmds]
+    if name in REQUIRE and REQUIRE[name] not in verbs:
+        problems.append("the client never sent %s" % REQUIRE[name])
+    if rc in (69, 75, 76) and "QUIT" in verbs[mark:] and name not in ALT_RC:
+        problems.append("QUIT sent after an error (would commit deletions)")
+    if "QUIT" in verbs and "DELE" in verbs:
+        # Every deleted message must be stored (fsync'd) first.
+        new = os.path.join(maildir, "new")
+        stored = len(os.listdir(new)) if os.path.isdir(new) else 0
+        if stored < verbs.count("DELE"):
+            problems.append("%d DELE but %d stored" % (verbs.count("DELE"), stored))
+    last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
+    return problems, rc, secs, maxrss, last, cmds
+
+
+def main():
+    import tempfile
+    pop3get = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "pop3get")
+    names = sys.argv[2:] or list(SCRIPTS)
+    fails = 0
+    with tempfile.TemporaryDirectory(prefix="pop3-hostile.") as tmp:
+        for name in names:
+            problems, rc, secs, rss, last, cmds = run_script(pop3get, name, tmp)
+            tag = "FAIL" if problems else "ok  "
+            print("%s %-26s exit %-3d %5.1f s %6d kB  %s" % (tag, name, rc, secs, rss, last[:70]))
+            for p in problems:
+                print("       " + p)
+            if problems:
+                print("       commands: %s" % " | ".join(cmds)[:300])
+                fails += 1
+    print("hostile: %d of %d scripts passed" % (len(names) - fails, len(names)))
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
