@@ -168,7 +168,7 @@ bench-smoke: all $(BENCH_BIN)
 static:
 	bash tests/static/run.sh
 
-check: all unit asan pedantic cross install-check integration lwip-check static fuzz-check bench-smoke
+check: all unit asan pedantic cross install-check integration lwip-check netx-lwip-check static fuzz-check bench-smoke
 	@echo "make check: all passed"
 
 # Install into a staging directory and build an application from it with
@@ -195,3 +195,4 @@ clean:
 	rm -rf $(B)
 
 include port/lwip/lwip.mk
+include examples/netx_app/netx_app.mk

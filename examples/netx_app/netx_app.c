@@ -4,6 +4,7 @@
  * OUTDIR/NNNN.eml, optionally deleting each message once it is stored.
  *
  *   netx_app [-a] [-d] [-6] SERVER-IP PORT USER PASSWORD OUTDIR
+ *   netx_app_lwip [-a] [-d] TAP LOCAL-IP NETMASK SERVER-IP PORT USER PASSWORD OUTDIR
  *
  *   -a  log in with APOP (falls back to USER/PASS as NetX Duo does)
  *   -d  delete each message after it has been written, then QUIT
@@ -13,8 +14,10 @@
  * or local I/O error.
  *
  * The only lines that differ from a NetX Duo program are marked PORT: the
- * IP instance comes from the POSIX port instead of nx_ip_create() and a
- * network driver, and main() replaces the ThreadX application thread.
+ * IP instance comes from the POSIX port (or, built with NETX_APP_LWIP, from
+ * lwIP on a NO_SYS=1 superloop over the existing tap device TAP) instead of
+ * nx_ip_create() and a network driver, and main() replaces the ThreadX
+ * application thread.
  */
 #if !defined(_POSIX_C_SOURCE) || _POSIX_C_SOURCE < 200809L
 #undef _POSIX_C_SOURCE
@@ -28,7 +31,67 @@
 
 #include "nx_api.h"
 #include "nxd_pop3_client.h"
-#include "pop3_nx_posix.h" /* PORT */
+
+/* PORT: the network under NX_IP. */
+#ifdef NETX_APP_LWIP
+#include <time.h>
+
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/timeouts.h"
+#include "netif/ethernet.h"
+#include "netif/tapif.h"
+#include "pop3_nx_lwip.h"
+
+#define PORT_ARGS 3
+#define PORT_USAGE "TAP LOCAL-IP NETMASK "
+
+/* NO_SYS=1: the platform supplies lwIP's millisecond clock. */
+u32_t sys_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (u32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+}
+
+static struct netif netif_0;
+static pop3_nx_lwip lwip_port;
+
+/* What the superloop does while a NetX call waits. */
+static void run_stack(void *arg)
+{
+    tapif_select((struct netif *)arg);
+    sys_check_timeouts();
+}
+
+static int port_ip_create(NX_IP *ip, char **argv)
+{
+    ip4_addr_t addr, mask, gw;
+
+    if (!ip4addr_aton(argv[1], &addr) || !ip4addr_aton(argv[2], &mask))
+        return -1;
+    setenv("PRECONFIGURED_TAPIF", argv[0], 1);
+    lwip_init();
+    ip4_addr_set_zero(&gw);
+    if (netif_add(&netif_0, &addr, &mask, &gw, NULL, tapif_init, ethernet_input) == NULL)
+        return -1;
+    netif_set_default(&netif_0);
+    netif_set_up(&netif_0);
+    return pop3_nx_lwip_ip_create(ip, &lwip_port, run_stack, &netif_0) == NX_SUCCESS ? 0 : -1;
+}
+#else
+#include "pop3_nx_posix.h"
+
+#define PORT_ARGS 0
+#define PORT_USAGE ""
+
+static int port_ip_create(NX_IP *ip, char **argv)
+{
+    (void)argv;
+    return pop3_nx_posix_ip_create(ip) == NX_SUCCESS ? 0 : -1;
+}
+#endif
 
 #define PAYLOAD_SIZE 1536
 #define PACKET_COUNT 8
@@ -46,7 +109,7 @@ static int fail(const char *what, UINT status)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: netx_app [-a] [-d] [-6] SERVER-IP PORT USER PASSWORD OUTDIR\n");
+    fprintf(stderr, "usage: netx_app [-a] [-d] [-6] " PORT_USAGE "SERVER-IP PORT USER PASSWORD OUTDIR\n");
     return 2;
 }
 
@@ -57,6 +120,7 @@ int main(int argc, char **argv)
     ULONG total, port;
     NXD_ADDRESS server;
     int a = 1;
+    char **port_args;
 
     for (; a < argc && argv[a][0] == '-'; a++) {
         if (strcmp(argv[a], "-a") == 0)
@@ -68,8 +132,10 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    if (argc - a != 5)
+    if (argc - a != 5 + PORT_ARGS)
         return usage();
+    port_args = argv + a;
+    a += PORT_ARGS;
     port = strtoul(argv[a + 1], NULL, 10);
     memset(&server, 0, sizeof server);
     if (v6) {
@@ -92,7 +158,7 @@ int main(int argc, char **argv)
     }
 
     /* PORT: instead of nx_system_initialize(), nx_ip_create() and a driver. */
-    if (pop3_nx_posix_ip_create(&ip_0) != NX_SUCCESS)
+    if (port_ip_create(&ip_0, port_args) != 0)
         return 2;
 
     status = nx_packet_pool_create(&pool_0, "POP3 Client Packet Pool", PAYLOAD_SIZE,

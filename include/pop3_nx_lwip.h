@@ -1,0 +1,54 @@
+/* pop3_nx_lwip.h - the NetX POP3 shim's wait hook over lwIP's raw TCP API.
+ *
+ * For a superloop (NO_SYS=1): while a NetX POP3 call blocks, the hook runs
+ * the stack by calling the application's poll function (poll the network
+ * interface, sys_check_timeouts()) until the connection has data, can take
+ * more, or the wait is over. The application writes that function once:
+ *
+ *   static void run_stack(void *arg)
+ *   {
+ *       tapif_select((struct netif *)arg);   (or the MAC driver's poll)
+ *       sys_check_timeouts();
+ *   }
+ *   static pop3_nx_lwip lwip_port;
+ *   NX_IP ip;
+ *   pop3_nx_lwip_ip_create(&ip, &lwip_port, run_stack, &netif);
+ *
+ * With lwIP's tcpip thread (NO_SYS=0) the hook is not for you: every call
+ * would have to hold the core lock while it waits.
+ *
+ * Receive: pbufs are queued per connection as lwIP delivers them and the TCP
+ * window is opened (tcp_recved) only for octets the shim has taken, so at
+ * most TCP_WND octets are ever held. Send: tcp_write (copied) up to
+ * tcp_sndbuf, then tcp_output. IPv4 only unless lwIP is built with
+ * LWIP_IPV6 (an IPv6 address then works; otherwise create returns
+ * NX_IP_ADDRESS_ERROR). Connect errors (refused, timed out, no PCB) give
+ * NX_NOT_CONNECTED. Time comes from sys_now().
+ */
+#ifndef POP3_NX_LWIP_H
+#define POP3_NX_LWIP_H
+
+#include "nx_api.h"
+#include "pop3_nx_port.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pop3_nx_lwip {
+    /** PRIVATE **/
+    void (*poll)(void *arg);
+    void *arg;
+} pop3_nx_lwip;
+
+/* Bind ip to lwIP; poll(arg) runs the stack once and may block briefly
+ * (e.g. select() until the next lwIP timeout). port must outlive ip.
+ * NX_SUCCESS, or NX_PTR_ERROR for a NULL pointer. */
+UINT pop3_nx_lwip_ip_create(NX_IP *ip_ptr, pop3_nx_lwip *port,
+                            void (*poll)(void *arg), void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* POP3_NX_LWIP_H */

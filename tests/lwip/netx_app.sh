@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# netx_app.sh - examples/netx_app built for lwIP (NO_SYS=1 superloop,
+# port/lwip/pop3_nx_lwip.c) against Dovecot inside a private network
+# namespace, over a tap device, with link-local addresses and no default
+# route. Run by `make netx-lwip-check` (part of make check); needs root.
+#
+# The NetX application code is the same as on POSIX; only its start-up
+# (the PORT lines) creates the lwIP netif. Every retrieved message is
+# compared with mkmaildrop.py's copy, deletions are checked on the server.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+APP=${NETX_APP_LWIP:-$ROOT/build/lwip/netx_app_lwip}
+NS=pop3nx-$$
+TAP=nxtap$$
+KADDR=169.254.78.1
+LADDR=169.254.78.2
+MASK=255.255.0.0
+
+die() { echo "netx-lwip: FAIL: $*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (network namespace and tap device)"
+[ -x "$APP" ] || die "$APP not built (make netx-lwip-build)"
+command -v ip >/dev/null || die "ip (iproute2) missing (run scripts/deps.sh)"
+[ -c /dev/net/tun ] || die "/dev/net/tun missing: no tap devices on this machine"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-nxlwip.XXXXXX") || die "mktemp failed"
+chmod 0711 "$WORK"
+SRV=$WORK/server
+NS_MADE=0
+cleanup() {
+    bash "$ROOT/tests/integration/dovecot.sh" stop "$SRV" >/dev/null 2>&1 || true
+    [ "$NS_MADE" = 1 ] && ip netns del "$NS" 2>/dev/null
+    if [ "${KEEP:-0}" = 1 ]; then echo "netx-lwip: kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+in_ns() { ip netns exec "$NS" "$@"; }
+
+ip netns add "$NS" || die "cannot create network namespace $NS"
+NS_MADE=1
+in_ns ip link set lo up || die "no loopback in $NS"
+in_ns ip tuntap add dev "$TAP" mode tap || die "cannot create tap device $TAP in $NS"
+in_ns sysctl -qw "net.ipv6.conf.$TAP.disable_ipv6=1" 2>/dev/null || true
+in_ns ip addr add "$KADDR/16" dev "$TAP" || die "cannot address $TAP"
+in_ns ip link set "$TAP" up || die "cannot bring $TAP up"
+if in_ns ip route show default | grep -q .; then die "$NS has a default route"; fi
+
+mkdir -p "$SRV"
+PORT=$(POP3_TEST_LISTEN=$KADDR in_ns bash "$ROOT/tests/integration/dovecot.sh" start "$SRV" \
+       alice:secret bob:hunter2) || die "Dovecot did not start in $NS"
+python3 "$ROOT/tests/integration/mkmaildrop.py" "$SRV" alice --big-mb 2 >/dev/null ||
+    die "mkmaildrop.py failed for alice"
+python3 "$ROOT/tests/integration/mkmaildrop.py" "$SRV" bob --set small >/dev/null ||
+    die "mkmaildrop.py failed for bob"
+
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS + 1)); echo "ok   netx-lwip: $1"; }
+bad() { FAIL=$((FAIL + 1)); echo "FAIL netx-lwip: $1"; shift; local l; for l in "$@"; do echo "       $l"; done; }
+
+same_as_expected() {
+    local exp=$SRV/expected/$1 dir=$2 f n=0 got
+    for f in "$exp"/*.eml; do
+        n=$((n + 1))
+        cmp -s "$f" "$dir/$(basename "$f")" || { echo "message $(basename "$f") differs"; return 1; }
+    done
+    got=$(find "$dir" -name '*.eml' | wc -l)
+    [ "$got" -eq "$n" ] && [ "$n" -gt 0 ] || { echo "$got messages stored, $n expected"; return 1; }
+    echo "$n messages"
+}
+run() { # NAME ARGS... (netx_app options, then user, password)
+    local name=$1; shift
+    mkdir -p "$WORK/$name"
+    local t0=$SECONDS
+    in_ns timeout 150 "$APP" "$@" "$WORK/$name" >"$WORK/$name.out" 2>"$WORK/$name.err"
+    RC=$?
+    SECS=$((SECONDS - t0))
+}
+
+# APOP (proven by Dovecot's log), every message of alice, a 2 MB one too.
+run alice -a "$TAP" "$LADDR" "$MASK" "$KADDR" "$PORT" alice secret
+if [ "$RC" -eq 0 ] && why=$(same_as_expected alice "$WORK/alice") &&
+   grep -q "Login: user=<alice>, method=APOP," "$SRV/dovecot.log"; then
+    ok "APOP over lwIP NO_SYS=1: $why byte-exact, ${SECS}s"
+else
+    bad "APOP over lwIP" "exit $RC: ${why:-}" "$(cat "$WORK/alice.err" | head -n 5)"
+fi
+
+# USER/PASS, delete every message, QUIT: the maildrop is empty afterwards.
+run bob -d "$TAP" "$LADDR" "$MASK" "$KADDR" "$PORT" bob hunter2
+left=$(find "$SRV/mail/bob/new" "$SRV/mail/bob/cur" -type f | wc -l)
+if [ "$RC" -eq 0 ] && why=$(same_as_expected bob "$WORK/bob") && [ "$left" -eq 0 ]; then
+    ok "USER/PASS and delete over lwIP: $why byte-exact, all deleted"
+else
+    bad "USER/PASS and delete over lwIP" "exit $RC: ${why:-}; $left left" "$(head -n 5 "$WORK/bob.err")"
+fi
+
+# Wrong password: NX_POP3_SERVER_ERROR_STATUS; nothing listening: NX_NOT_CONNECTED.
+run wrong "$TAP" "$LADDR" "$MASK" "$KADDR" "$PORT" alice nope
+if [ "$RC" -eq 1 ] && grep -q "create failed: 0xB4" "$WORK/wrong.err"; then
+    ok "wrong password over lwIP: 0xB4"
+else
+    bad "wrong password over lwIP" "exit $RC" "$(head -n 3 "$WORK/wrong.err")"
+fi
+run refused "$TAP" "$LADDR" "$MASK" "$KADDR" 9 alice secret
+if [ "$RC" -eq 1 ] && grep -q "create failed: 0x38" "$WORK/refused.err"; then
+    ok "refused connection over lwIP: NX_NOT_CONNECTED"
+else
+    bad "refused connection over lwIP" "exit $RC" "$(head -n 3 "$WORK/refused.err")"
+fi
+
+echo "netx-lwip: $PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
