@@ -45,7 +45,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 .SECONDARY: $(ASAN_OBJ)
 
 .PHONY: all check unit asan pedantic cross integration install-check demo install clean
-.PHONY: fuzz fuzz-build fuzz-check static bench bench-smoke
+.PHONY: fuzz fuzz-build fuzz-check static bench bench-smoke tls-check
 
 all: $(B)/libpop3.a $(EXAMPLES)
 
@@ -118,6 +118,11 @@ cross:
 	  $(CROSS_SIZE) $(B)/cross/tls/pop3_transport_tls.o | tail -1
 	@$(MAKE) --no-print-directory cross-lwip
 
+# POP3S, STLS and SASL against a private Dovecot with a test CA made by
+# openssl, plus man-in-the-middle and OAuth servers (tests/integration/tls.sh).
+tls-check: all
+	bash tests/integration/tls.sh
+
 integration: all
 	bash tests/integration/run.sh
 	bash tests/integration/netx_app.sh
@@ -168,7 +173,7 @@ bench-smoke: all $(BENCH_BIN)
 static:
 	bash tests/static/run.sh
 
-check: all unit asan pedantic cross install-check integration lwip-check netx-lwip-check static fuzz-check bench-smoke
+check: all unit asan pedantic cross install-check integration tls-check lwip-check netx-lwip-check static fuzz-check bench-smoke
 	@echo "make check: all passed"
 
 # Install into a staging directory and build an application from it with

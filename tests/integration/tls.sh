@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# tls.sh - TLS (POP3S, STLS) and SASL integration tests of build/pop3get
+# (what `make tls-check` runs; part of `make check`).
+#
+# Makes a test CA, a server certificate for "localhost" and an unrelated
+# second CA with openssl in a temporary directory (never kept), starts a
+# private Dovecot with them (dovecot.sh --tls: STLS on one port, POP3S on
+# another), then checks with certificate verification on:
+#   - POP3S and STLS logins fetch the right octets;
+#   - a wrong host name (127.0.0.1 is not in the certificate) and an
+#     untrusted CA are refused with exit 78 before any login;
+#   - every SASL mechanism Dovecot offers here logs in (PLAIN, LOGIN,
+#     CRAM-MD5), Dovecot's log showing the mechanism and TLS;
+#   - man-in-the-middle servers (tlsfake.py) that strip STLS from CAPA or
+#     answer STLS with -ERR are refused under --stls=required and never
+#     see the password; octets injected after +OK to STLS are refused;
+#   - XOAUTH2 and OAUTHBEARER against tlsfake.py (Dovecot would need an
+#     external OAuth2 token service for them), token right and wrong.
+#
+# Environment: POP3GET=path (default build/pop3get), KEEP=1 keeps the
+# temporary directory, NO_VALGRIND=1 skips the memcheck run.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+POP3GET=${POP3GET:-$ROOT/build/pop3get}
+TIMEOUT=${TIMEOUT:-60}
+unset POP3_PASSWORD
+
+die() { echo "tls: $*" >&2; exit 1; }
+[ -x "$POP3GET" ] || die "$POP3GET not built (run make)"
+command -v openssl >/dev/null || die "openssl missing (run scripts/deps.sh)"
+command -v python3 >/dev/null || die "python3 missing (run scripts/deps.sh)"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-tls.XXXXXX") || die "mktemp failed"
+SRV=$WORK/server
+T=$WORK/out
+mkdir -p "$SRV" "$T"
+chmod 0711 "$WORK"
+
+FAKE_PIDS=()
+cleanup() {
+    local pid
+    for pid in "${FAKE_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    bash "$HERE/dovecot.sh" stop "$SRV" >/dev/null 2>&1 || true
+    if [ "${KEEP:-0}" = 1 ]; then echo "tls: kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PASS=0 FAIL=0 FAILED=()
+ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
+bad() {
+    FAIL=$((FAIL + 1)); FAILED+=("$1"); echo "FAIL $1"; shift
+    local l; for l in "$@"; do printf '       %s\n' "$l"; done
+}
+err_tail() { [ -s "$T/$1.err" ] && sed -n '1,8p' "$T/$1.err" | sed 's/^/       | /'; true; }
+
+# get NAME ARGS...: run pop3get; RC, $T/NAME.out, $T/NAME.err.
+get() {
+    local name=$1; shift
+    timeout "$TIMEOUT" "$POP3GET" "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null
+    RC=$?
+    CMD="pop3get $*"
+}
+expect_rc() {
+    local name=$1 want=$2 what=$3
+    if [ "$RC" -eq "$want" ]; then ok "$what (exit $want)"; return 0; fi
+    bad "$what" "$CMD" "exit $RC, expected $want"
+    err_tail "$name"
+    return 1
+}
+logins() { grep -c "Login: user=<$1>, method=$2, .*TLS" "$SRV/dovecot.log" || true; }
+all_logins() { grep -c "Login: user=<" "$SRV/dovecot.log" || true; }
+
+# --- certificates (test only, made now, deleted on exit) ----------------------
+P=$WORK/pki
+mkdir -p "$P"
+ossl() { openssl "$@" >>"$P/openssl.log" 2>&1 || die "openssl $1 failed (see $P/openssl.log)"; }
+ossl req -x509 -newkey rsa:2048 -nodes -keyout "$P/ca.key" -out "$P/ca.pem" \
+    -days 2 -subj "/CN=pop3 test CA"
+ossl req -x509 -newkey rsa:2048 -nodes -keyout "$P/other.key" -out "$P/other-ca.pem" \
+    -days 2 -subj "/CN=pop3 unrelated CA"
+ossl req -newkey rsa:2048 -nodes -keyout "$P/srv.key" -out "$P/srv.csr" -subj "/CN=localhost"
+printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+    > "$P/ext.cnf"
+ossl x509 -req -in "$P/srv.csr" -CA "$P/ca.pem" -CAkey "$P/ca.key" -CAcreateserial \
+    -out "$P/srv.pem" -days 2 -extfile "$P/ext.cnf"
+chmod 0755 "$P"
+chmod 0644 "$P"/*.pem "$P"/*.key # Dovecot's processes read them; test keys only
+mkdir -p "$P/capath"
+cp "$P/ca.pem" "$P/capath/"
+
+PORT=$(bash "$HERE/dovecot.sh" start "$SRV" --tls "$P/srv.pem" "$P/srv.key" alice:secret \
+       bob:hunter2) || die "could not start Dovecot with TLS"
+SPORT=$(cat "$SRV/port_pop3s")
+python3 "$HERE/mkmaildrop.py" "$SRV" alice --set small || die "mkmaildrop alice"
+EA=$SRV/expected/alice
+echo "tls: Dovecot STLS on localhost:$PORT, POP3S on localhost:$SPORT ($WORK)"
+getent hosts localhost >/dev/null || die "localhost does not resolve"
+
+same() { cmp -s "$1" "$2"; }
+
+# --- POP3S and STLS with verification ------------------------------------------
+n0=$(logins alice CRAM-MD5)
+get pop3s --cafile "$P/ca.pem" --msg 1 "pop3s://alice:secret@localhost:$SPORT"
+if expect_rc pop3s 0 "POP3S with --cafile: message 1"; then
+    same "$T/pop3s.out" "$EA/0001.eml" && ok "POP3S: message 1 octets match" ||
+        bad "POP3S: message 1 differs" "$CMD"
+    [ "$(logins alice CRAM-MD5)" -gt "$n0" ] &&
+        ok "POP3S: Dovecot logged a CRAM-MD5 login over TLS (strongest offered)" ||
+        bad "POP3S: no TLS CRAM-MD5 login in Dovecot's log"
+fi
+
+get stls --cafile "$P/ca.pem" --stls=required -v --msg 2 "pop3://alice:secret@localhost:$PORT"
+if expect_rc stls 0 "STLS required: message 2"; then
+    same "$T/stls.out" "$EA/0002.eml" && ok "STLS: message 2 octets match" ||
+        bad "STLS: message 2 differs"
+    # RFC 2595: CAPA again after TLS; credentials only after TLS.
+    if awk '/^C: STLS/{s=1} /TLS established/{t=1} /^C: CAPA/{if(t)c=1}
+            /^C: AUTH|^C: USER|^C: PASS/{if(!t)bad=1; else l=1}
+            END{exit !(s && t && c && l && !bad)}' "$T/stls.err"; then
+        ok "STLS: CAPA re-issued after the handshake, login only after TLS"
+    else
+        bad "STLS: wrong order in the trace" "$(tr '\n' '|' < "$T/stls.err")"
+    fi
+fi
+
+get capath --capath "$P/capath" --list "pop3s://alice:secret@localhost:$SPORT"
+expect_rc capath 0 "POP3S with --capath DIR"
+get stlsopt --cafile "$P/ca.pem" --stls --list "pop3://alice:secret@localhost:$PORT"
+expect_rc stlsopt 0 "STLS opportunistic (--stls) on a server that offers it"
+
+# --- refused certificates: exit 78, no login ------------------------------------
+n0=$(all_logins)
+get wrongname --cafile "$P/ca.pem" --list "pop3s://alice:secret@127.0.0.1:$SPORT"
+expect_rc wrongname 78 "POP3S to 127.0.0.1 with a certificate for localhost refused" &&
+    { grep -q "another host name" "$T/wrongname.err" && ok "wrong host name: clear message" ||
+      bad "wrong host name: message" "$(cat "$T/wrongname.err")"; }
+get wrongname2 --cafile "$P/ca.pem" --stls=required --list "pop3://alice:secret@127.0.0.1:$PORT"
+expect_rc wrongname2 78 "STLS to 127.0.0.1: wrong host name refused"
+get untrusted --cafile "$P/other-ca.pem" --list "pop3s://alice:secret@localhost:$SPORT"
+expect_rc untrusted 78 "POP3S with a certificate from an untrusted CA refused" &&
+    { grep -q "trusted CA" "$T/untrusted.err" && ok "untrusted CA: clear message" ||
+      bad "untrusted CA: message" "$(cat "$T/untrusted.err")"; }
+get untrusted2 --stls=required --list "pop3://alice:secret@localhost:$PORT"
+expect_rc untrusted2 78 "STLS with the system CAs (test CA not among them) refused"
+[ "$(all_logins)" -eq "$n0" ] && ok "no login reached Dovecot from a refused certificate" ||
+    bad "a login happened despite a refused certificate"
+
+get insecure --insecure --list "pop3s://alice:secret@127.0.0.1:$SPORT"
+expect_rc insecure 0 "--insecure skips verification" &&
+    { grep -q "WARNING: --insecure" "$T/insecure.err" && ok "--insecure warns on stderr" ||
+      bad "--insecure printed no warning"; }
+
+# --- every SASL mechanism Dovecot offers, over TLS ------------------------------
+for mech in PLAIN LOGIN CRAM-MD5; do
+    n0=$(logins alice "$mech")
+    get "sasl-$mech" --cafile "$P/ca.pem" --auth "$mech" --list "pop3s://alice:secret@localhost:$SPORT"
+    if expect_rc "sasl-$mech" 0 "SASL $mech over POP3S"; then
+        [ "$(logins alice "$mech")" -gt "$n0" ] && ok "Dovecot logged method=$mech over TLS" ||
+            bad "no method=$mech login in Dovecot's log"
+    fi
+done
+get sasl-bad --cafile "$P/ca.pem" --auth CRAM-MD5 --list "pop3s://alice:wrong@localhost:$SPORT"
+expect_rc sasl-bad 77 "SASL CRAM-MD5 with a wrong password refused" &&
+    { grep -q "AUTH" "$T/sasl-bad.err" && ok "refusal names AUTH: $(head -1 "$T/sasl-bad.err")" ||
+      bad "refusal message" "$(cat "$T/sasl-bad.err")"; }
+# In clear text the automatic choice never takes PLAIN or LOGIN.
+get clear-auto -v --list "pop3://alice:secret@localhost:$PORT"
+expect_rc clear-auto 0 "clear text, automatic mechanism" &&
+    { grep -q "^C: AUTH CRAM-MD5" "$T/clear-auto.err" && ok "clear text: CRAM-MD5 chosen, not PLAIN" ||
+      bad "clear text: mechanism" "$(grep '^C: ' "$T/clear-auto.err" | tr '\n' '|')"; }
+
+# --- man in the middle: STLS stripped or refused ----------------------------------
+fake_start() { # MODE ARGS...
+    local pf=$T/fake.$RANDOM.port
+    FAKE_LOG=$T/fake.$RANDOM.log
+    : > "$FAKE_LOG"
+    python3 "$HERE/tlsfake.py" "$1" "$pf" "$FAKE_LOG" "${@:2}" 2>>"$T/tlsfake.err" &
+    FAKE_PIDS+=("$!")
+    local i
+    for i in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
+    FAKE_PORT=$(cat "$pf" 2>/dev/null) || die "tlsfake.py $1 did not start"
+}
+for mode in strip refuse; do
+    fake_start "$mode" "$PORT"
+    get "mitm-$mode" --cafile "$P/ca.pem" --stls=required --list \
+        "pop3://alice:secret@localhost:$FAKE_PORT"
+    expect_rc "mitm-$mode" 69 "man in the middle ($mode STLS) refused under --stls=required"
+    if grep -qaE "secret|PASS|AUTH|USER" "$FAKE_LOG"; then
+        bad "MITM ($mode) saw credentials or a login" "$(tr '\r\n' '  ' < "$FAKE_LOG")"
+    else
+        ok "MITM ($mode) saw only: $(tr '\r\n' ' ' < "$FAKE_LOG" | tr -s ' ')"
+    fi
+done
+fake_start strip "$PORT"
+get mitm-opt --stls --list "pop3://alice:secret@localhost:$FAKE_PORT"
+expect_rc mitm-opt 0 "--stls (opportunistic) continues in clear text when STLS is missing"
+
+fake_start inject
+get inject --cafile "$P/ca.pem" --stls=required --list "pop3://alice:secret@localhost:$FAKE_PORT"
+expect_rc inject 76 "octets after +OK to STLS, before TLS, refused" &&
+    { grep -qi "STLS" "$T/inject.err" && ok "injection: $(head -1 "$T/inject.err")" ||
+      bad "injection message" "$(cat "$T/inject.err")"; }
+
+# --- OAuth bearer tokens (scripted POP3S server) ----------------------------------
+TOKEN="ya29.test-$RANDOM-token"
+printf '%s\n' "$TOKEN" > "$T/token"
+printf 'wrong-token\n' > "$T/badtoken"
+fake_start oauth "$P/srv.pem" "$P/srv.key" "$TOKEN"
+for mech in XOAUTH2 OAUTHBEARER; do
+    get "oauth-$mech" --cafile "$P/ca.pem" --auth "$mech" --oauth2-token-file "$T/token" \
+        --list "pop3s://alice@localhost:$FAKE_PORT"
+    expect_rc "oauth-$mech" 0 "SASL $mech with the right token"
+    get "oauthbad-$mech" --cafile "$P/ca.pem" --auth "$mech" --oauth2-token-file "$T/badtoken" \
+        --list "pop3s://alice@localhost:$FAKE_PORT"
+    expect_rc "oauthbad-$mech" 77 "SASL $mech with a wrong token refused" &&
+        { grep -q "invalid token" "$T/oauthbad-$mech.err" && ok "$mech refusal carries the server text" ||
+          bad "$mech refusal text" "$(cat "$T/oauthbad-$mech.err")"; }
+done
+get oauth-auto --cafile "$P/ca.pem" --oauth2-token-file "$T/token" --list -v \
+    "pop3s://alice@localhost:$FAKE_PORT"
+expect_rc oauth-auto 0 "token without --auth: OAUTHBEARER chosen from CAPA" &&
+    { grep -q "^C: AUTH OAUTHBEARER \*\*\*\*" "$T/oauth-auto.err" &&
+      ! grep -q "$TOKEN" "$T/oauth-auto.err" && ok "trace masks the bearer token" ||
+      bad "trace of the token login" "$(grep '^C: ' "$T/oauth-auto.err" | tr '\n' '|')"; }
+
+# --- memcheck of one TLS session --------------------------------------------------
+if [ "${NO_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null; then
+    timeout 120 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+        "$POP3GET" --cafile "$P/ca.pem" --stls=required --msg 1 "pop3://alice:secret@localhost:$PORT" \
+        >"$T/vg.out" 2>"$T/vg.err" </dev/null
+    RC=$?
+    CMD="valgrind pop3get --stls=required"
+    expect_rc vg 0 "valgrind: STLS session clean" && { same "$T/vg.out" "$EA/0001.eml" ||
+        bad "valgrind run: message differs"; }
+fi
+
+echo "tls: $PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ] || { printf 'tls: failed: %s\n' "${FAILED[@]}"; exit 1; }

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""tlsfake.py - small servers for the TLS and SASL integration tests.
+
+    tlsfake.py MODE PORTFILE LOGFILE [ARGS]
+
+Listens on 127.0.0.1 (free port written to PORTFILE), serves one client
+per connection until killed, and appends every octet a client sent to
+LOGFILE (so a test can prove what was, or was not, sent).
+
+Modes:
+  strip UPSTREAM_PORT     man in the middle in front of a real server: relays
+                          both ways but deletes the STLS line from CAPA
+  refuse UPSTREAM_PORT    man in the middle: answers STLS itself with -ERR
+  inject CERT KEY         answers STLS with "+OK" and, in the same segment,
+                          "+OK injected" before any TLS
+  oauth CERT KEY TOKEN    POP3S server offering SASL XOAUTH2 and OAUTHBEARER;
+                          accepts USER alice with bearer TOKEN, serves an
+                          empty maildrop; a wrong token gets the error
+                          challenge, then -ERR [AUTH]
+
+Only the standard library is used.
+"""
+
+import base64
+import json
+import socket
+import ssl
+import sys
+import threading
+
+
+def log_octets(path, data):
+    with open(path, "ab") as f:
+        f.write(data)
+
+
+def readline(conn, buf, log):
+    while b"\r\n" not in buf[0]:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return None
+        log_octets(log, chunk)
+        buf[0] += chunk
+    line, buf[0] = buf[0].split(b"\r\n", 1)
+    return line
+
+
+def mitm(client, up_port, mode, log):
+    up = socket.create_connection(("127.0.0.1", up_port))
+    cbuf, ubuf = [b""], [b""]
+    devnull = "/dev/null"
+
+    def up_line():
+        return readline(up, ubuf, devnull)
+
+    greeting = up_line()
+    client.sendall(greeting + b"\r\n")
+    while True:
+        line = readline(client, cbuf, log)
+        if line is None:
+            break
+        cmd = line.split(b" ", 1)[0].upper()
+        if cmd == b"STLS" and mode == "refuse":
+            client.sendall(b"-ERR TLS not available right now\r\n")
+            continue
+        up.sendall(line + b"\r\n")
+        status = up_line()
+        if status is None:
+            break
+        client.sendall(status + b"\r\n")
+        multi = status.startswith(b"+OK") and cmd in (b"CAPA", b"LIST", b"UIDL", b"RETR", b"TOP")
+        while multi:
+            l = up_line()
+            if l is None or l == b".":
+                client.sendall(b".\r\n")
+                break
+            if cmd == b"CAPA" and l.upper() == b"STLS" and mode == "strip":
+                continue  # the downgrade
+            client.sendall(l + b"\r\n")
+        if cmd == b"QUIT":
+            break
+    up.close()
+
+
+def oauth(conn, token, log):
+    buf = [b""]
+    conn.sendall(b"+OK fake POP3S ready\r\n")
+    want = {
+        "XOAUTH2": "user=alice\x01auth=Bearer %s\x01\x01" % token,
+        "OAUTHBEARER": "n,a=alice,\x01auth=Bearer %s\x01\x01" % token,
+    }
+    authed = False
+    while True:
+        line = readline(conn, buf, log)
+        if line is None:
+            return
+        parts = line.decode("latin-1").split(" ")
+        cmd = parts[0].upper()
+        if cmd == "CAPA":
+            conn.sendall(b"+OK\r\nUSER\r\nSASL XOAUTH2 OAUTHBEARER\r\n"
+                         b"RESP-CODES\r\nAUTH-RESP-CODE\r\n.\r\n")
+        elif cmd == "AUTH" and len(parts) >= 2 and parts[1].upper() in want:
+            mech = parts[1].upper()
+            if len(parts) >= 3:
+                ir = parts[2]
+            else:
+                conn.sendall(b"+ \r\n")
+                ir = (readline(conn, buf, log) or b"").decode("latin-1")
+            try:
+                got = base64.b64decode(ir, validate=True).decode("latin-1")
+            except Exception:
+                got = None
+            if got == want[mech]:
+                authed = True
+                conn.sendall(b"+OK Logged in.\r\n")
+                continue
+            err = {"status": "invalid_token", "scope": "mail"}
+            conn.sendall(b"+ " + base64.b64encode(json.dumps(err).encode()) + b"\r\n")
+            reply = readline(conn, buf, log)
+            expect = b"" if mech == "XOAUTH2" else b"AQ=="
+            if reply != expect:
+                conn.sendall(b"-ERR protocol: wrong reply to the error challenge\r\n")
+            else:
+                conn.sendall(b"-ERR [AUTH] invalid token\r\n")
+        elif cmd == "LIST" and authed:
+            conn.sendall(b"+OK 0 messages\r\n.\r\n")
+        elif cmd == "STAT" and authed:
+            conn.sendall(b"+OK 0 0\r\n")
+        elif cmd == "QUIT":
+            conn.sendall(b"+OK bye\r\n")
+            return
+        else:
+            conn.sendall(b"-ERR unknown command\r\n")
+
+
+def inject(conn, log):
+    buf = [b""]
+    conn.sendall(b"+OK fake ready\r\n")
+    while True:
+        line = readline(conn, buf, log)
+        if line is None:
+            return
+        cmd = line.split(b" ", 1)[0].upper()
+        if cmd == b"CAPA":
+            conn.sendall(b"+OK\r\nSTLS\r\nUSER\r\n.\r\n")
+        elif cmd == b"STLS":
+            # One segment: the +OK and a forged reply the client must not
+            # take as coming from after the handshake.
+            conn.sendall(b"+OK begin TLS\r\n+OK injected\r\n")
+        elif cmd == b"QUIT":
+            conn.sendall(b"+OK bye\r\n")
+            return
+        else:
+            conn.sendall(b"-ERR no\r\n")
+
+
+def main():
+    mode, portfile, log = sys.argv[1], sys.argv[2], sys.argv[3]
+    args = sys.argv[4:]
+    ctx = None
+    if mode == "oauth":
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args[0], args[1])
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    with open(portfile + ".tmp", "w") as f:
+        f.write("%d\n" % srv.getsockname()[1])
+    import os
+    os.rename(portfile + ".tmp", portfile)
+
+    def serve(conn):
+        try:
+            if mode in ("strip", "refuse"):
+                mitm(conn, int(args[0]), mode, log)
+            elif mode == "inject":
+                inject(conn, log)
+            elif mode == "oauth":
+                with ctx.wrap_socket(conn, server_side=True) as tconn:
+                    oauth(tconn, args[2], log)
+                    return
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    while True:
+        conn, _ = srv.accept()
+        threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
