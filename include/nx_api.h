@@ -8,10 +8,12 @@
  *
  *  - NX_IP stands for a network port: a table of wait-hook functions
  *    (pop3_nx_port.h) plus its context. On POSIX, pop3_nx_posix_ip_create()
- *    (pop3_nx_posix.h) fills it with non-blocking sockets and poll(); on lwIP
- *    a port fills it with the raw API driven from the superloop. One NX_IP
- *    may serve any number of POP3 clients. It replaces nx_ip_create() and
- *    the network driver, the only start-up code an application changes.
+ *    (pop3_nx_posix.h) fills it with non-blocking sockets and poll(); on an
+ *    lwIP NO_SYS=1 superloop, pop3_nx_lwip_ip_create() (pop3_nx_lwip.h)
+ *    binds it to lwIP's raw TCP API, running the stack through a function
+ *    the application supplies while a call waits. One NX_IP may serve any
+ *    number of POP3 clients. It replaces nx_ip_create() and the network
+ *    driver, the only start-up code an application changes.
  *  - NX_PACKET_POOL is a fixed pool of NX_PACKETs carved out of memory the
  *    application gives to nx_packet_pool_create(), as in NetX Duo. The
  *    shim hands message data out in packets from the client's pool; the
