@@ -45,7 +45,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 .SECONDARY: $(ASAN_OBJ)
 
 .PHONY: all check unit asan pedantic cross integration install-check demo install clean
-.PHONY: fuzz fuzz-build fuzz-check static bench bench-smoke tls-check
+.PHONY: fuzz fuzz-build fuzz-check static hostile nothing-lost bench bench-smoke tls-check
 
 all: $(B)/libpop3.a $(EXAMPLES)
 
@@ -173,7 +173,15 @@ bench-smoke: all $(BENCH_BIN)
 static:
 	bash tests/static/run.sh
 
-check: all unit asan pedantic cross install-check integration tls-check lwip-check netx-lwip-check static fuzz-check bench-smoke
+# Hostile servers over TCP against pop3get (tests/hostile/hostile.py), and
+# pop3get --delete against Dovecot killed or cut at many points: every
+# message stays on the server or is stored, never neither.
+hostile: all
+	python3 tests/hostile/hostile.py $(B)/pop3get
+nothing-lost: all
+	bash tests/hostile/nothing_lost.sh
+
+check: all unit asan pedantic cross install-check integration tls-check lwip-check netx-lwip-check static fuzz-check hostile nothing-lost bench-smoke
 	@echo "make check: all passed"
 
 # Install into a staging directory and build an application from it with

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# nothing_lost.sh - pop3get --maildir --delete against Dovecot, interrupted
+# at many points; no message may end up neither on the server nor stored.
+#
+#   bash tests/hostile/nothing_lost.sh        (make nothing-lost)
+#
+# A private Dovecot (tests/integration/dovecot.sh) gets one user per run,
+# each with its own maildrop of COUNT messages (mkmaildrop.py --set many),
+# so every run starts fresh and no session lock is shared. Two ways to cut:
+#   kill   pop3get is killed with SIGKILL after a delay spread evenly over
+#          [0, 1.2 x the duration of an uninterrupted run] (KILLS runs);
+#   cut    the connection goes through fakeserver.py's cutting proxy, which
+#          drops both sides after N octets from the server, N spread evenly
+#          over [0, 1.1 x the octets of a whole session] (CUTS runs).
+# After all runs (and a settling pause, so Dovecot has finished any QUIT
+# it got), lostcount.py sorts every message into: only on the server,
+# only stored, both (a duplicate on the next run - acceptable in POP3
+# without UIDL tracking, but counted), or lost (fails the test). Extra local
+# copies are counted too. A summary line gives the totals.
+#
+# Environment: POP3GET (default build/pop3get), KILLS (30), CUTS (30),
+# COUNT (25), KEEP=1 keeps the work directory.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+INT=$ROOT/tests/integration
+POP3GET=${POP3GET:-$ROOT/build/pop3get}
+KILLS=${KILLS:-30}
+CUTS=${CUTS:-30}
+COUNT=${COUNT:-25}
+
+die() { echo "nothing-lost: $*" >&2; exit 1; }
+[ -x "$POP3GET" ] || die "$POP3GET not built (run make)"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-lost.XXXXXX") || die "mktemp failed"
+SRV=$WORK/server
+mkdir -p "$SRV" "$WORK/local"
+chmod 0711 "$WORK"
+FAKE_PID=
+cleanup() {
+    [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null
+    bash "$INT/dovecot.sh" stop "$SRV" >/dev/null 2>&1 || true
+    if [ "${KEEP:-0}" = 1 ]; then echo "nothing-lost: kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+users=(ref:pw)
+for i in $(seq 1 "$KILLS"); do users+=("k$i:pw"); done
+for i in $(seq 1 "$CUTS"); do users+=("c$i:pw"); done
+PORT=$(bash "$INT/dovecot.sh" start "$SRV" "${users[@]}") || die "could not start Dovecot"
+# All maildrops from one interpreter (Python start-up dominates otherwise).
+python3 - "$INT" "$SRV" "$COUNT" "${users[@]%%:*}" <<'PY' >/dev/null || die "mkmaildrop failed"
+import sys
+sys.path.insert(0, sys.argv[1])
+import mkmaildrop
+srv, count = sys.argv[2], sys.argv[3]
+for user in sys.argv[4:]:
+    sys.argv = ["mkmaildrop.py", srv, user, "--set", "many", "--count", count]
+    mkmaildrop.main()
+PY
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# Reference: one whole run, for its duration and octet count.
+t0=$(now_ms)
+"$POP3GET" --maildir "$WORK/local/ref" --delete "pop3://ref:pw@127.0.0.1:$PORT" \
+    >/dev/null 2>"$WORK/ref.err" </dev/null || die "reference run failed: $(cat "$WORK/ref.err")"
+T_MS=$(( $(now_ms) - t0 ))
+[ "$T_MS" -lt 20 ] && T_MS=20
+read -r _ total sonly stored both lost dups < <(python3 "$HERE/lostcount.py" \
+    "$SRV" "$WORK/local" ref)
+[ "$stored" = "$COUNT" ] || die "reference run stored $stored of $COUNT"
+OCTETS=$(awk '{ s += $2 + 40 } END { print s + 400 }' "$SRV/expected/ref/manifest")
+echo "nothing-lost: Dovecot on 127.0.0.1:$PORT; $COUNT messages per run; whole run ${T_MS} ms, ~$OCTETS octets"
+
+T_SONLY=0 T_STORED=0 T_BOTH=0 T_LOST=0 T_DUPS=0 T_MSGS=0
+declare -A RCS=()
+FAILS=0
+
+# What each run was: "USER KIND WHERE RC", accounted for at the end.
+RUNS=()
+for i in $(seq 1 "$KILLS"); do
+    u=k$i
+    d_ms=$(( T_MS * 12 * (i - 1) / (10 * (KILLS - 1 > 0 ? KILLS - 1 : 1)) ))
+    "$POP3GET" --maildir "$WORK/local/$u" --delete "pop3://$u:pw@127.0.0.1:$PORT" \
+        >/dev/null 2>"$WORK/$u.err" </dev/null &
+    pid=$!
+    sleep "$(printf '%d.%03d' $((d_ms / 1000)) $((d_ms % 1000)))"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    rc=$?
+    RUNS+=("$u kill at_${d_ms}_ms $rc")
+done
+
+for i in $(seq 1 "$CUTS"); do
+    u=c$i
+    cut=$(( OCTETS * 11 * (i - 1) / (10 * (CUTS - 1 > 0 ? CUTS - 1 : 1)) ))
+    pf=$WORK/fake.$i.port
+    python3 "$INT/fakeserver.py" cut "$pf" "$PORT" "$cut" 2>>"$WORK/fake.err" &
+    FAKE_PID=$!
+    for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
+    [ -s "$pf" ] || die "fakeserver.py cut did not start"
+    timeout 60 "$POP3GET" --timeout 10 --maildir "$WORK/local/$u" --delete \
+        "pop3://$u:pw@127.0.0.1:$(cat "$pf")" >/dev/null 2>"$WORK/$u.err" </dev/null
+    rc=$?
+    kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; FAKE_PID=
+    RUNS+=("$u cut after_${cut}_octets $rc")
+done
+
+sleep 1 # Dovecot finishes any QUIT it got (expunge) or rolls back
+declare -A KIND=()
+for r in "${RUNS[@]}"; do
+    read -r u kind where rc <<<"$r"
+    KIND[$u]="$kind $where $rc"
+    RCS[$rc]=$(( ${RCS[$rc]:-0} + 1 ))
+done
+while read -r u total sonly stored both lost dups; do
+    T_MSGS=$((T_MSGS + total)) T_SONLY=$((T_SONLY + sonly)) T_STORED=$((T_STORED + stored))
+    T_BOTH=$((T_BOTH + both)) T_LOST=$((T_LOST + lost)) T_DUPS=$((T_DUPS + dups))
+    if [ "$lost" -ne 0 ]; then
+        FAILS=$((FAILS + 1))
+        echo "FAIL ${KIND[$u]}: $lost of $total messages lost (server-only $sonly, stored $stored, both $both)"
+    fi
+done < <(python3 "$HERE/lostcount.py" "$SRV" "$WORK/local" "${!KIND[@]}")
+
+codes=""
+for k in $(printf '%s\n' "${!RCS[@]}" | sort -n); do codes+=" exit $k: ${RCS[$k]};"; done
+echo "nothing-lost: $((KILLS + CUTS)) interrupted runs ($KILLS kill -9, $CUTS cut connections), $T_MSGS messages:"
+echo "  only on the server $T_SONLY, only stored $T_STORED, both (duplicates) $T_BOTH, lost $T_LOST, extra local copies $T_DUPS"
+echo "  pop3get exit statuses:$codes (137 = killed)"
+if [ "$FAILS" -ne 0 ] || [ "$T_LOST" -ne 0 ]; then
+    echo "nothing-lost: FAIL ($FAILS runs lost messages)"
+    exit 1
+fi
+echo "nothing-lost: no message lost"
