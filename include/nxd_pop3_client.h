@@ -13,7 +13,8 @@
  *
  * Return codes (checked API, as NetX Duo without NX_DISABLE_ERROR_CHECKING):
  *   NX_SUCCESS                    done
- *   NX_PTR_ERROR                  a required pointer is NULL (nothing sent)
+ *   NX_PTR_ERROR                  a required pointer is NULL, or create: the
+ *                                 packet pool was not created (nothing sent)
  *   NX_POP3_PARAM_ERROR           create: ip not created, address or port 0,
  *                                 bad address version, user name longer than
  *                                 NX_POP3_MAX_USERNAME, password longer than
@@ -71,9 +72,12 @@
  *  3. Replies may arrive in any segmentation and chained packets cannot
  *     occur; NetX Duo parses only the first packet of a reply and returns
  *     NX_INVALID_PACKET for chained packets.
- *  4. Numbers in STAT, LIST and RETR replies are range checked (a number
- *     that does not fit gives NX_POP3_SERVER_ERROR_STATUS); NetX Duo
- *     truncates them to 10 characters.
+ *  4. A status line longer than NX_POP3_MAX_SERVER_REPLY octets, or one
+ *     cut short by the close of the connection, is an error, not a partial
+ *     parse. Numbers in STAT and LIST replies are range checked (one that
+ *     does not fit gives NX_POP3_SERVER_ERROR_STATUS); NetX Duo truncates
+ *     them to 10 characters. The size in RETR's +OK line saturates at the
+ *     ULONG maximum.
  *  5. CR, LF, or a space in the user name, or CR/LF in the password, are
  *     refused with NX_POP3_PARAM_ERROR before anything is sent.
  *  6. The user name and password are wiped from the client block once the
@@ -89,8 +93,11 @@
  *  9. A timeout or a lost connection ends the session: later calls give
  *     NX_POP3_CLIENT_INVALID_STATE. NX_POP3_TCP_SOCKET_SEND_WAIT is not
  *     used; a stalled send is bounded by NX_POP3_SERVER_REPLY_TIMEOUT.
- * 10. The NX_POP3_CLIENT fields are not NetX Duo's; applications must not
- *     touch them.
+ * 10. As in NetX Duo, item_delete does not check the index against the
+ *     STAT count (the server answers -ERR for a bad one); size_get and
+ *     item_get do, so STAT must come first.
+ * 11. The NX_POP3_CLIENT fields are not NetX Duo's; applications must not
+ *     touch them. NX_DISABLE_ERROR_CHECKING changes nothing.
  */
 #ifndef NX_POP3_CLIENT_H
 #define NX_POP3_CLIENT_H
