@@ -93,7 +93,9 @@ struct trace {
 
 struct maildir {
     char dir[PATH_MAX];    /* --maildir without trailing slashes */
-    int newfd;             /* DIR/new, for fsync after each rename */
+    int newfd;             /* DIR/new, fsync'd after renames, before DELE */
+    int dir_dirty;         /* renamed into new/ since the last fsync of it */
+    long pid;
     FILE *f;               /* message being written into tmp/ */
     char tmp[PATH_MAX];
     char dst[PATH_MAX];
@@ -127,8 +129,10 @@ struct app {
     uint64_t next_retr;     /* next message to RETR, 1..count+1 */
     uint32_t stored, deleted;
     uint64_t total_bytes, done_bytes;
-    uint32_t dele_q[QUEUE_LEN];
+    uint32_t dele_q[QUEUE_LEN];   /* stored durably: DELE when there is room */
     unsigned dele_head, dele_n;
+    uint32_t pend[QUEUE_LEN];     /* stored, new/ not yet fsync'd */
+    unsigned pend_head, pend_n;
     int progress, progress_shown;
     uint32_t progress_at;
 };
@@ -926,6 +930,7 @@ static int maildir_open(struct app *a)
         return -1;
     }
     snprintf(path, sizeof path, "%s/new", m->dir);
+    m->pid = (long)getpid();
     m->newfd = open(path, O_RDONLY | O_CLOEXEC);
     if (m->newfd < 0) {
         fail_str(a, EX_IOERR, path, strerror(errno));
@@ -953,7 +958,7 @@ static void maildir_begin(struct app *a)
 
     clock_gettime(CLOCK_REALTIME, &ts);
     snprintf(name, sizeof name, "%lld.M%ldP%ldQ%lu.%s", (long long)ts.tv_sec,
-             (long)(ts.tv_nsec / 1000), (long)getpid(), ++m->seq, m->host);
+             (long)(ts.tv_nsec / 1000), m->pid, ++m->seq, m->host);
     if ((size_t)snprintf(m->tmp, sizeof m->tmp, "%s/tmp/%s", m->dir, name) >= sizeof m->tmp ||
         (size_t)snprintf(m->dst, sizeof m->dst, "%s/new/%s", m->dir, name) >= sizeof m->dst) {
         local_failure(a, m->dir, ENAMETOOLONG);
@@ -983,7 +988,11 @@ static void maildir_discard(struct app *a)
 }
 
 /* Durable before deletable: data fsync'd, renamed into new/, and the
- * directory entry fsync'd; only then may the message be DELEd. */
+ * directory entry fsync'd (maildir_sync); only then may the message be
+ * DELEd. One fsync of new/ covers every rename before it, so it is done
+ * once per batch: before the DELEs of the messages stored since the last
+ * one (with --delete, after each read from the socket), before QUIT, and
+ * at exit. */
 static int maildir_commit(struct app *a)
 {
     struct maildir *m = &a->md;
@@ -1002,9 +1011,27 @@ static int maildir_commit(struct app *a)
         local_failure(a, m->tmp, e);
         return -1;
     }
-    if (fsync(m->newfd) != 0) {
-        local_failure(a, m->dst, errno);
-        return -1;
+    m->dir_dirty = 1;
+    return 0;
+}
+
+/* Make every rename so far durable, then let their DELEs go. */
+static int maildir_sync(struct app *a)
+{
+    struct maildir *m = &a->md;
+
+    if (m->dir_dirty) {
+        if (fsync(m->newfd) != 0) {
+            local_failure(a, m->dir, errno);
+            return -1;
+        }
+        m->dir_dirty = 0;
+    }
+    while (a->pend_n > 0 && a->dele_n < QUEUE_LEN) {
+        a->dele_q[(a->dele_head + a->dele_n) % QUEUE_LEN] = a->pend[a->pend_head];
+        a->dele_n++;
+        a->pend_head = (a->pend_head + 1) % QUEUE_LEN;
+        a->pend_n--;
     }
     return 0;
 }
@@ -1018,6 +1045,10 @@ static void maildir_pump(struct app *a)
 
     if (!a->have_stat || a->abort_session || a->quit_sent ||
         pop3_client_state(&a->c) != POP3_STATE_TRANSACTION)
+        return;
+    /* Every message answered: the last batch becomes durable before QUIT. */
+    if (a->next_retr > a->count && a->retr_out == 0 && !a->o.discard &&
+        maildir_sync(a) < 0)
         return;
     while (a->dele_n > 0) {
         r = pop3_client_dele(&a->c, a->dele_q[a->dele_head]);
@@ -1041,7 +1072,7 @@ static void maildir_pump(struct app *a)
         a->retr_out++;
         a->next_retr++;
     }
-    if (a->next_retr > a->count && a->retr_out == 0)
+    if (a->next_retr > a->count && a->retr_out == 0 && a->pend_n == 0)
         end_session(a);
 }
 
@@ -1056,9 +1087,13 @@ static void maildir_msg_end(struct app *a, uint32_t msg)
     if (a->md.f == NULL || maildir_commit(a) < 0)
         return;
     a->stored++;
-    if (a->o.del && a->dele_n < QUEUE_LEN) {
-        a->dele_q[(a->dele_head + a->dele_n) % QUEUE_LEN] = msg;
-        a->dele_n++;
+    if (!a->o.del)
+        return;
+    if (a->pend_n == QUEUE_LEN && maildir_sync(a) < 0)
+        return;
+    if (a->pend_n < QUEUE_LEN) {
+        a->pend[(a->pend_head + a->pend_n) % QUEUE_LEN] = msg;
+        a->pend_n++;
     }
 }
 
@@ -1500,6 +1535,11 @@ static void run(struct app *a)
             continue;
         }
         pop3_posix_handle(&a->posix, n > 0 ? pfd.revents : 0);
+        /* With --delete, what this read stored becomes durable now, so its
+         * DELEs can go out. */
+        if (a->o.del && (a->md.dir_dirty || a->pend_n > 0) &&
+            maildir_sync(a) == 0)
+            maildir_pump(a);
         progress_show(a, 0);
     }
 }
@@ -1538,6 +1578,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "* stored %" PRIu32 ", deleted %" PRIu32 "\n", a->stored, a->deleted);
 out:
     maildir_discard(a);
+    /* Whatever was stored is durable when we exit, whatever happened. */
+    if (a->md.dir_dirty && fsync(a->md.newfd) != 0)
+        fail_str(a, EX_IOERR, a->md.dir, strerror(errno));
     if (a->md.newfd >= 0)
         close(a->md.newfd);
     pop3_posix_close(&a->posix);
