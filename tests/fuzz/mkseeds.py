@@ -102,8 +102,20 @@ CLIENT["auth_login"] = client(
     4, 1, 9, 0, [0x20, 0, QUIT],
     GREET + b"+ VXNlcm5hbWU6\r\n+ UGFzc3dvcmQ6\r\n+OK\r\n+OK\r\n")
 
+# fuzz_nx: [0] packet payload (32 + 16 * (b & 63)), [1] flags (1 APOP,
+# 2 delete each message, 4 keep one packet), [2] receive piece seed.
+NX_SESSION = (GREET + b"+OK\r\n+OK\r\n+OK 2 320\r\n+OK 1 120\r\n"
+              b"+OK 120 octets\r\n" + BODY + b"+OK\r\n+OK 2 200\r\n+OK\r\n"
+              + b"x" * 150 + b"\r\n..y\r\n.\r\n+OK\r\n+OK bye\r\n")
+NX = {
+    "user_two_messages_delete": bytes([0, 2, 1]) + NX_SESSION,
+    "apop_keep_packet": bytes([5, 5, 2]) + NX_SESSION.replace(b"+OK\r\n+OK\r\n+OK 2", b"+OK\r\n+OK 2", 1),
+    "apop_refused_fallback": bytes([1, 1, 3]) + GREET + b"-ERR [AUTH] no\r\n+OK\r\n+OK\r\n+OK 0 0\r\n+OK\r\n",
+    "cut_in_body": bytes([2, 0, 4]) + GREET + b"+OK\r\n+OK\r\n+OK 1 99\r\n+OK 1 99\r\n+OK\r\nhalf",
+}
+
 for target, seeds in (("client", CLIENT), ("reply", REPLY),
-                      ("pop3get_args", ARGS), ("sasl", SASL)):
+                      ("pop3get_args", ARGS), ("sasl", SASL), ("nx", NX)):
     d = os.path.join(HERE, "corpus", target)
     os.makedirs(d, exist_ok=True)
     for name, data in seeds.items():
