@@ -46,7 +46,12 @@ done
 for f in src/md5/*.c; do
     cc "${FLAGS[@]}" "${INC[@]}" -c "$f" -o "$OUT/md5/$(basename "$f" .c).o"
 done
-cc "${FLAGS[@]}" "${INC[@]}" "${LWIP_INC[@]}" -c port/lwip/pop3_lwip.c -o "$OUT/port/pop3_lwip.o"
+cc "${FLAGS[@]}" -Wshadow -Wconversion -Wno-sign-conversion "${INC[@]}" "${LWIP_INC[@]}" \
+   -c port/lwip/pop3_lwip.c -o "$OUT/port/pop3_lwip.o"
+
+# The port also builds against LWIP_ALTCP=1 (altcp_tcp / altcp_tls below).
+cc "${FLAGS[@]}" -Wshadow -Wconversion -Wno-sign-conversion -DLWIP_ALTCP=1 "${INC[@]}" \
+   "${LWIP_INC[@]}" -c port/lwip/pop3_lwip.c -o "$OUT/port_altcp.o"
 
 # lwIP core, as a board would build it (third-party code: no -Werror; the
 # board supplies sys_now and a random source).
@@ -77,6 +82,8 @@ for comp in engine md5 port; do
     read -r t d b < <(total "$OUT/$comp"/*.o)
     printf '  %-34s %7s %6s %6s\n' "$comp" "$t" "$d" "$b"
 done
+read -r t d b < <(total "$OUT/port_altcp.o")
+printf '  %-34s %7s %6s %6s\n' "port with LWIP_ALTCP=1" "$t" "$d" "$b"
 read -r t d b < <(total "$OUT"/engine/*.o "$OUT"/md5/*.o "$OUT"/port/*.o)
 printf '  %-34s %7s %6s %6s\n' "pop3 total (engine+md5+port)" "$t" "$d" "$b"
 read -r t d b < <(total "$OUT"/lwip/*.o)
