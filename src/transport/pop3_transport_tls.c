@@ -220,8 +220,9 @@ static void pump(pop3_tls *t)
     for (;;) {
         if (!deliver(t))
             return;
-        if (pop3_client_state(t->client) == POP3_STATE_CLOSED)
-            return;
+        if (pop3_client_state(t->client) == POP3_STATE_CLOSED ||
+            pop3_client_paused(t->client))
+            return; /* no ciphertext is consumed while the engine holds back */
         if (t->mode == MODE_HANDSHAKE) {
             if (!handshake(t))
                 return;
