@@ -187,7 +187,7 @@ typedef struct pop3_client_config {
     uint8_t *cmd_buf;                /* commands not yet accepted by send */
     size_t cmd_size;                 /* >= POP3_CMD_MAX */
     pop3_slot *queue;
-    size_t queue_len;                /* 2..255; the pipelining depth */
+    size_t queue_len;                /* 2..65535; the pipelining depth */
     uint32_t connect_timeout_ms;     /* 0 disables each timeout */
     uint32_t greeting_timeout_ms;
     uint32_t reply_timeout_ms;
@@ -223,7 +223,7 @@ typedef struct pop3_client {
     uint16_t capa;
     uint8_t sasl;
     uint8_t tls, mech, mech_step, mech_ir; /* STLS/TLS state; SASL exchange */
-    uint8_t q_len, q_head, q_count, q_sent;
+    uint16_t q_len, q_head, q_count, q_sent;
     pop3_reply rd;
     uint8_t state, err, flags;
     uint8_t apop[16];

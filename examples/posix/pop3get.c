@@ -2,6 +2,11 @@
  * Maildir, optionally deleting what was stored.
  *
  *   pop3get [options] pop3://[USER[:PASS]@]HOST[:PORT][/N]
+ *   pop3get [options] pop3s://[USER[:PASS]@]HOST[:PORT][/N]   (TLS, port 995)
+ *
+ * TLS goes through the library's Mbed TLS decorator (pop3_tls.h) routed
+ * into the POSIX port with pop3_posix_set_filter(); --stls upgrades with
+ * STLS, --auth / --oauth2-token-file use SASL (pop3_client_auth()).
  *
  * The CLI reference is docs/pop3get.md. This program is also the worked
  * example of the library: the engine is driven from our own poll() loop
@@ -37,16 +42,17 @@
 #define EXIT_TLS_VERIFY 78
 #define TOKEN_MAX 8192
 
-/* Engine storage. 255 queue slots (the engine's maximum) let a whole
- * window of RETRs and the DELEs that follow them be in flight on a
- * PIPELINING server: at 20 ms round trip and 2 KB messages a window of 32
- * would cap the fetch at 32 messages per round trip. */
-#define QUEUE_LEN 255
-#define CMD_BUF_SIZE 4096
+/* Engine storage. A deep queue lets a whole window of RETRs and the DELEs
+ * that follow them be in flight on a PIPELINING server: at 20 ms round trip
+ * and 2 KB messages, a window of 32 would cap the fetch at 32 messages per
+ * round trip; 3840 covers most mailboxes in one go. The queue costs 12
+ * octets a slot. */
+#define QUEUE_LEN 4096
+#define CMD_BUF_SIZE 16384
 #define LINE_BUF_SIZE 1024
 /* At most this many RETRs outstanding, so DELEs for stored messages always
  * find a free slot and never wait behind the whole mailbox. */
-#define RETR_WINDOW (QUEUE_LEN - 32)
+#define RETR_WINDOW (QUEUE_LEN - 256)
 #define PASS_MAX 256
 #define POLL_MS 100
 #define PROGRESS_MS 200
@@ -247,7 +253,7 @@ static int pct_decode(const char *s, size_t n, char *out, size_t outsz)
 static void usage(FILE *f)
 {
     fputs(
-"usage: " PROG " [options] pop3://[USER[:PASS]@]HOST[:PORT][/N]\n"
+"usage: " PROG " [options] pop3[s]://[USER[:PASS]@]HOST[:PORT][/N]\n"
 "\n"
 "Actions (one; default --maildir $MAILDIR):\n"
 "  --list              print 'N SIZE' for each message\n"

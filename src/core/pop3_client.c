@@ -462,7 +462,7 @@ static pop3_slot pop_head(pop3_client *c)
 {
     pop3_slot s = c->q[c->q_head];
 
-    c->q_head = (uint8_t)((c->q_head + 1u) % c->q_len);
+    c->q_head = (uint16_t)((c->q_head + 1u) % c->q_len);
     c->q_count--;
     if (c->q_sent > 0)
         c->q_sent--;
@@ -896,7 +896,8 @@ pop3_err pop3_client_init(pop3_client *c, const pop3_client_config *cfg)
     c->out = cfg->cmd_buf;
     c->out_size = (uint16_t)(cfg->cmd_size > 65535u ? 65535u : cfg->cmd_size);
     c->q = cfg->queue;
-    c->q_len = (uint8_t)(cfg->queue_len > 255u ? 255u : cfg->queue_len);
+    /* A deep queue keeps a long-latency link full of small RETRs. */
+    c->q_len = (uint16_t)(cfg->queue_len > 65535u ? 65535u : cfg->queue_len);
     c->t_connect = cfg->connect_timeout_ms;
     c->t_greeting = cfg->greeting_timeout_ms;
     c->t_reply = cfg->reply_timeout_ms;
