@@ -352,6 +352,14 @@ size_t pop3_auth_command(uint8_t *out, size_t room, unsigned mech,
     return n;
 }
 
+static void auth_wipe(void *p, size_t n)
+{
+    volatile uint8_t *v = (volatile uint8_t *)p;
+
+    while (n-- > 0)
+        *v++ = 0;
+}
+
 /* CRAM-MD5 (RFC 2195): base64(user SP hex(HMAC-MD5(secret, challenge))). */
 static size_t cram_md5(b64w *w, const char *user, const char *secret,
                        char *challenge)
@@ -363,15 +371,17 @@ static size_t cram_md5(b64w *w, const char *user, const char *secret,
     if (pop3_b64_decode(challenge, strlen(challenge), (uint8_t *)challenge,
                         strlen(challenge), &clen) != 0 || clen == 0)
         return 0;
-    if (pop3_md5_hmac(secret, strlen(secret), challenge, clen, digest) != 0)
+    if (pop3_md5_hmac(secret, strlen(secret), challenge, clen, digest) != 0) {
+        auth_wipe(digest, sizeof(digest));
         return 0;
+    }
     pop3_md5_hex(digest, hex);
     b64w_put(w, user, strlen(user));
     b64w_put(w, " ", 1);
     b64w_put(w, hex, sizeof(hex));
     b64w_end(w);
-    memset(digest, 0, sizeof(digest));
-    memset(hex, 0, sizeof(hex));
+    auth_wipe(digest, sizeof(digest)); /* derived from the secret */
+    auth_wipe(hex, sizeof(hex));
     return 1;
 }
 
