@@ -276,7 +276,6 @@ static void usage(FILE *f)
 "                      only over TLS unless named here)\n"
 "  --oauth2-token-file FILE  bearer token (first line of FILE) for\n"
 "                      OAUTHBEARER or XOAUTH2\n"
-
 "  --timeout SEC       connect, greeting and reply timeout\n"
 "  -4, -6              use IPv4 or IPv6 only\n"
 "  -v, --verbose       trace the protocol on stderr (passwords masked)\n"
