@@ -177,8 +177,12 @@ static:
 # Hostile servers over TCP against pop3get (tests/hostile/hostile.py), and
 # pop3get --delete against Dovecot killed or cut at many points: every
 # message stays on the server or is stored, never neither.
-hostile: all
+hostile: all $(B)/asan/pop3get
 	python3 tests/hostile/hostile.py $(B)/pop3get
+	MAX_RSS_KB=0 python3 tests/hostile/hostile.py $(B)/asan/pop3get
+
+$(B)/asan/pop3get: examples/posix/pop3get.c $(ASAN_OBJ)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Iport/posix $< $(ASAN_OBJ) -o $@ $(LDLIBS)
 nothing-lost: all
 	bash tests/hostile/nothing_lost.sh
 
