@@ -1045,6 +1045,27 @@ static void test_packet_pool(void **state)
     }
     assert_int_equal(nx_packet_release(b), NX_SUCCESS);
     assert_int_equal(pool.nx_packet_pool_available, pool.nx_packet_pool_total);
+    /* A chain: retrieved whole, released whole. */
+    a = alloc(&pool);
+    b = alloc(&pool);
+    memcpy(a->nx_packet_prepend_ptr, "ab", 2);
+    a->nx_packet_append_ptr += 2;
+    memcpy(b->nx_packet_prepend_ptr, "cde", 3);
+    b->nx_packet_append_ptr += 3;
+    a->nx_packet_next = b;
+    a->nx_packet_length = 5;
+    assert_int_equal(nx_packet_data_retrieve(a, out, &n), NX_SUCCESS);
+    assert_int_equal(n, 5);
+    assert_memory_equal(out, "abcde", 5);
+    assert_int_equal(nx_packet_release(a), NX_SUCCESS);
+    assert_int_equal(nx_packet_release(b), NX_PTR_ERROR); /* went with a */
+    assert_int_equal(pool.nx_packet_pool_available, pool.nx_packet_pool_total);
+    /* Empty pool. */
+    while ((a = alloc(&pool)) != NULL)
+        ;
+    assert_int_equal(nx_packet_allocate(&pool, &a, 0, NX_NO_WAIT), NX_NO_PACKET);
+    assert_null(a);
+    assert_int_equal(nx_packet_allocate(NULL, &a, 0, NX_NO_WAIT), NX_PTR_ERROR);
     assert_int_equal(nx_packet_pool_delete(&pool), NX_SUCCESS);
     assert_int_equal(nx_packet_pool_delete(&pool), NX_PTR_ERROR);
 }

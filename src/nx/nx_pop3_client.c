@@ -18,32 +18,32 @@
 
 /* What lives in NX_POP3_CLIENT.nx_pop3_client_private. */
 typedef struct nx_shim {
-    UINT nx_pop3_client_state;
-    UINT nx_pop3_client_enable_APOP_authentication;
-    UINT nx_pop3_client_maildrop_items; /* from the last STAT */
-    ULONG nx_pop3_client_total_message_size;
-    NX_IP *nx_pop3_client_ip_ptr;
-    NX_PACKET_POOL *nx_pop3_client_packet_pool_ptr;
-    NX_PACKET *nx_pop3_client_packet;   /* being filled by message_get */
-    pop3_client nx_pop3_client_engine;
-    pop3_transport nx_pop3_client_transport;
-    pop3_nx_conn nx_pop3_client_conn;
-    pop3_slot nx_pop3_client_queue[2];
+    UINT state;
+    UINT enable_APOP_authentication;
+    UINT maildrop_items; /* from the last STAT */
+    ULONG total_message_size;
+    NX_IP *ip_ptr;
+    NX_PACKET_POOL *packet_pool_ptr;
+    NX_PACKET *packet;   /* being filled by message_get */
+    pop3_client engine;
+    pop3_transport transport;
+    pop3_nx_conn conn;
+    pop3_slot queue[2];
     /* what the engine told the current call */
-    UINT nx_pop3_client_done;
-    UINT nx_pop3_client_result;
-    ULONG nx_pop3_client_value;  /* STAT count, LIST size, RETR size */
-    ULONG nx_pop3_client_value2; /* STAT size; download: terminator seen */
-    UINT nx_pop3_client_connected;
-    UINT nx_pop3_client_discard;
-    size_t nx_pop3_client_rx_off, nx_pop3_client_rx_len;
-    size_t nx_pop3_client_spill_len;
-    CHAR nx_pop3_client_name[NX_POP3_MAX_USERNAME + 1];
-    CHAR nx_pop3_client_password[NX_POP3_MAX_PASSWORD + 1];
-    char nx_pop3_client_line[NX_POP3_MAX_SERVER_REPLY];
-    uint8_t nx_pop3_client_cmd[POP3_CMD_MAX];
-    uint8_t nx_pop3_client_spill[16]; /* line-end octets the reader held */
-    uint8_t nx_pop3_client_rx[NX_POP3_CLIENT_TCP_WINDOW_SIZE];
+    UINT done;
+    UINT result;
+    ULONG value;  /* STAT count, LIST size, RETR size */
+    ULONG value2; /* STAT size; download: terminator seen */
+    UINT connected;
+    UINT discard;
+    size_t rx_off, rx_len;
+    size_t spill_len;
+    CHAR name[NX_POP3_MAX_USERNAME + 1];
+    CHAR password[NX_POP3_MAX_PASSWORD + 1];
+    char line[NX_POP3_MAX_SERVER_REPLY];
+    uint8_t cmd[POP3_CMD_MAX];
+    uint8_t spill[16]; /* line-end octets the reader held */
+    uint8_t rx[NX_POP3_CLIENT_TCP_WINDOW_SIZE];
 } nx_shim;
 
 typedef char nx_shim_fits_[sizeof(nx_shim) <=
@@ -75,12 +75,12 @@ static uint32_t ticks_to_ms(unsigned long ticks)
 
 static const pop3_nx_port *port_of(const NX_POP3_CLIENT *cp)
 {
-    return S(cp)->nx_pop3_client_ip_ptr->nx_ip_pop3_port;
+    return S(cp)->ip_ptr->nx_ip_pop3_port;
 }
 
 static void *ctx_of(const NX_POP3_CLIENT *cp)
 {
-    return S(cp)->nx_pop3_client_ip_ptr->nx_ip_pop3_ctx;
+    return S(cp)->ip_ptr->nx_ip_pop3_ctx;
 }
 
 static void wipe(volatile void *p, size_t n)
@@ -93,8 +93,8 @@ static void wipe(volatile void *p, size_t n)
 
 static void forget_credentials(NX_POP3_CLIENT *cp)
 {
-    wipe(S(cp)->nx_pop3_client_name, sizeof(S(cp)->nx_pop3_client_name));
-    wipe(S(cp)->nx_pop3_client_password, sizeof(S(cp)->nx_pop3_client_password));
+    wipe(S(cp)->name, sizeof(S(cp)->name));
+    wipe(S(cp)->password, sizeof(S(cp)->password));
 }
 
 /* --- the engine's transport: the port's send and close --------------------- */
@@ -103,16 +103,16 @@ static long tr_send(void *ctx, const uint8_t *data, size_t len)
 {
     NX_POP3_CLIENT *cp = (NX_POP3_CLIENT *)ctx;
 
-    return port_of(cp)->send(ctx_of(cp), &S(cp)->nx_pop3_client_conn, data, len);
+    return port_of(cp)->send(ctx_of(cp), &S(cp)->conn, data, len);
 }
 
 static void tr_close(void *ctx)
 {
     NX_POP3_CLIENT *cp = (NX_POP3_CLIENT *)ctx;
 
-    if (S(cp)->nx_pop3_client_connected) {
-        S(cp)->nx_pop3_client_connected = 0;
-        port_of(cp)->close(ctx_of(cp), &S(cp)->nx_pop3_client_conn);
+    if (S(cp)->connected) {
+        S(cp)->connected = 0;
+        port_of(cp)->close(ctx_of(cp), &S(cp)->conn);
     }
 }
 
@@ -141,9 +141,9 @@ static UINT map_close(pop3_err err)
 
 static void finish(NX_POP3_CLIENT *cp, UINT result)
 {
-    if (!S(cp)->nx_pop3_client_done) {
-        S(cp)->nx_pop3_client_done = 1;
-        S(cp)->nx_pop3_client_result = result;
+    if (!S(cp)->done) {
+        S(cp)->done = 1;
+        S(cp)->result = result;
     }
 }
 
@@ -173,12 +173,12 @@ static int parse_size(const char *t, size_t len, ULONG *out)
 
 static void on_data(NX_POP3_CLIENT *cp, const char *text, size_t len)
 {
-    NX_PACKET *p = S(cp)->nx_pop3_client_packet;
+    NX_PACKET *p = S(cp)->packet;
     size_t room = 0, n;
 
-    if (S(cp)->nx_pop3_client_discard)
+    if (S(cp)->discard)
         return;
-    if (p != NX_NULL && S(cp)->nx_pop3_client_spill_len == 0) {
+    if (p != NX_NULL && S(cp)->spill_len == 0) {
         room = (size_t)(p->nx_packet_data_end - p->nx_packet_append_ptr);
         n = len < room ? len : room;
         memcpy(p->nx_packet_append_ptr, text, n);
@@ -189,13 +189,13 @@ static void on_data(NX_POP3_CLIENT *cp, const char *text, size_t len)
     }
     if (len == 0)
         return;
-    if (len > sizeof(S(cp)->nx_pop3_client_spill) - S(cp)->nx_pop3_client_spill_len) {
+    if (len > sizeof(S(cp)->spill) - S(cp)->spill_len) {
         finish(cp, NX_POP3_MAIL_BUFFER_OVERFLOW);
-        pop3_client_abort(&S(cp)->nx_pop3_client_engine);
+        pop3_client_abort(&S(cp)->engine);
         return;
     }
-    memcpy(S(cp)->nx_pop3_client_spill + S(cp)->nx_pop3_client_spill_len, text, len);
-    S(cp)->nx_pop3_client_spill_len += len;
+    memcpy(S(cp)->spill + S(cp)->spill_len, text, len);
+    S(cp)->spill_len += len;
 }
 
 static void on_event(pop3_client *c, const pop3_event *ev, void *user)
@@ -206,13 +206,13 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
     switch (ev->type) {
     case POP3_EV_GREETING:
         e = POP3_ERR_APOP_UNAVAILABLE;
-        if (S(cp)->nx_pop3_client_enable_APOP_authentication)
-            e = pop3_client_login(c, S(cp)->nx_pop3_client_name,
-                                  S(cp)->nx_pop3_client_password, POP3_AUTH_APOP);
+        if (S(cp)->enable_APOP_authentication)
+            e = pop3_client_login(c, S(cp)->name,
+                                  S(cp)->password, POP3_AUTH_APOP);
         if (e == POP3_ERR_APOP_UNAVAILABLE) {
-            S(cp)->nx_pop3_client_enable_APOP_authentication = NX_FALSE;
-            e = pop3_client_login(c, S(cp)->nx_pop3_client_name,
-                                  S(cp)->nx_pop3_client_password, POP3_AUTH_USER);
+            S(cp)->enable_APOP_authentication = NX_FALSE;
+            e = pop3_client_login(c, S(cp)->name,
+                                  S(cp)->password, POP3_AUTH_USER);
         }
         if (e != POP3_OK) {
             finish(cp, NX_POP3_PARAM_ERROR);
@@ -225,21 +225,21 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
     case POP3_EV_SERVER_ERR:
         if (ev->cmd == POP3_CMD_APOP) {
             /* NetX Duo falls back to USER/PASS when APOP is refused. */
-            S(cp)->nx_pop3_client_enable_APOP_authentication = NX_FALSE;
-            if (pop3_client_login(c, S(cp)->nx_pop3_client_name,
-                                  S(cp)->nx_pop3_client_password,
+            S(cp)->enable_APOP_authentication = NX_FALSE;
+            if (pop3_client_login(c, S(cp)->name,
+                                  S(cp)->password,
                                   POP3_AUTH_USER) == POP3_OK)
                 break;
         }
         finish(cp, NX_POP3_SERVER_ERROR_STATUS);
         break;
     case POP3_EV_STAT:
-        S(cp)->nx_pop3_client_value = ev->count;
+        S(cp)->value = ev->count;
         if (ev->size > (uint64_t)(ULONG)~(ULONG)0) {
             finish(cp, NX_POP3_SERVER_ERROR_STATUS);
             break;
         }
-        S(cp)->nx_pop3_client_value2 = (ULONG)ev->size;
+        S(cp)->value2 = (ULONG)ev->size;
         finish(cp, NX_SUCCESS);
         break;
     case POP3_EV_LIST:
@@ -247,15 +247,15 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
             finish(cp, NX_POP3_SERVER_ERROR_STATUS);
             break;
         }
-        S(cp)->nx_pop3_client_value = (ULONG)ev->size;
+        S(cp)->value = (ULONG)ev->size;
         finish(cp, NX_SUCCESS);
         break;
     case POP3_EV_MSG_BEGIN:
-        S(cp)->nx_pop3_client_state = ST_DOWNLOAD;
-        S(cp)->nx_pop3_client_value2 = 0; /* terminator not seen */
-        S(cp)->nx_pop3_client_spill_len = 0;
-        if (parse_size(ev->text, ev->len, &S(cp)->nx_pop3_client_value) != 0)
-            S(cp)->nx_pop3_client_value = (ULONG)~(ULONG)0;
+        S(cp)->state = ST_DOWNLOAD;
+        S(cp)->value2 = 0; /* terminator not seen */
+        S(cp)->spill_len = 0;
+        if (parse_size(ev->text, ev->len, &S(cp)->value) != 0)
+            S(cp)->value = (ULONG)~(ULONG)0;
         /* Keep the body in the receive buffer until message_get. */
         pop3_client_pause(c);
         finish(cp, NX_SUCCESS);
@@ -264,12 +264,12 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
         on_data(cp, ev->text, ev->len);
         break;
     case POP3_EV_MSG_END:
-        if (S(cp)->nx_pop3_client_discard) {
-            S(cp)->nx_pop3_client_discard = 0;
-            S(cp)->nx_pop3_client_state = ST_TRANSACTION;
-            S(cp)->nx_pop3_client_spill_len = 0;
+        if (S(cp)->discard) {
+            S(cp)->discard = 0;
+            S(cp)->state = ST_TRANSACTION;
+            S(cp)->spill_len = 0;
         } else {
-            S(cp)->nx_pop3_client_value2 = 1;
+            S(cp)->value2 = 1;
             finish(cp, NX_SUCCESS);
         }
         break;
@@ -279,7 +279,7 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
         break;
     case POP3_EV_CLOSED:
         finish(cp, map_close(ev->err));
-        S(cp)->nx_pop3_client_state = ST_CLOSED;
+        S(cp)->state = ST_CLOSED;
         break;
     default:
         break;
@@ -290,7 +290,7 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
 
 static int session_open(const NX_POP3_CLIENT *cp)
 {
-    return pop3_client_state(&S(cp)->nx_pop3_client_engine) != POP3_STATE_CLOSED;
+    return pop3_client_state(&S(cp)->engine) != POP3_STATE_CLOSED;
 }
 
 static uint32_t now(const NX_POP3_CLIENT *cp)
@@ -302,13 +302,13 @@ static uint32_t now(const NX_POP3_CLIENT *cp)
  * packet is being filled, no more than it has room for. */
 static size_t feed_limit(const NX_POP3_CLIENT *cp)
 {
-    const NX_PACKET *p = S(cp)->nx_pop3_client_packet;
-    size_t n = S(cp)->nx_pop3_client_rx_len;
+    const NX_PACKET *p = S(cp)->packet;
+    size_t n = S(cp)->rx_len;
 
-    if (p != NX_NULL && !S(cp)->nx_pop3_client_discard) {
+    if (p != NX_NULL && !S(cp)->discard) {
         size_t room = (size_t)(p->nx_packet_data_end - p->nx_packet_append_ptr);
 
-        if (S(cp)->nx_pop3_client_spill_len > 0)
+        if (S(cp)->spill_len > 0)
             room = 0;
         if (n > room)
             n = room;
@@ -318,34 +318,34 @@ static size_t feed_limit(const NX_POP3_CLIENT *cp)
 
 static int packet_full(const NX_POP3_CLIENT *cp)
 {
-    const NX_PACKET *p = S(cp)->nx_pop3_client_packet;
+    const NX_PACKET *p = S(cp)->packet;
 
-    return p != NX_NULL && !S(cp)->nx_pop3_client_discard &&
+    return p != NX_NULL && !S(cp)->discard &&
            (p->nx_packet_append_ptr == p->nx_packet_data_end ||
-            S(cp)->nx_pop3_client_spill_len > 0);
+            S(cp)->spill_len > 0);
 }
 
 /* One step: feed buffered octets, else flush, receive or wait. */
 static void step(NX_POP3_CLIENT *cp)
 {
-    pop3_client *c = &S(cp)->nx_pop3_client_engine;
+    pop3_client *c = &S(cp)->engine;
     const pop3_nx_port *port = port_of(cp);
     void *ctx = ctx_of(cp);
     size_t n;
     long r;
     int want_write;
 
-    if (S(cp)->nx_pop3_client_rx_len > 0 && !pop3_client_paused(c)) {
+    if (S(cp)->rx_len > 0 && !pop3_client_paused(c)) {
         n = feed_limit(cp);
         if (n > 0) {
-            n = pop3_client_input(c, S(cp)->nx_pop3_client_rx + S(cp)->nx_pop3_client_rx_off, n);
-            if (n > S(cp)->nx_pop3_client_rx_len)
-                n = S(cp)->nx_pop3_client_rx_len;
-            S(cp)->nx_pop3_client_rx_off += n;
-            S(cp)->nx_pop3_client_rx_len -= n;
-            if (S(cp)->nx_pop3_client_rx_len == 0 || !session_open(cp)) {
-                S(cp)->nx_pop3_client_rx_off = 0;
-                S(cp)->nx_pop3_client_rx_len = 0;
+            n = pop3_client_input(c, S(cp)->rx + S(cp)->rx_off, n);
+            if (n > S(cp)->rx_len)
+                n = S(cp)->rx_len;
+            S(cp)->rx_off += n;
+            S(cp)->rx_len -= n;
+            if (S(cp)->rx_len == 0 || !session_open(cp)) {
+                S(cp)->rx_off = 0;
+                S(cp)->rx_len = 0;
             }
             pop3_client_tick(c, now(cp));
             return;
@@ -358,14 +358,14 @@ static void step(NX_POP3_CLIENT *cp)
             return;
         want_write = pop3_client_want_write(c) ? 1 : 0;
     }
-    if (S(cp)->nx_pop3_client_rx_len == 0) {
-        r = port->recv(ctx, &S(cp)->nx_pop3_client_conn, S(cp)->nx_pop3_client_rx,
-                       sizeof(S(cp)->nx_pop3_client_rx));
+    if (S(cp)->rx_len == 0) {
+        r = port->recv(ctx, &S(cp)->conn, S(cp)->rx,
+                       sizeof(S(cp)->rx));
         if (r > 0) {
-            S(cp)->nx_pop3_client_rx_off = 0;
-            S(cp)->nx_pop3_client_rx_len =
-                (size_t)r < sizeof(S(cp)->nx_pop3_client_rx) ? (size_t)r
-                                                           : sizeof(S(cp)->nx_pop3_client_rx);
+            S(cp)->rx_off = 0;
+            S(cp)->rx_len =
+                (size_t)r < sizeof(S(cp)->rx) ? (size_t)r
+                                                           : sizeof(S(cp)->rx);
             return;
         }
         if (r == POP3_NX_PORT_EOF) {
@@ -378,37 +378,37 @@ static void step(NX_POP3_CLIENT *cp)
             return;
         }
     }
-    port->wait(ctx, &S(cp)->nx_pop3_client_conn, want_write, WAIT_SLICE_MS);
+    port->wait(ctx, &S(cp)->conn, want_write, WAIT_SLICE_MS);
     pop3_client_tick(c, now(cp));
 }
 
 /* Run until the current call's reply is in (or the packet is full). */
 static UINT run(NX_POP3_CLIENT *cp)
 {
-    while (!S(cp)->nx_pop3_client_done && !packet_full(cp)) {
+    while (!S(cp)->done && !packet_full(cp)) {
         if (!session_open(cp)) {
-            finish(cp, map_close(pop3_client_error(&S(cp)->nx_pop3_client_engine)));
+            finish(cp, map_close(pop3_client_error(&S(cp)->engine)));
             break;
         }
-        if (pop3_client_paused(&S(cp)->nx_pop3_client_engine))
+        if (pop3_client_paused(&S(cp)->engine))
             break; /* cannot happen: a pause always comes with a result */
         step(cp);
     }
     if (!session_open(cp)) {
-        S(cp)->nx_pop3_client_state = ST_CLOSED;
+        S(cp)->state = ST_CLOSED;
         tr_close(cp);
     }
-    return S(cp)->nx_pop3_client_done ? S(cp)->nx_pop3_client_result : NX_SUCCESS;
+    return S(cp)->done ? S(cp)->result : NX_SUCCESS;
 }
 
 /* Start a call: clear the result and restart the engine's clock so time
  * the application spent between calls does not count. */
 static void begin(NX_POP3_CLIENT *cp)
 {
-    S(cp)->nx_pop3_client_done = 0;
-    S(cp)->nx_pop3_client_result = NX_SUCCESS;
-    S(cp)->nx_pop3_client_value = 0;
-    pop3_client_tick(&S(cp)->nx_pop3_client_engine, now(cp));
+    S(cp)->done = 0;
+    S(cp)->result = NX_SUCCESS;
+    S(cp)->value = 0;
+    pop3_client_tick(&S(cp)->engine, now(cp));
 }
 
 /* Queue failed (engine closed or refused): report and end the session. */
@@ -417,8 +417,8 @@ static UINT queue_failed(NX_POP3_CLIENT *cp, pop3_err e)
     if (e == POP3_ERR_ARG)
         return NX_POP3_PARAM_ERROR;
     if (session_open(cp))
-        pop3_client_abort(&S(cp)->nx_pop3_client_engine);
-    S(cp)->nx_pop3_client_state = ST_CLOSED;
+        pop3_client_abort(&S(cp)->engine);
+    S(cp)->state = ST_CLOSED;
     return NX_POP3_CLIENT_INVALID_STATE;
 }
 
@@ -466,60 +466,60 @@ static UINT create(NX_POP3_CLIENT *cp, UINT apop, NX_IP *ip, NX_PACKET_POOL *poo
         return NX_POP3_PARAM_ERROR;
 
     cp->nx_pop3_client_id = NX_POP3_CLIENT_ID;
-    S(cp)->nx_pop3_client_state = ST_CLOSED;
-    S(cp)->nx_pop3_client_ip_ptr = ip;
-    S(cp)->nx_pop3_client_packet_pool_ptr = pool;
-    S(cp)->nx_pop3_client_enable_APOP_authentication = apop ? NX_TRUE : NX_FALSE;
-    memcpy(S(cp)->nx_pop3_client_name, name, name_len);
-    memcpy(S(cp)->nx_pop3_client_password, pass, pass_len);
+    S(cp)->state = ST_CLOSED;
+    S(cp)->ip_ptr = ip;
+    S(cp)->packet_pool_ptr = pool;
+    S(cp)->enable_APOP_authentication = apop ? NX_TRUE : NX_FALSE;
+    memcpy(S(cp)->name, name, name_len);
+    memcpy(S(cp)->password, pass, pass_len);
 
-    S(cp)->nx_pop3_client_transport.send = tr_send;
-    S(cp)->nx_pop3_client_transport.close = tr_close;
-    S(cp)->nx_pop3_client_transport.ctx = cp;
+    S(cp)->transport.send = tr_send;
+    S(cp)->transport.close = tr_close;
+    S(cp)->transport.ctx = cp;
     pop3_client_config_defaults(&cfg);
-    cfg.transport = &S(cp)->nx_pop3_client_transport;
+    cfg.transport = &S(cp)->transport;
     cfg.cb = on_event;
     cfg.user = cp;
-    cfg.line_buf = S(cp)->nx_pop3_client_line;
-    cfg.line_size = sizeof(S(cp)->nx_pop3_client_line);
-    cfg.cmd_buf = S(cp)->nx_pop3_client_cmd;
-    cfg.cmd_size = sizeof(S(cp)->nx_pop3_client_cmd);
-    cfg.queue = S(cp)->nx_pop3_client_queue;
-    cfg.queue_len = sizeof(S(cp)->nx_pop3_client_queue) / sizeof(S(cp)->nx_pop3_client_queue[0]);
+    cfg.line_buf = S(cp)->line;
+    cfg.line_size = sizeof(S(cp)->line);
+    cfg.cmd_buf = S(cp)->cmd;
+    cfg.cmd_size = sizeof(S(cp)->cmd);
+    cfg.queue = S(cp)->queue;
+    cfg.queue_len = sizeof(S(cp)->queue) / sizeof(S(cp)->queue[0]);
     cfg.connect_timeout_ms = 0; /* the port's connect has its own */
     cfg.greeting_timeout_ms = ticks_to_ms(NX_POP3_SERVER_REPLY_TIMEOUT);
     cfg.reply_timeout_ms = ticks_to_ms(NX_POP3_SERVER_REPLY_TIMEOUT);
     cfg.idle_timeout_ms = 0; /* between calls the application decides */
-    if (pop3_client_init(&S(cp)->nx_pop3_client_engine, &cfg) != POP3_OK) {
+    if (pop3_client_init(&S(cp)->engine, &cfg) != POP3_OK) {
         forget_credentials(cp);
         return NX_POP3_PARAM_ERROR;
     }
 
-    status = ip->nx_ip_pop3_port->connect(ip->nx_ip_pop3_ctx, &S(cp)->nx_pop3_client_conn,
+    status = ip->nx_ip_pop3_port->connect(ip->nx_ip_pop3_ctx, &S(cp)->conn,
                                           addr, port,
                                           ticks_to_ms(NX_POP3_CLIENT_CONNECTION_TIMEOUT));
     if (status != NX_SUCCESS) {
-        pop3_client_fail(&S(cp)->nx_pop3_client_engine, POP3_ERR_CONNECT);
+        pop3_client_fail(&S(cp)->engine, POP3_ERR_CONNECT);
         forget_credentials(cp);
         return status == NX_SUCCESS ? NX_NOT_CONNECTED : status;
     }
-    S(cp)->nx_pop3_client_connected = 1;
-    pop3_client_connected(&S(cp)->nx_pop3_client_engine);
-    S(cp)->nx_pop3_client_state = ST_TRANSACTION; /* for the loop; fixed below */
+    S(cp)->connected = 1;
+    pop3_client_connected(&S(cp)->engine);
+    S(cp)->state = ST_TRANSACTION; /* for the loop; fixed below */
     begin(cp);
     status = run(cp);
     forget_credentials(cp);
     if (status != NX_SUCCESS ||
-        pop3_client_state(&S(cp)->nx_pop3_client_engine) != POP3_STATE_TRANSACTION) {
+        pop3_client_state(&S(cp)->engine) != POP3_STATE_TRANSACTION) {
         if (status == NX_SUCCESS)
             status = NX_POP3_SERVER_ERROR_STATUS;
         if (session_open(cp))
-            pop3_client_abort(&S(cp)->nx_pop3_client_engine); /* no QUIT, as NetX */
+            pop3_client_abort(&S(cp)->engine); /* no QUIT, as NetX */
         tr_close(cp);
-        S(cp)->nx_pop3_client_state = ST_CLOSED;
+        S(cp)->state = ST_CLOSED;
         return status;
     }
-    S(cp)->nx_pop3_client_state = ST_TRANSACTION;
+    S(cp)->state = ST_TRANSACTION;
     return NX_SUCCESS;
 }
 
@@ -558,13 +558,13 @@ UINT nx_pop3_client_delete(NX_POP3_CLIENT *client_ptr)
     if (client_ptr == NX_NULL)
         return NX_PTR_ERROR;
     if (client_ptr->nx_pop3_client_id == NX_POP3_CLIENT_ID) {
-        if (S(client_ptr)->nx_pop3_client_packet != NX_NULL)
-            (void)nx_packet_release(S(client_ptr)->nx_pop3_client_packet);
-        S(client_ptr)->nx_pop3_client_packet = NX_NULL;
+        if (S(client_ptr)->packet != NX_NULL)
+            (void)nx_packet_release(S(client_ptr)->packet);
+        S(client_ptr)->packet = NX_NULL;
         if (session_open(client_ptr))
-            pop3_client_abort(&S(client_ptr)->nx_pop3_client_engine);
+            pop3_client_abort(&S(client_ptr)->engine);
         tr_close(client_ptr);
-        pop3_client_free(&S(client_ptr)->nx_pop3_client_engine);
+        pop3_client_free(&S(client_ptr)->engine);
     }
     wipe(client_ptr, sizeof(*client_ptr));
     return NX_SUCCESS;
@@ -576,7 +576,7 @@ UINT nx_pop3_client_delete(NX_POP3_CLIENT *client_ptr)
 static UINT check_idle(const NX_POP3_CLIENT *cp)
 {
     if (cp->nx_pop3_client_id != NX_POP3_CLIENT_ID ||
-        S(cp)->nx_pop3_client_state != ST_TRANSACTION || !session_open(cp))
+        S(cp)->state != ST_TRANSACTION || !session_open(cp))
         return NX_POP3_CLIENT_INVALID_STATE;
     return NX_SUCCESS;
 }
@@ -595,19 +595,19 @@ UINT nx_pop3_client_mail_items_get(NX_POP3_CLIENT *client_ptr,
     *maildrop_total_size = 0;
     if ((status = check_idle(client_ptr)) != NX_SUCCESS)
         return status;
-    S(client_ptr)->nx_pop3_client_maildrop_items = 0;
-    S(client_ptr)->nx_pop3_client_total_message_size = 0;
+    S(client_ptr)->maildrop_items = 0;
+    S(client_ptr)->total_message_size = 0;
     begin(client_ptr);
-    S(client_ptr)->nx_pop3_client_value2 = 0;
-    if ((e = pop3_client_stat(&S(client_ptr)->nx_pop3_client_engine)) != POP3_OK)
+    S(client_ptr)->value2 = 0;
+    if ((e = pop3_client_stat(&S(client_ptr)->engine)) != POP3_OK)
         return queue_failed(client_ptr, e);
     status = run(client_ptr);
     if (status == NX_SUCCESS) {
-        S(client_ptr)->nx_pop3_client_maildrop_items = (UINT)S(client_ptr)->nx_pop3_client_value;
-        S(client_ptr)->nx_pop3_client_total_message_size = S(client_ptr)->nx_pop3_client_value2;
+        S(client_ptr)->maildrop_items = (UINT)S(client_ptr)->value;
+        S(client_ptr)->total_message_size = S(client_ptr)->value2;
     }
-    *number_mail_items = S(client_ptr)->nx_pop3_client_maildrop_items;
-    *maildrop_total_size = S(client_ptr)->nx_pop3_client_total_message_size;
+    *number_mail_items = S(client_ptr)->maildrop_items;
+    *maildrop_total_size = S(client_ptr)->total_message_size;
     return status;
 }
 
@@ -620,7 +620,7 @@ static UINT check_index(const NX_POP3_CLIENT *cp, UINT mail_item)
         return NX_POP3_CLIENT_INVALID_INDEX;
     if ((status = check_idle(cp)) != NX_SUCCESS)
         return status;
-    if (mail_item > S(cp)->nx_pop3_client_maildrop_items)
+    if (mail_item > S(cp)->maildrop_items)
         return NX_POP3_INVALID_MAIL_ITEM;
     return NX_SUCCESS;
 }
@@ -637,11 +637,11 @@ UINT nx_pop3_client_mail_item_size_get(NX_POP3_CLIENT *client_ptr,
     if ((status = check_index(client_ptr, mail_item)) != NX_SUCCESS)
         return status;
     begin(client_ptr);
-    if ((e = pop3_client_list(&S(client_ptr)->nx_pop3_client_engine, (uint32_t)mail_item)) != POP3_OK)
+    if ((e = pop3_client_list(&S(client_ptr)->engine, (uint32_t)mail_item)) != POP3_OK)
         return queue_failed(client_ptr, e);
     status = run(client_ptr);
     if (status == NX_SUCCESS)
-        *size = S(client_ptr)->nx_pop3_client_value;
+        *size = S(client_ptr)->value;
     return status;
 }
 
@@ -657,12 +657,12 @@ UINT nx_pop3_client_mail_item_get(NX_POP3_CLIENT *client_ptr, UINT mail_item,
     if ((status = check_index(client_ptr, mail_item)) != NX_SUCCESS)
         return status;
     begin(client_ptr);
-    S(client_ptr)->nx_pop3_client_discard = 0;
-    if ((e = pop3_client_retr(&S(client_ptr)->nx_pop3_client_engine, (uint32_t)mail_item)) != POP3_OK)
+    S(client_ptr)->discard = 0;
+    if ((e = pop3_client_retr(&S(client_ptr)->engine, (uint32_t)mail_item)) != POP3_OK)
         return queue_failed(client_ptr, e);
     status = run(client_ptr);
     if (status == NX_SUCCESS)
-        *item_size = S(client_ptr)->nx_pop3_client_value;
+        *item_size = S(client_ptr)->value;
     return status;
 }
 
@@ -683,48 +683,48 @@ UINT nx_pop3_client_mail_item_message_get(NX_POP3_CLIENT *client_ptr,
     *recv_packet_ptr = NX_NULL;
     *bytes_retrieved = 0;
     *final_packet = NX_FALSE;
-    if (cp->nx_pop3_client_id != NX_POP3_CLIENT_ID || S(cp)->nx_pop3_client_state != ST_DOWNLOAD)
+    if (cp->nx_pop3_client_id != NX_POP3_CLIENT_ID || S(cp)->state != ST_DOWNLOAD)
         return NX_POP3_CLIENT_INVALID_STATE;
-    c = &S(cp)->nx_pop3_client_engine;
-    p = pop3_nx_packet_alloc(S(cp)->nx_pop3_client_packet_pool_ptr);
+    c = &S(cp)->engine;
+    p = pop3_nx_packet_alloc(S(cp)->packet_pool_ptr);
     if (p == NX_NULL)
         return NX_NO_PACKET;
-    S(cp)->nx_pop3_client_packet = p;
+    S(cp)->packet = p;
 
     /* Octets held back by the last packet lead this one. */
-    n = S(cp)->nx_pop3_client_spill_len;
+    n = S(cp)->spill_len;
     if (n > (size_t)(p->nx_packet_data_end - p->nx_packet_append_ptr))
         n = (size_t)(p->nx_packet_data_end - p->nx_packet_append_ptr);
-    memcpy(p->nx_packet_append_ptr, S(cp)->nx_pop3_client_spill, n);
+    memcpy(p->nx_packet_append_ptr, S(cp)->spill, n);
     p->nx_packet_append_ptr += n;
     p->nx_packet_length += (ULONG)n;
-    memmove(S(cp)->nx_pop3_client_spill, S(cp)->nx_pop3_client_spill + n,
-            S(cp)->nx_pop3_client_spill_len - n);
-    S(cp)->nx_pop3_client_spill_len -= n;
+    memmove(S(cp)->spill, S(cp)->spill + n,
+            S(cp)->spill_len - n);
+    S(cp)->spill_len -= n;
 
     status = NX_SUCCESS;
-    if (!S(cp)->nx_pop3_client_value2) {
+    if (!S(cp)->value2) {
         /* The terminator is still to come: let the engine go on. */
-        S(cp)->nx_pop3_client_done = 0;
-        S(cp)->nx_pop3_client_result = NX_SUCCESS;
+        S(cp)->done = 0;
+        S(cp)->result = NX_SUCCESS;
         pop3_client_tick(c, now(cp)); /* while paused: the wait was ours */
         pop3_client_resume(c);
         status = run(cp);
-        if (session_open(cp) && !S(cp)->nx_pop3_client_value2)
+        if (session_open(cp) && !S(cp)->value2)
             pop3_client_pause(c); /* packet full: keep the rest for later */
     }
-    S(cp)->nx_pop3_client_packet = NX_NULL;
+    S(cp)->packet = NX_NULL;
     if (status != NX_SUCCESS) {
         (void)nx_packet_release(p);
-        S(cp)->nx_pop3_client_state = ST_CLOSED;
+        S(cp)->state = ST_CLOSED;
         if (session_open(cp))
             pop3_client_abort(c);
         tr_close(cp);
         return status;
     }
-    if (S(cp)->nx_pop3_client_value2 && S(cp)->nx_pop3_client_spill_len == 0) {
+    if (S(cp)->value2 && S(cp)->spill_len == 0) {
         *final_packet = NX_TRUE;
-        S(cp)->nx_pop3_client_state = session_open(cp) ? ST_TRANSACTION : ST_CLOSED;
+        S(cp)->state = session_open(cp) ? ST_TRANSACTION : ST_CLOSED;
     }
     *recv_packet_ptr = p;
     *bytes_retrieved = p->nx_packet_length;
@@ -743,7 +743,7 @@ UINT nx_pop3_client_mail_item_delete(NX_POP3_CLIENT *client_ptr, UINT mail_index
     if ((status = check_idle(client_ptr)) != NX_SUCCESS)
         return status;
     begin(client_ptr);
-    if ((e = pop3_client_dele(&S(client_ptr)->nx_pop3_client_engine, (uint32_t)mail_index)) != POP3_OK)
+    if ((e = pop3_client_dele(&S(client_ptr)->engine, (uint32_t)mail_index)) != POP3_OK)
         return queue_failed(client_ptr, e);
     return run(client_ptr);
 }
@@ -758,17 +758,17 @@ UINT nx_pop3_client_quit(NX_POP3_CLIENT *client_ptr)
     if (cp == NX_NULL)
         return NX_PTR_ERROR;
     if (cp->nx_pop3_client_id != NX_POP3_CLIENT_ID || !session_open(cp) ||
-        (S(cp)->nx_pop3_client_state != ST_TRANSACTION &&
-         S(cp)->nx_pop3_client_state != ST_DOWNLOAD))
+        (S(cp)->state != ST_TRANSACTION &&
+         S(cp)->state != ST_DOWNLOAD))
         return NX_POP3_CLIENT_INVALID_STATE;
-    c = &S(cp)->nx_pop3_client_engine;
+    c = &S(cp)->engine;
     begin(cp);
-    if (S(cp)->nx_pop3_client_state == ST_DOWNLOAD) {
+    if (S(cp)->state == ST_DOWNLOAD) {
         /* Read the rest of the message and drop it, then QUIT. */
-        S(cp)->nx_pop3_client_spill_len = 0;
-        if (!S(cp)->nx_pop3_client_value2)
-            S(cp)->nx_pop3_client_discard = 1;
-        S(cp)->nx_pop3_client_state = ST_TRANSACTION;
+        S(cp)->spill_len = 0;
+        if (!S(cp)->value2)
+            S(cp)->discard = 1;
+        S(cp)->state = ST_TRANSACTION;
         pop3_client_resume(c);
     }
     if ((e = pop3_client_quit(c)) != POP3_OK)
@@ -777,8 +777,8 @@ UINT nx_pop3_client_quit(NX_POP3_CLIENT *client_ptr)
     if (session_open(cp))
         pop3_client_abort(c);
     tr_close(cp);
-    S(cp)->nx_pop3_client_discard = 0;
-    S(cp)->nx_pop3_client_state = ST_CLOSED;
+    S(cp)->discard = 0;
+    S(cp)->state = ST_CLOSED;
     return status;
 }
 
