@@ -46,6 +46,9 @@ typedef struct fake {
     UINT connect_result;
     int connects, closes, open;
     size_t send_chunk; /* max octets per send; 0: no limit */
+    int send_stalls;   /* sends refused (0) before one is taken */
+    int send_broken;   /* sends fail */
+    int write_waits;   /* waits with want_write set */
     pop3_transport tr;
     pop3_transport_mem mem;
     uint8_t sent[16384];
@@ -72,6 +75,12 @@ static long f_send(void *ctx, pop3_nx_conn *conn, const uint8_t *data, size_t le
 
     (void)conn;
     assert_true(f->open);
+    if (f->send_broken)
+        return -1;
+    if (f->send_stalls > 0) {
+        f->send_stalls--;
+        return 0;
+    }
     if (f->send_chunk != 0 && len > f->send_chunk)
         len = f->send_chunk;
     return f->tr.send(f->tr.ctx, data, len);
@@ -120,7 +129,8 @@ static void f_wait(void *ctx, pop3_nx_conn *conn, int want_write, uint32_t max_m
     fake *f = (fake *)ctx;
 
     (void)conn;
-    (void)want_write;
+    if (want_write)
+        f->write_waits++;
     assert_true(max_ms > 0);
     f->clock += max_ms; /* nothing happens while the shim waits */
 }
@@ -1002,6 +1012,30 @@ static void test_delete_during_download(void **state)
     assert_int_equal(nx_pop3_client_delete(&E.client), NX_SUCCESS);
 }
 
+/* The port takes no octets for a while: the shim waits for writability
+ * and sends the rest; a broken send ends the session. */
+static void test_send_back_pressure_and_failure(void **state)
+{
+    UINT items;
+    ULONG total;
+
+    (void)state;
+    env_init(session, sizeof(session) / sizeof(session[0]), 64, 2);
+    assert_int_equal(create(NX_FALSE), NX_SUCCESS);
+    E.f.send_stalls = 5;
+    assert_int_equal(nx_pop3_client_mail_items_get(&E.client, &items, &total), NX_SUCCESS);
+    assert_int_equal(items, 2);
+    /* The first refusal comes as STAT is queued; each later one is
+     * followed by a wait for writability. */
+    assert_int_equal(E.f.write_waits, 4);
+    assert_string_equal(sent(&E.f), USER_S PASS_S "STAT\r\n");
+    E.f.send_broken = 1;
+    assert_int_equal(nx_pop3_client_mail_item_get(&E.client, 1, &total), NX_NOT_CONNECTED);
+    assert_false(E.f.open);
+    assert_int_equal(nx_pop3_client_mail_item_get(&E.client, 1, &total), NX_POP3_CLIENT_INVALID_STATE);
+    assert_int_equal(nx_pop3_client_delete(&E.client), NX_SUCCESS);
+}
+
 /* --- packet pools ------------------------------------------------------------------- */
 
 static void test_packet_pool(void **state)
@@ -1101,6 +1135,7 @@ int main(void)
         cmocka_unit_test(test_pool_empty),
         cmocka_unit_test(test_reply_after_terminator),
         cmocka_unit_test(test_delete_during_download),
+        cmocka_unit_test(test_send_back_pressure_and_failure),
         cmocka_unit_test(test_packet_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
