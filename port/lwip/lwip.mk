@@ -1,8 +1,10 @@
 # lwip.mk - lwIP port targets, included by the Makefile.
 #
-#   make lwip-check   the lwIP tests over a tap device in a private network
-#                     namespace (root): Debian's liblwip with the tcpip thread,
-#                     and the NO_SYS=1 superloop example (tests/lwip/run.sh)
+#   make lwip-unit    port/lwip against a scripted tcp_* layer (no root)
+#   make lwip-check   lwip-unit, then the lwIP tests over a tap device in a
+#                     private network namespace (root): Debian's liblwip with
+#                     the tcpip thread, and the NO_SYS=1 superloop example
+#                     (tests/lwip/run.sh)
 #   make cross-lwip   engine + md5 + port/lwip for Cortex-M4 against lwIP
 #                     headers (port/lwip/nosys/lwipopts.h): sizes per
 #                     component, sizeof the client state, unresolved symbols
@@ -29,7 +31,7 @@ LWIP_CORE_FILES := init.c def.c dns.c inet_chksum.c ip.c mem.c memp.c netif.c \
 LWIP_NOSYS_SRC  := $(addprefix src/core/,$(LWIP_CORE_FILES)) src/netif/ethernet.c port/netif/tapif.c
 LWIP_NOSYS_OBJ  := $(LWIP_NOSYS_SRC:%.c=$(B)/lwip-nosys/%.o)
 
-.PHONY: lwip-src lwip-build lwip-check cross-lwip
+.PHONY: lwip-src lwip-build lwip-unit lwip-check cross-lwip
 
 lwip-src: $(LWIP_STAMP)
 $(LWIP_STAMP):
@@ -73,9 +75,20 @@ $(B)/lwip/lwip_superloop_altcp: examples/lwip_superloop/main.c $(LWIP_PORT_DEP) 
 	$(CC) $(CSTD) -D_DEFAULT_SOURCE -DLWIP_ALTCP=1 $(WARN) $(CFLAGS) $(LWIP_NOSYS_INC) examples/lwip_superloop/main.c \
 	  port/lwip/pop3_lwip.c -o $@ $(B)/lwip-nosys-altcp/liblwip-nosys.a $(B)/libpop3.a $(LDLIBS)
 
-lwip-build: $(B)/lwip/lwip_fetch $(B)/lwip/lwip_fetch_asan $(B)/lwip_superloop $(B)/lwip/lwip_superloop_altcp
+# port/lwip over a scripted tcp_* layer and lwIP's real pbufs (no root).
+LWIP_UNIT_OBJ := $(addprefix $(B)/lwip-nosys/src/core/,pbuf.o mem.o memp.o def.o ipv4/ip4_addr.o)
+$(B)/lwip/test_pop3_lwip: tests/lwip/test_pop3_lwip.c $(LWIP_PORT_DEP) $(ENGINE_SRC) $(LWIP_UNIT_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) $(LWIP_NOSYS_INC) -Isrc/md5 -Isrc/core \
+	  tests/lwip/test_pop3_lwip.c port/lwip/pop3_lwip.c $(ENGINE_SRC) $(LWIP_UNIT_OBJ) -o $@ -lcmocka $(LDLIBS)
+
+lwip-unit: $(B)/lwip/test_pop3_lwip
+	$(B)/lwip/test_pop3_lwip
+
+lwip-build: $(B)/lwip/test_pop3_lwip $(B)/lwip/lwip_fetch $(B)/lwip/lwip_fetch_asan $(B)/lwip_superloop $(B)/lwip/lwip_superloop_altcp
 
 lwip-check: all lwip-build
+	$(B)/lwip/test_pop3_lwip
 	bash tests/lwip/run.sh
 
 # Cortex-M4: the port against the source package's headers and the NO_SYS=1
