@@ -550,18 +550,54 @@ static void test_create_bad_arguments(void **state)
     }
 }
 
-static void test_credentials_wiped_after_login(void **state)
+/* Neither the password, the APOP digest, nor a pointer to the
+ * application's copy of the password stays in the client block. */
+static void assert_no_secret(const char *app_pass)
 {
     const unsigned char *b = (const unsigned char *)&E.client;
+    const char *digest = "c4c9334bac560ecc979e58001b3e22fb";
     size_t i;
+
+    for (i = 0; i + 8 <= sizeof(E.client); i++) {
+        assert_true(memcmp(b + i, "tanstaaf", 8) != 0);
+        assert_true(i + 32 > sizeof(E.client) || memcmp(b + i, digest, 32) != 0);
+        assert_true(i + sizeof(app_pass) > sizeof(E.client) ||
+                    memcmp(b + i, &app_pass, sizeof(app_pass)) != 0);
+    }
+}
+
+static void test_credentials_wiped_after_login(void **state)
+{
+    static char pass[] = "tanstaaf";
 
     (void)state;
     env_init(login_user, 4, 64, 2);
-    assert_int_equal(create(NX_FALSE), NX_SUCCESS);
+    assert_int_equal(nx_pop3_client_create(&E.client, NX_FALSE, &E.ip, &E.pool,
+                                           IP_ADDRESS(127, 0, 0, 1), 110, "mrose", pass),
+                     NX_SUCCESS);
     assert_non_null(strstr(sent(&E.f), "PASS tanstaaf"));
-    for (i = 0; i + 8 <= sizeof(E.client); i++)
-        assert_true(memcmp(b + i, "tanstaaf", 8) != 0);
+    assert_no_secret(pass);
     assert_int_equal(nx_pop3_client_delete(&E.client), NX_SUCCESS);
+
+    env_init(pass_refused, 3, 64, 2);
+    assert_int_equal(nx_pop3_client_create(&E.client, NX_FALSE, &E.ip, &E.pool,
+                                           IP_ADDRESS(127, 0, 0, 1), 110, "mrose", pass),
+                     NX_POP3_SERVER_ERROR_STATUS);
+    assert_no_secret(pass);
+
+    env_init(login_apop, 3, 64, 2);
+    assert_int_equal(nx_pop3_client_create(&E.client, NX_TRUE, &E.ip, &E.pool,
+                                           IP_ADDRESS(127, 0, 0, 1), 110, "mrose", pass),
+                     NX_SUCCESS);
+    assert_non_null(strstr(sent(&E.f), "c4c9334bac560ecc979e58001b3e22fb"));
+    assert_no_secret(pass);
+    assert_int_equal(nx_pop3_client_delete(&E.client), NX_SUCCESS);
+
+    env_init(apop_then_pass_refused, 4, 64, 2);
+    assert_int_equal(nx_pop3_client_create(&E.client, NX_TRUE, &E.ip, &E.pool,
+                                           IP_ADDRESS(127, 0, 0, 1), 110, "mrose", pass),
+                     NX_POP3_SERVER_ERROR_STATUS);
+    assert_no_secret(pass);
 }
 
 static void test_ipv6_create(void **state)
