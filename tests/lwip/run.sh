@@ -59,8 +59,10 @@ DNS_PID=
 BAD_PID=
 NS_MADE=0
 cleanup() {
-    [ -n "$DNS_PID" ] && kill "$DNS_PID" 2>/dev/null
-    [ -n "$BAD_PID" ] && kill "$BAD_PID" 2>/dev/null
+    local pid
+    for pid in $DNS_PID $BAD_PID; do
+        kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    done
     bash "$ROOT/tests/integration/dovecot.sh" stop "$SRV" >/dev/null 2>&1 || true
     [ "$NS_MADE" = 1 ] && ip netns del "$NS" 2>/dev/null
     if [ "${KEEP:-0}" = 1 ]; then echo "lwip-check: kept $WORK"; else rm -rf "$WORK"; fi
@@ -154,7 +156,7 @@ fi
 # the application, then POP3_ERR_TRUNCATED.
 bad_server() { # MODE: sets BAD_PORT, BAD_PID
     rm -f "$WORK/bad.port" "$WORK/bad.info"
-    in_ns python3 "$HERE/badsrv.py" "$1" "$KADDR" "$WORK/bad.port" "$WORK/bad.info" \
+    ip netns exec "$NS" python3 "$HERE/badsrv.py" "$1" "$KADDR" "$WORK/bad.port" "$WORK/bad.info" \
         >"$WORK/bad.log" 2>&1 &
     BAD_PID=$!
     for _ in $(seq 1 50); do [ -s "$WORK/bad.port" ] && break; sleep 0.1; done
@@ -191,7 +193,9 @@ else
 fi
 
 # --- 3. NO_SYS=1 superloop: DNS, fetch, delete --------------------------------
-in_ns python3 "$HERE/dnsd.py" "$KADDR" "$DNSNAME" "$KADDR" "$WORK/dns.ready" \
+# Started as a plain command (not through the in_ns function, which would
+# fork a subshell): ip exec()s python3, so $! is the responder's own PID.
+ip netns exec "$NS" python3 "$HERE/dnsd.py" "$KADDR" "$DNSNAME" "$KADDR" "$WORK/dns.ready" \
     >"$WORK/dns.log" 2>&1 &
 DNS_PID=$!
 for _ in $(seq 1 50); do [ -e "$WORK/dns.ready" ] && break; sleep 0.1; done
