@@ -19,7 +19,17 @@ die() { echo "lwip-src.sh: $*" >&2; exit 1; }
 command -v apt-get >/dev/null || die "apt-get not found"
 command -v dpkg-source >/dev/null || die "dpkg-source missing (run scripts/deps.sh)"
 
-MIRROR=${LWIP_SRC_MIRROR:-http://deb.debian.org/debian}
+# The archive the system already uses for Debian's main suite (deb822 or
+# one-line format), else deb.debian.org; LWIP_SRC_MIRROR overrides.
+MIRROR=${LWIP_SRC_MIRROR:-}
+if [ -z "$MIRROR" ] && [ -r /etc/apt/sources.list.d/debian.sources ]; then
+    MIRROR=$(awk '/^URIs:/ && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
+fi
+if [ -z "$MIRROR" ] && [ -r /etc/apt/sources.list ]; then
+    MIRROR=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++)
+                  if ($i ~ /^(https?|ftp):/) { print $i; exit } }' /etc/apt/sources.list)
+fi
+MIRROR=${MIRROR:-http://deb.debian.org/debian}
 SUITE=${LWIP_SRC_SUITE:-$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 VERSION=$(dpkg-query -W -f='${source:Version}' liblwip-dev 2>/dev/null || true)
