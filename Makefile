@@ -133,9 +133,9 @@ integration: all
 FUZZ_CC            ?= clang
 FUZZ_SECONDS       ?= 60
 FUZZ_CHECK_SECONDS ?= 30
-FUZZ_FLAGS := -std=c99 $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_FLAGS := -std=c99 $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DPOP3_TLS=1
 FUZZ_BIN   := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_EXTRA_pop3get_args := port/posix/pop3_posix.c
+FUZZ_EXTRA_pop3get_args := $(filter-out port/posix/pop3_nx_posix.c,$(POSIX_SRC))
 FUZZ_EXTRA_nx := $(NX_SRC)
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) examples/posix/pop3get.c $(wildcard include/*.h src/*/*.h port/*/*.h)

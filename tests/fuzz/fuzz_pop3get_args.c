@@ -4,8 +4,9 @@
  *
  * pop3get.c is compiled into this target with its main() renamed, so the
  * static parsers are reached without changing the program. The input is
- * split at NUL octets into at most 32 arguments. --pass-file is dropped (the
- * target must not read files named by the fuzzer) and POP3_PASSWORD is
+ * split at NUL octets into at most 32 arguments. --pass-file and
+ * --token-file are dropped (the target must not read files named by the
+ * fuzzer) and POP3_PASSWORD is
  * unset. Checked: no crash or sanitizer report; on success the host is
  * non-empty, the port is 1..65535, the user is set, and a password given
  * in the URL has been masked in argv (it must not linger in the process
@@ -27,6 +28,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     /* Usage errors go to stderr and --help to stdout; run with
      * -close_fd_mask=3 (make fuzz does) to keep the log short. */
     unsetenv("POP3_PASSWORD");
+    unsetenv("MAILDIR");
     return 0;
 }
 
@@ -44,7 +46,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (i = 0; i <= size && argc <= MAX_ARGS; i++) {
         if (buf[i] != '\0')
             continue;
-        if (strncmp(buf + start, "--pass-file", 11) != 0)
+        /* Options that name files pop3get reads are dropped. */
+        if (strncmp(buf + start, "--pass-file", 11) != 0 &&
+            strncmp(buf + start, "--token-file", 12) != 0)
             argv[argc++] = buf + start;
         start = i + 1;
     }

@@ -22,7 +22,7 @@ B=build/static
 MAX=${STACK_FRAME_MAX:-512}
 mkdir -p "$B"
 SRC=$(ls src/core/*.c src/transport/*.c src/md5/*.c)
-INC=(-Iinclude -Isrc/core -Isrc/md5)
+INC=(-Iinclude -Isrc/core -Isrc/md5 -DPOP3_TLS=1)
 fail=0
 
 echo "== cppcheck $(cppcheck --version | cut -d' ' -f2)"
@@ -50,10 +50,13 @@ for f in $SRC; do
 done
 if command -v arm-none-eabi-gcc >/dev/null && [ -d /usr/include/mbedtls ]; then
     rm -rf "$B/inc/mbedtls" && cp -r /usr/include/mbedtls "$B/inc/"
+    # The host's Mbed TLS config minus pthreads, as make cross does.
+    printf '#undef MBEDTLS_THREADING_C\n#undef MBEDTLS_THREADING_PTHREAD\n' >"$B/board_mbedtls.h"
     for f in $SRC; do
         o=$(basename "$f" .c)
         arm-none-eabi-gcc -std=c99 -Os -mcpu=cortex-m4 -mthumb -fstack-usage \
-            "${INC[@]}" -isystem "$B/inc" -c "$f" -o "$B/su-arm/$o.o" || fail=1
+            "${INC[@]}" -DMBEDTLS_USER_CONFIG_FILE="\"$ROOT/$B/board_mbedtls.h\"" \
+            -isystem "$B/inc" -c "$f" -o "$B/su-arm/$o.o" || fail=1
     done
 else
     echo "FAIL arm-none-eabi-gcc or Mbed TLS headers missing (run scripts/deps.sh)"
