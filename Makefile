@@ -152,9 +152,12 @@ fuzz-check: $(FUZZ_BIN)
 # (bench/deps.sh), runs every part and writes bench/results/ and the table in
 # BENCHMARKS.md; `make bench-smoke` (in make check) runs each part once on a
 # tiny maildrop and fails only when a client's result is wrong.
-BENCH_BIN := $(B)/wirelimit $(B)/bench-engine $(B)/bench-scale
+BENCH_BIN := $(B)/wirelimit $(B)/bench-engine $(B)/bench-scale $(B)/bench-runrss
 $(B)/wirelimit: bench/wirelimit.c
 	$(CC) $(CSTD) $(WARN) $(CFLAGS) $< -o $@
+# Static and small: a child's peak RSS includes the image it was forked from.
+$(B)/bench-runrss: bench/runrss.c
+	$(CC) $(CSTD) $(WARN) -O2 -static $< -o $@
 $(B)/bench-engine: bench/engine.c $(B)/libpop3.a
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(B)/libpop3.a $(LDLIBS)
 # A 4 KB receive buffer per session: the port's 64 KB default is for one

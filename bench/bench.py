@@ -80,11 +80,16 @@ class Result:
 
 
 def run_measured(argv, env=None, stdout_count=False, timeout=900):
-    """Run argv; wall time, CPU time (user+sys of it and its waited-for
-    children) and peak RSS from wait4(). stdout_count: stdout goes to a pipe
-    that this process drains and counts (the bytes are not kept)."""
+    """Run argv under build/bench-runrss; wall time here, CPU time (user+sys
+    of it and its waited-for children) and peak RSS from the wrapper's
+    wait4(). stdout_count: stdout goes to a pipe that this process drains
+    and counts (the bytes are not kept)."""
     outf = os.path.join(B, "tmp", "stdout")
     errf = os.path.join(B, "tmp", "stderr")
+    rssf = os.path.join(B, "tmp", "rusage")
+    if os.path.exists(rssf):
+        os.unlink(rssf)
+    argv = [os.path.join(ROOT, "build", "bench-runrss"), rssf] + list(argv)
     e = dict(os.environ)
     if env:
         e.update(env)
@@ -114,8 +119,13 @@ def run_measured(argv, env=None, stdout_count=False, timeout=900):
                 out = f.read().decode("utf-8", "replace")
     with open(errf, "rb") as f:
         err = f.read().decode("utf-8", "replace")
-    return Result(t1 - t0, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, out, err,
-                  p.returncode)
+    try:
+        with open(rssf) as f:
+            rss, ut, st = f.read().split()
+        cpu, maxrss = float(ut) + float(st), int(rss)
+    except (OSError, ValueError):
+        cpu, maxrss = ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+    return Result(t1 - t0, cpu, maxrss, out, err, p.returncode)
 
 
 def measure(name, runs, setup, argv_fn, verify, **kw):
@@ -567,8 +577,9 @@ void bench_app(void)
 
 def linked_size(lwip_inc, mbed_flags, sasl_knob):
     """Text of engine + port/lwip functions and constants that a small
-    firmware fetch loop keeps after --gc-sections (lwIP itself, MD5 and the
-    application left out of the sum)."""
+    firmware fetch loop keeps after --gc-sections, libgcc helpers they pull
+    in included (lwIP itself, MD5 and the application left out of the
+    sum)."""
     d = os.path.join(B, "fp", "linked")
     os.makedirs(d, exist_ok=True)
     app = os.path.join(d, "app.c")
@@ -585,7 +596,7 @@ def linked_size(lwip_inc, mbed_flags, sasl_knob):
                    ["-Iport/lwip/nosys", "-Iport/lwip/cross", "-isystem",
                     lwip_inc, "-w", "-nostdlib", "-Wl,--gc-sections",
                     "-Wl,-e,bench_app", "-Wl,--unresolved-symbols=ignore-all",
-                    app] + srcs + ["-o", elf], check=True, cwd=ROOT,
+                    app] + srcs + ["-lgcc", "-o", elf], check=True, cwd=ROOT,
                    capture_output=True)
     total = 0
     for line in sh(["arm-none-eabi-nm", "-S", "-t", "d", elf]).splitlines():
@@ -861,7 +872,8 @@ def targets(p1, p2, p3, p4, p5, sets):
 
 def build(smoke):
     """The binaries come from the Makefile (make bench / bench-smoke)."""
-    for exe in ("pop3get", "wirelimit", "bench-engine", "bench-scale"):
+    for exe in ("pop3get", "wirelimit", "bench-engine", "bench-scale",
+                "bench-runrss"):
         if not os.path.exists(os.path.join(ROOT, "build", exe)):
             sys.exit("bench.py: build/%s missing: run make bench-smoke or "
                      "make bench" % exe)

@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sysexits.h>
+#include <aio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +55,8 @@
  * find a free slot and never wait behind the whole mailbox. */
 #define RETR_WINDOW (QUEUE_LEN - 256)
 #define PASS_MAX 256
+/* Messages whose fsync may run at once in the background. */
+#define SYNC_MAX 32
 #define POLL_MS 100
 #define PROGRESS_MS 200
 
@@ -102,6 +105,17 @@ struct maildir {
     int newfd;             /* DIR/new, fsync'd after renames, before DELE */
     int dir_dirty;         /* renamed into new/ since the last fsync of it */
     long pid;
+    /* Messages fully written, their fsync running in the background
+     * (aio_fsync): renamed into new/ only once it has succeeded. Several
+     * fsyncs in flight share the file system's journal commits. */
+    struct syncing {
+        struct aiocb cb;
+        FILE *f;
+        char tmp[PATH_MAX];
+        char dst[PATH_MAX];
+        uint32_t msg;
+    } sy[SYNC_MAX];
+    unsigned sy_head, sy_n;
     FILE *f;               /* message being written into tmp/ */
     char tmp[PATH_MAX];
     char dst[PATH_MAX];
@@ -999,6 +1013,9 @@ static void maildir_discard(struct app *a)
  * once per batch: before the DELEs of the messages stored since the last
  * one (with --delete, after each read from the socket), before QUIT, and
  * at exit. */
+static int maildir_reap(struct app *a, int wait);
+static int maildir_stored(struct app *a, uint32_t msg);
+
 static int maildir_commit(struct app *a)
 {
     struct maildir *m = &a->md;
@@ -1018,6 +1035,79 @@ static int maildir_commit(struct app *a)
         return -1;
     }
     m->dir_dirty = 1;
+    return 0;
+}
+
+/* The message in m->f is complete: queue its fsync. Returns -1 after a
+ * local failure. Without background fsync (aio_fsync refused) it is
+ * committed at once. */
+static int maildir_done_writing(struct app *a, uint32_t msg)
+{
+    struct maildir *m = &a->md;
+    struct syncing *y;
+
+    if (m->sy_n == SYNC_MAX && maildir_reap(a, 1) < 0)
+        return -1;
+    y = &m->sy[(m->sy_head + m->sy_n) % SYNC_MAX];
+    if (fflush(m->f) != 0) {
+        local_failure(a, m->tmp, errno);
+        return -1;
+    }
+    memset(&y->cb, 0, sizeof y->cb);
+    y->cb.aio_fildes = fileno(m->f);
+    y->cb.aio_sigevent.sigev_notify = SIGEV_NONE;
+    if (aio_fsync(O_SYNC, &y->cb) != 0) {
+        if (maildir_commit(a) < 0)
+            return -1;
+        a->stored++;
+        return maildir_stored(a, msg);
+    }
+    y->f = m->f;
+    memcpy(y->tmp, m->tmp, sizeof y->tmp);
+    memcpy(y->dst, m->dst, sizeof y->dst);
+    y->msg = msg;
+    m->f = NULL;
+    m->sy_n++;
+    return 0;
+}
+
+/* Finish the background fsyncs that are done (all of them when wait):
+ * close, rename into new/. In order, so the oldest goes first. */
+static int maildir_reap(struct app *a, int wait)
+{
+    struct maildir *m = &a->md;
+
+    while (m->sy_n > 0) {
+        struct syncing *y = &m->sy[m->sy_head];
+        int e = aio_error(&y->cb);
+
+        if (e == EINPROGRESS) {
+            const struct aiocb *list[1];
+
+            if (!wait)
+                return 0;
+            list[0] = &y->cb;
+            (void)aio_suspend(list, 1, NULL);
+            continue;
+        }
+        if (aio_return(&y->cb) != 0 && e == 0)
+            e = EIO;
+        m->sy_head = (m->sy_head + 1) % SYNC_MAX;
+        m->sy_n--;
+        if (fclose(y->f) != 0 && e == 0)
+            e = errno;
+        if (e == 0 && rename(y->tmp, y->dst) != 0)
+            e = errno;
+        if (e != 0) {
+            unlink(y->tmp);
+            local_failure(a, y->tmp, e);
+            return -1;
+        }
+        m->dir_dirty = 1;
+        a->stored++;
+        if (maildir_stored(a, y->msg) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -1054,7 +1144,7 @@ static void maildir_pump(struct app *a)
         return;
     /* Every message answered: the last batch becomes durable before QUIT. */
     if (a->next_retr > a->count && a->retr_out == 0 && !a->o.discard &&
-        maildir_sync(a) < 0)
+        (maildir_reap(a, 1) < 0 || maildir_sync(a) < 0))
         return;
     while (a->dele_n > 0) {
         r = pop3_client_dele(&a->c, a->dele_q[a->dele_head]);
@@ -1090,17 +1180,22 @@ static void maildir_msg_end(struct app *a, uint32_t msg)
         a->stored++;
         return;
     }
-    if (a->md.f == NULL || maildir_commit(a) < 0)
-        return;
-    a->stored++;
+    if (a->md.f != NULL)
+        (void)maildir_done_writing(a, msg);
+}
+
+/* msg is in new/: its DELE waits for the next fsync of new/. */
+static int maildir_stored(struct app *a, uint32_t msg)
+{
     if (!a->o.del)
-        return;
+        return 0;
     if (a->pend_n == QUEUE_LEN && maildir_sync(a) < 0)
-        return;
+        return -1;
     if (a->pend_n < QUEUE_LEN) {
         a->pend[(a->pend_head + a->pend_n) % QUEUE_LEN] = msg;
         a->pend_n++;
     }
+    return 0;
 }
 
 /* --- progress (stderr is a terminal) --------------------------------------- */
@@ -1541,8 +1636,10 @@ static void run(struct app *a)
             continue;
         }
         pop3_posix_handle(&a->posix, n > 0 ? pfd.revents : 0);
-        /* With --delete, what this read stored becomes durable now, so its
-         * DELEs can go out. */
+        /* Finished background fsyncs: into new/. With --delete, what is in
+         * new/ becomes durable now, so its DELEs can go out. */
+        if (a->md.sy_n > 0 && maildir_reap(a, 0) < 0)
+            continue;
         if (a->o.del && (a->md.dir_dirty || a->pend_n > 0) &&
             maildir_sync(a) == 0)
             maildir_pump(a);
@@ -1584,7 +1681,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "* stored %" PRIu32 ", deleted %" PRIu32 "\n", a->stored, a->deleted);
 out:
     maildir_discard(a);
-    /* Whatever was stored is durable when we exit, whatever happened. */
+    /* Complete messages whose fsync was running are stored; whatever was
+     * stored is durable when we exit, whatever happened. */
+    if (a->md.sy_n > 0)
+        (void)maildir_reap(a, 1);
     if (a->md.dir_dirty && fsync(a->md.newfd) != 0)
         fail_str(a, EX_IOERR, a->md.dir, strerror(errno));
     if (a->md.newfd >= 0)

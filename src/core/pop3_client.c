@@ -317,7 +317,9 @@ static int parse_u64(const char **pp, uint64_t *out, uint64_t max)
         return 0;
     for (; *p >= '0' && *p <= '9'; p++) {
         unsigned d = (unsigned)(*p - '0');
-        if (v > (max - d) / 10u)
+        /* v * 10 + d > max, without a run-time 64-bit division (which
+         * would pull __aeabi_uldivmod into a Cortex-M build). */
+        if (v > UINT64_MAX / 10u || v * 10u > max - d)
             return 0;
         v = v * 10u + d;
     }
