@@ -4,9 +4,9 @@
  *
  * pop3get.c is compiled into this target with its main() renamed, so the
  * static parsers are reached without changing the program. The input is
- * split at NUL octets into at most 32 arguments. --pass-file and
- * --token-file are dropped (the target must not read files named by the
- * fuzzer) and POP3_PASSWORD is
+ * split at NUL octets into at most 32 arguments. Arguments naming files
+ * (--pass-file, --oauth2-token-file, --cafile, --capath) are dropped: the
+ * target must not read files named by the fuzzer and POP3_PASSWORD is
  * unset. Checked: no crash or sanitizer report; on success the host is
  * non-empty, the port is 1..65535, the user is set, and a password given
  * in the URL has been masked in argv (it must not linger in the process
@@ -47,8 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (buf[i] != '\0')
             continue;
         /* Options that name files pop3get reads are dropped. */
-        if (strncmp(buf + start, "--pass-file", 11) != 0 &&
-            strncmp(buf + start, "--token-file", 12) != 0)
+        if (strstr(buf + start, "file") == NULL && strstr(buf + start, "capath") == NULL)
             argv[argc++] = buf + start;
         start = i + 1;
     }

@@ -31,6 +31,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 HANG_S = 15
+# Distinctive, so any copy of it (or of its base64 forms in AUTH PLAIN and
+# AUTH LOGIN) in pop3get's stderr - -v traces, error texts - is found.
+PASSWORD = "Hst1le-Pa55w0rd"
+SECRETS = [PASSWORD, "SHN0MWxlLVBhNTV3MHJk", "AHUASHN0MWxlLVBhNTV3MHJk"]
 # pop3get's own footprint is about 2 MB (libc, Mbed TLS, a 64 KB stdio
 # buffer); a server must not be able to add to it: a 64 MB body and a
 # million listing lines are among the scripts.
@@ -302,6 +306,40 @@ def s_huge_listing(c):
         if cmd is not None:
             c.send(standard(c, cmd) or b"-ERR\r\n")
 
+def s_sasl_plain_verbose(c):
+    # AUTH PLAIN with -v: the trace must mask the initial response.
+    c.send(GREET)
+    while True:
+        cmd = c.cmd()
+        if cmd is None:
+            return
+        v = cmd.split(" ")[0].upper()
+        if v == "AUTH":
+            c.send(b"+OK\r\n")
+        else:
+            c.send(standard(c, cmd, b"USER\r\nSASL PLAIN LOGIN\r\n") or b"-ERR\r\n")
+        if v == "QUIT":
+            return
+
+def s_sasl_login_verbose(c):
+    # AUTH LOGIN with -v: user and password go as answers to "+ " lines.
+    c.send(GREET)
+    while True:
+        cmd = c.cmd()
+        if cmd is None:
+            return
+        v = cmd.split(" ")[0].upper()
+        if v == "AUTH":
+            c.send(b"+ VXNlcm5hbWU6\r\n")
+            c.cmd()
+            c.send(b"+ UGFzc3dvcmQ6\r\n")
+            c.cmd()
+            c.send(b"+OK\r\n")
+        else:
+            c.send(standard(c, cmd, b"USER\r\nSASL PLAIN LOGIN\r\n") or b"-ERR\r\n")
+        if v == "QUIT":
+            return
+
 def s_refused_greeting_in_use(c):
     c.send(b"-ERR [IN-USE] maildrop locked\r\n")
     c.drain()
@@ -338,11 +376,15 @@ SCRIPTS = {
     "refused_greeting_in_use": (s_refused_greeting_in_use, LIST, 75, "IN-USE"),
     "close_mid_greeting": (s_close_mid_greeting, LIST, 69, "server closed the connection"),
     "huge_body": (s_huge_body, ["--msg", "1"], 0, None),
+    "sasl_plain_verbose": (s_sasl_plain_verbose, ["-v", "--auth", "PLAIN", "--list"], 0, "AUTH PLAIN"),
+    "sasl_login_verbose": (s_sasl_login_verbose, ["-v", "--auth", "LOGIN", "--list"], 0, "AUTH LOGIN"),
+    "user_pass_verbose_garbage": (s_ok_garbage, ["-v"] + MAILDIR, 76, "PASS"),
     "huge_listing": (s_huge_listing, LIST, 0, None),
 }
 
 # A command the client must have sent, so a script cannot pass trivially.
-REQUIRE = {"pipelining_out_of_step": "DELE", "rst_in_retr": "RETR",
+REQUIRE = {"sasl_plain_verbose": "AUTH", "sasl_login_verbose": "AUTH",
+           "user_pass_verbose_garbage": "PASS", "pipelining_out_of_step": "DELE", "rst_in_retr": "RETR",
            "trickle_list": "LIST", "huge_body": "QUIT", "huge_listing": "QUIT",
            "bare_lf": "QUIT", "extra_after_quit": "QUIT"}
 
@@ -384,7 +426,7 @@ def run_script(pop3get, name, tmp):
     th.start()
     maildir = os.path.join(tmp, name)
     argv = [pop3get, "--timeout", "2"] + [a.replace("@MAILDIR@", maildir) for a in args]
-    argv.append("pop3://u:pw@127.0.0.1:%d" % port)
+    argv.append("pop3://u:%s@127.0.0.1:%d" % (PASSWORD, port))
     errf = os.path.join(tmp, name + ".err")
     t0 = time.time()
     rssf = os.path.join(tmp, name + ".rss")
@@ -419,6 +461,9 @@ def run_script(pop3get, name, tmp):
     ok_rcs = ALT_RC.get(name, (want_rc,))
     if not killed and rc not in ok_rcs:
         problems.append("exit %d, expected %s" % (rc, "/".join(map(str, ok_rcs))))
+    for secret in SECRETS:
+        if secret in stderr:
+            problems.append("the password (%s) is in stderr" % secret)
     if want_text and want_text not in stderr:
         problems.append("no '%s' in stderr" % want_text)
     if MAX_RSS_KB and (maxrss == 0 or maxrss > MAX_RSS_KB):
