@@ -8,10 +8,11 @@
 # each with its own maildrop of COUNT messages (mkmaildrop.py --set many),
 # so every run starts fresh and no session lock is shared. Two ways to cut:
 #   kill   pop3get is killed with SIGKILL after a delay spread evenly over
-#          [0, 1.2 x the duration of an uninterrupted run] (KILLS runs);
+#          the duration of an uninterrupted run (KILLS runs; a run that
+#          was faster this time ends normally);
 #   cut    the connection goes through fakeserver.py's cutting proxy, which
 #          drops both sides after N octets from the server, N spread evenly
-#          over [0, 1.1 x the octets of a whole session] (CUTS runs).
+#          over the octets of a whole session (CUTS runs).
 # After all runs (and a settling pause, so Dovecot has finished any QUIT
 # it got), lostcount.py sorts every message into: only on the server,
 # only stored, both (a duplicate on the next run - acceptable in POP3
@@ -83,7 +84,7 @@ FAILS=0
 RUNS=()
 for i in $(seq 1 "$KILLS"); do
     u=k$i
-    d_ms=$(( T_MS * 12 * (i - 1) / (10 * (KILLS - 1 > 0 ? KILLS - 1 : 1)) ))
+    d_ms=$(( T_MS * (i - 1) / KILLS ))
     "$POP3GET" --maildir "$WORK/local/$u" --delete "pop3://$u:pw@127.0.0.1:$PORT" \
         >/dev/null 2>"$WORK/$u.err" </dev/null &
     pid=$!
@@ -96,7 +97,7 @@ done
 
 for i in $(seq 1 "$CUTS"); do
     u=c$i
-    cut=$(( OCTETS * 11 * (i - 1) / (10 * (CUTS - 1 > 0 ? CUTS - 1 : 1)) ))
+    cut=$(( OCTETS * (i - 1) / CUTS ))
     pf=$WORK/fake.$i.port
     python3 "$INT/fakeserver.py" cut "$pf" "$PORT" "$cut" 2>>"$WORK/fake.err" &
     FAKE_PID=$!
