@@ -100,6 +100,16 @@ struct trace {
     int in_auth;  /* an AUTH exchange is on: every line is a secret */
 };
 
+/* Batches command writes: while `on`, send() says "not now", so the engine
+ * gathers the commands queued during one read (every RETR at STAT time,
+ * the next ones as messages end) in its command buffer; uncorking hands
+ * them to the socket in one write instead of one small segment each. */
+struct cork {
+    pop3_transport tr;
+    const pop3_transport *inner;
+    int on;
+};
+
 struct maildir {
     char dir[PATH_MAX];    /* --maildir without trailing slashes */
     int newfd;             /* DIR/new, fsync'd after renames, before DELE */
@@ -128,6 +138,7 @@ struct app {
     pop3_posix posix;
     pop3_client c;
     struct trace trace;
+    struct cork cork;
     pop3_tls tls;
     pop3_tls_posix_config tlsconf;
     pop3_posix_filter filter;
@@ -759,6 +770,33 @@ static void trace_close(void *ctx)
 
     if (t->inner->close != NULL)
         t->inner->close(t->inner->ctx);
+}
+
+static long cork_send(void *ctx, const uint8_t *data, size_t len)
+{
+    struct cork *k = ctx;
+
+    if (k->on)
+        return 0; /* resumed by pop3_client_writable() after uncorking */
+    return k->inner->send(k->inner->ctx, data, len);
+}
+
+static void cork_close(void *ctx)
+{
+    struct cork *k = ctx;
+
+    if (k->inner->close != NULL)
+        k->inner->close(k->inner->ctx);
+}
+
+static const pop3_transport *cork_wrap(struct cork *k, const pop3_transport *inner)
+{
+    memset(k, 0, sizeof *k);
+    k->inner = inner;
+    k->tr.send = cork_send;
+    k->tr.close = cork_close;
+    k->tr.ctx = k;
+    return &k->tr;
 }
 
 static const pop3_transport *trace_wrap(struct trace *t, const pop3_transport *inner)
@@ -1589,6 +1627,7 @@ static int setup_client(struct app *a)
     }
     if (a->o.verbose)
         tr = trace_wrap(&a->trace, tr);
+    tr = cork_wrap(&a->cork, tr);
     pop3_client_config_defaults(&cfg);
     cfg.transport = tr;
     cfg.cb = on_event;
@@ -1635,7 +1674,11 @@ static void run(struct app *a)
             local_failure(a, "poll", errno);
             continue;
         }
+        a->cork.on = 1;
         pop3_posix_handle(&a->posix, n > 0 ? pfd.revents : 0);
+        a->cork.on = 0;
+        if (pop3_client_state(&a->c) != POP3_STATE_CLOSED)
+            pop3_client_writable(&a->c);
         /* Finished background fsyncs: into new/. With --delete, what is in
          * new/ becomes durable now, so its DELEs can go out. */
         if (a->md.sy_n > 0 && maildir_reap(a, 0) < 0)

@@ -247,8 +247,10 @@ static pop3_err queue_cmd(pop3_client *c, pop3_cmd cmd, uint32_t arg,
 /* RFC 1939 sec. 7: the timestamp is the "<...>" in the greeting. */
 static int greeting_timestamp(const char *line, const char **ts, size_t *len)
 {
-    const char *lt = strchr(line, '<');
-    const char *gt = lt != NULL ? strchr(lt, '>') : NULL;
+    /* memchr, not strchr: the engine needs only mem* and strlen. */
+    size_t n = strlen(line);
+    const char *lt = (const char *)memchr(line, '<', n);
+    const char *gt = lt != NULL ? (const char *)memchr(lt, '>', n - (size_t)(lt - line)) : NULL;
 
     if (lt == NULL || gt == NULL || gt == lt + 1)
         return 0;
@@ -398,7 +400,7 @@ static pop3_resp_code resp_code(const char **text)
     const char *p = *text, *end;
     size_t i, n;
 
-    if (*p != '[' || (end = strchr(p, ']')) == NULL)
+    if (*p != '[' || (end = (const char *)memchr(p, ']', strlen(p))) == NULL)
         return POP3_RESP_NONE;
     *text = skip_sp(end + 1);
     for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
@@ -637,9 +639,11 @@ static pop3_err on_status(pop3_client *c, const char *line)
 
     if (line[0] == '+' && (line[1] == ' ' || line[1] == '\0'))
         return on_challenge(c, line[1] == ' ' ? line + 2 : line + 1);
-    if (strncmp(line, "+OK", 3) == 0 && (line[3] == ' ' || line[3] == '\0'))
+    /* memcmp reads at most 4 octets of the line buffer (>= POP3_LINE_MIN);
+     * a shorter line differs at its NUL. */
+    if (memcmp(line, "+OK", 3) == 0 && (line[3] == ' ' || line[3] == '\0'))
         ok = 1, text = line + 3;
-    else if (strncmp(line, "-ERR", 4) == 0 && (line[4] == ' ' || line[4] == '\0'))
+    else if (memcmp(line, "-ERR", 4) == 0 && (line[4] == ' ' || line[4] == '\0'))
         ok = 0, text = line + 4;
     else
         return POP3_ERR_PROTOCOL;
