@@ -160,6 +160,19 @@ else
     bad "connection lost mid-transfer" "exit $RC" "$(cat "$T/cut.err")"
 fi
 
+# A server that goes silent in the middle of the big message: after
+# NX_POP3_SERVER_REPLY_TIMEOUT (10 s) message_get returns NX_NO_PACKET.
+fake_start stall "$PORT" 400000
+t0=$(date +%s)
+run stall -d 127.0.0.1 "$FAKE_PORT" alice secret
+secs=$(( $(date +%s) - t0 ))
+if [ "$RC" -eq 1 ] && grep -q "retrieving a message failed: 0x01" "$T/stall.err" &&
+   [ "$secs" -ge 10 ] && [ "$secs" -le 25 ]; then
+    ok "server silent mid-message: NX_NO_PACKET after ${secs}s (reply timeout 10 s)"
+else
+    bad "server silent mid-message" "exit $RC after ${secs}s" "$(cat "$T/stall.err")"
+fi
+
 # A strict server that refuses early commands: one command at a time, no
 # CAPA; deletions committed by QUIT are recorded by the server.
 fake_start nopipe "$EB"
