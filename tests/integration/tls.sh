@@ -9,13 +9,15 @@
 #   - POP3S and STLS logins fetch the right octets;
 #   - a wrong host name (127.0.0.1 is not in the certificate) and an
 #     untrusted CA are refused with exit 78 before any login;
-#   - every SASL mechanism Dovecot offers here logs in (PLAIN, LOGIN,
-#     CRAM-MD5), Dovecot's log showing the mechanism and TLS;
+#   - every SASL mechanism logs in to Dovecot (PLAIN, LOGIN, CRAM-MD5,
+#     XOAUTH2, OAUTHBEARER), Dovecot's log showing the mechanism and TLS;
 #   - man-in-the-middle servers (tlsfake.py) that strip STLS from CAPA or
 #     answer STLS with -ERR are refused under --stls=required and never
 #     see the password; octets injected after +OK to STLS are refused;
-#   - XOAUTH2 and OAUTHBEARER against tlsfake.py (Dovecot would need an
-#     external OAuth2 token service for them), token right and wrong.
+#   - XOAUTH2 and OAUTHBEARER against Dovecot's oauth2 passdb, whose token
+#     introspection service is tlsfake.py (it needs one; there is no OAuth
+#     provider here), token right and wrong; and against a scripted POP3S
+#     server that checks the exact SASL messages and error challenges.
 #
 # Environment: POP3GET=path (default build/pop3get), KEEP=1 keeps the
 # temporary directory, NO_VALGRIND=1 skips the memcheck run.
@@ -94,7 +96,26 @@ chmod 0644 "$P"/*.pem "$P"/*.key # Dovecot's processes read them; test keys only
 mkdir -p "$P/capath"
 cp "$P/ca.pem" "$P/capath/"
 
-PORT=$(bash "$HERE/dovecot.sh" start "$SRV" --tls "$P/srv.pem" "$P/srv.key" alice:secret \
+fake_start() { # MODE ARGS...
+    local pf=$T/fake.$RANDOM.port
+    FAKE_LOG=$T/fake.$RANDOM.log
+    : > "$FAKE_LOG"
+    python3 "$HERE/tlsfake.py" "$1" "$pf" "$FAKE_LOG" "${@:2}" 2>>"$T/tlsfake.err" &
+    FAKE_PIDS+=("$!")
+    local i
+    for i in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
+    FAKE_PORT=$(cat "$pf" 2>/dev/null) || die "tlsfake.py $1 did not start"
+}
+
+# Bearer tokens for Dovecot's oauth2 passdb are checked by a local
+# introspection service (tlsfake.py introspect).
+TOKEN="ya29.test-$RANDOM-token"
+printf '%s\n' "$TOKEN" > "$T/token"
+printf 'wrong-token\n' > "$T/badtoken"
+fake_start introspect "$TOKEN"
+INTROSPECT_LOG=$FAKE_LOG
+PORT=$(bash "$HERE/dovecot.sh" start "$SRV" --tls "$P/srv.pem" "$P/srv.key" \
+       --oauth2 "http://127.0.0.1:$FAKE_PORT/introspect/" alice:secret \
        bob:hunter2) || die "could not start Dovecot with TLS"
 SPORT=$(cat "$SRV/port_pop3s")
 python3 "$HERE/mkmaildrop.py" "$SRV" alice --set small || die "mkmaildrop alice"
@@ -176,16 +197,6 @@ expect_rc clear-auto 0 "clear text, automatic mechanism" &&
       bad "clear text: mechanism" "$(grep '^C: ' "$T/clear-auto.err" | tr '\n' '|')"; }
 
 # --- man in the middle: STLS stripped or refused ----------------------------------
-fake_start() { # MODE ARGS...
-    local pf=$T/fake.$RANDOM.port
-    FAKE_LOG=$T/fake.$RANDOM.log
-    : > "$FAKE_LOG"
-    python3 "$HERE/tlsfake.py" "$1" "$pf" "$FAKE_LOG" "${@:2}" 2>>"$T/tlsfake.err" &
-    FAKE_PIDS+=("$!")
-    local i
-    for i in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
-    FAKE_PORT=$(cat "$pf" 2>/dev/null) || die "tlsfake.py $1 did not start"
-}
 for mode in strip refuse; do
     fake_start "$mode" "$PORT"
     get "mitm-$mode" --cafile "$P/ca.pem" --stls=required --list \
@@ -207,10 +218,26 @@ expect_rc inject 76 "octets after +OK to STLS, before TLS, refused" &&
     { grep -qi "STLS" "$T/inject.err" && ok "injection: $(head -1 "$T/inject.err")" ||
       bad "injection message" "$(cat "$T/inject.err")"; }
 
-# --- OAuth bearer tokens (scripted POP3S server) ----------------------------------
-TOKEN="ya29.test-$RANDOM-token"
-printf '%s\n' "$TOKEN" > "$T/token"
-printf 'wrong-token\n' > "$T/badtoken"
+# --- OAuth bearer tokens: Dovecot's oauth2 passdb ----------------------------------
+for mech in XOAUTH2 OAUTHBEARER; do
+    n0=$(logins alice "$mech")
+    get "dove-$mech" --cafile "$P/ca.pem" --auth "$mech" --oauth2-token-file "$T/token" \
+        --msg 3 "pop3s://alice@localhost:$SPORT"
+    if expect_rc "dove-$mech" 0 "Dovecot: SASL $mech with the right token"; then
+        same "$T/dove-$mech.out" "$EA/0003.eml" && ok "Dovecot $mech: message 3 octets match" ||
+            bad "Dovecot $mech: message 3 differs"
+        [ "$(logins alice "$mech")" -gt "$n0" ] && ok "Dovecot logged method=$mech over TLS" ||
+            bad "no method=$mech login in Dovecot's log"
+    fi
+    get "dovebad-$mech" --cafile "$P/ca.pem" --auth "$mech" --oauth2-token-file "$T/badtoken" \
+        --list "pop3s://alice@localhost:$SPORT"
+    expect_rc "dovebad-$mech" 77 "Dovecot: SASL $mech with a wrong token refused"
+done
+grep -q "/introspect/$TOKEN" "$INTROSPECT_LOG" && grep -q "/introspect/wrong-token" "$INTROSPECT_LOG" &&
+    ok "Dovecot asked the introspection service about both tokens" ||
+    bad "introspection service log" "$(cat "$INTROSPECT_LOG")"
+
+# --- OAuth bearer tokens: scripted POP3S server (exact messages) --------------------
 fake_start oauth "$P/srv.pem" "$P/srv.key" "$TOKEN"
 for mech in XOAUTH2 OAUTHBEARER; do
     get "oauth-$mech" --cafile "$P/ca.pem" --auth "$mech" --oauth2-token-file "$T/token" \

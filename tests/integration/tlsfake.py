@@ -13,6 +13,11 @@ Modes:
   refuse UPSTREAM_PORT    man in the middle: answers STLS itself with -ERR
   inject CERT KEY         answers STLS with "+OK" and, in the same segment,
                           "+OK injected" before any TLS
+  introspect TOKEN        HTTP token introspection service for Dovecot's
+                          oauth2 passdb (introspection_mode = get): GET
+                          .../TOKEN[&...] says {"active": true, "username":
+                          "alice"} for TOKEN, {"active": false} otherwise;
+                          LOGFILE gets the request paths
   oauth CERT KEY TOKEN    POP3S server offering SASL XOAUTH2 and OAUTHBEARER;
                           accepts USER alice with bearer TOKEN, serves an
                           empty maildrop; a wrong token gets the error
@@ -154,9 +159,40 @@ def inject(conn, log):
             conn.sendall(b"-ERR no\r\n")
 
 
+def introspect(portfile, log, token):
+    import http.server
+    import urllib.parse
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            path = urllib.parse.urlparse(self.path).path
+            got = path.rsplit("/", 1)[-1].split("&", 1)[0]
+            log_octets(log, ("GET %s\n" % path).encode())
+            body = {"active": True, "username": "alice"} if got == token else {"active": False}
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    import os
+    with open(portfile + ".tmp", "w") as f:
+        f.write("%d\n" % srv.server_address[1])
+    os.rename(portfile + ".tmp", portfile)
+    srv.serve_forever()
+
+
 def main():
     mode, portfile, log = sys.argv[1], sys.argv[2], sys.argv[3]
     args = sys.argv[4:]
+    if mode == "introspect":
+        introspect(portfile, log, args[0])
+        return
     ctx = None
     if mode == "oauth":
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
