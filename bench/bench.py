@@ -35,10 +35,12 @@ import subprocess
 import sys
 import time
 
+T0 = time.time()
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 B = os.path.join(ROOT, "build", "bench")
 PASS = "benchpw"
 NETX_TEXT, NETX_TEXT_MD5, NETX_CLIENT = 4058, 6136, 576
+WARM_UP = True       # bench-smoke turns it off
 SLOW_S = 10.0        # a run longer than this: fewer repetitions (noted as n)
 BUDGET_S = 40.0      # time spent on one figure's timed runs, at most
 
@@ -132,7 +134,7 @@ def measure(name, runs, setup, argv_fn, verify, **kw):
     """Warm-up, then timed runs (median). Each run is verified."""
     samples = []
     spent = 0.0
-    warm = True
+    warm = WARM_UP
     i = 0
     while True:
         setup()
@@ -440,8 +442,8 @@ def part3(smoke):
     mb = "4" if smoke else "64"
     cg_mb = "1" if smoke else "8"
     res = {}
-    for piece in ("1460", "65536"):
-        for kind in ("plain", "dotted"):
+    for piece in (("1460",) if smoke else ("1460", "65536")):
+        for kind in (("plain",) if smoke else ("plain", "dotted")):
             vals = {}
             for mode in ("engine", "baseline"):
                 out = sh([exe, mode, piece, kind, mb, "1" if smoke else "5"])
@@ -937,6 +939,11 @@ def header(smoke, runs):
         tool_version(["dovecot", "--version"]),
         tool_version(["valgrind", "--version"]),
         tool_version(["arm-none-eabi-gcc", "--version"])))
+    if smoke:
+        emit("- smoke run: one run per figure, no warm-up; the figures only "
+             "show that every part works")
+        emit("")
+        return
     emit("- each figure: median of %d timed runs after one warm-up run "
          "(n says how many; a run over %d s is repeated only while the "
          "figure has taken under %d s, and one over %d s is not repeated);"
@@ -963,6 +970,8 @@ def main():
     ks = ([int(x) for x in a.scale.split(",")] if a.scale else
           ([1, 10] if a.smoke else [1, 100, 1000]))
     os.makedirs(os.path.join(B, "tmp"), exist_ok=True)
+    global WARM_UP
+    WARM_UP = not a.smoke
     build(a.smoke)
     header(a.smoke, runs)
 
@@ -982,11 +991,13 @@ def main():
                  % (time.time() - t0))
             emit("")
         if 1 in parts:
-            emit("<!-- load average before part 1: %s -->" % loadavg())
+            emit("<!-- %.0f s so far; load average before part 1: %s -->"
+                 % (time.time() - T0, loadavg()))
             p1 = fetch_table(dc, sets, host, dc.port, runs,
                              "1. Fetch speed against peers (loopback)")
         if 2 in parts:
-            emit("<!-- load average before part 2: %s -->" % loadavg())
+            emit("<!-- %.0f s so far; load average before part 2: %s -->"
+                 % (time.time() - T0, loadavg()))
             pf = os.path.join(B, "tmp", "relay.port")
             if os.path.exists(pf):
                 os.unlink(pf)
@@ -1009,14 +1020,17 @@ def main():
                  "loopback) / (20 ms x messages), from the two tables above.")
             emit("")
         if 3 in parts:
-            emit("<!-- load average before part 3: %s -->" % loadavg())
+            emit("<!-- %.0f s so far; load average before part 3: %s -->"
+                 % (time.time() - T0, loadavg()))
             p3 = part3(a.smoke)
         if 4 in parts:
             p4 = part4()
         if 5 in parts:
-            emit("<!-- load average before part 5: %s -->" % loadavg())
+            emit("<!-- %.0f s so far; load average before part 5: %s -->"
+                 % (time.time() - T0, loadavg()))
             p5 = part5(dc, host, dc.port, ks, 1 if a.smoke else runs)
         targets(p1, p2, p3, p4, p5, sets)
+        emit("<!-- %.0f s in all -->" % (time.time() - T0))
         emit("Load average at the end: %s." % loadavg())
     finally:
         if relay is not None:
