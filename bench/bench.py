@@ -595,7 +595,7 @@ def linked_size(lwip_inc, mbed_flags, sasl_knob):
         f.write(LINK_APP)
     elf = os.path.join(d, "app.elf")
     srcs = (glob.glob(os.path.join(ROOT, "src", "core", "*.c")) +
-            glob.glob(os.path.join(ROOT, "port", "lwip", "*.c")) +
+            glob.glob(os.path.join(ROOT, "port", "lwip", "pop3_lwip*.c")) +
             glob.glob(os.path.join(ROOT, "src", "md5", "*.c")))
     flags = [x for x in CROSS if x != "-fstack-usage"]
     if sasl_knob:
@@ -653,7 +653,9 @@ def part4():
             os.path.dirname(os.path.dirname(src))),
                      cross_objs("mbedmd5", [src], ["-I", inc, "-w",
                                 '-DMBEDTLS_USER_CONFIG_FILE="%s"' % ucfg])))
-    lwip = sorted(glob.glob(os.path.join(ROOT, "port", "lwip", "*.c")))
+    # The lwIP port proper; port/lwip/pop3_nx_lwip.c is the NetX shim's
+    # lwIP glue, not needed by an lwIP application.
+    lwip = sorted(glob.glob(os.path.join(ROOT, "port", "lwip", "pop3_lwip*.c")))
     lw = None
     lwip_inc = os.path.join(ROOT, "build", "lwip-src", "src", "include")
     if lwip and not os.path.isdir(lwip_inc):
@@ -712,12 +714,13 @@ def part4():
     # Largest functions of the engine.
     syms = []
     for line in sh(["arm-none-eabi-nm", "-S", "--size-sort", "-t", "d"] +
-                   eng).splitlines():
+                   (eng_min or eng)).splitlines():
         x = line.split()
         if len(x) == 4 and x[2] in "tTrR":
             syms.append((int(x[1]), x[3], x[2]))
     syms.sort(reverse=True)
-    emit("Largest engine symbols (text and read-only data): " +
+    emit("Largest engine symbols%s (text and read-only data): " % (
+        " (%s=0)" % sasl_knob if eng_min else "") +
          ", ".join("%s %d" % (n, s) for s, n, _ in syms[:12]) + ".")
     emit("")
 
