@@ -1206,7 +1206,11 @@ static void maildir_pump(struct app *a)
         a->retr_out++;
         a->next_retr++;
     }
-    if (a->next_retr > a->count && a->retr_out == 0 && a->pend_n == 0)
+    /* Without --delete nothing waits for storage: QUIT goes right behind
+     * the last RETR instead of a round trip after its reply. With --delete
+     * it waits until every stored message's DELE is queued. */
+    if (a->next_retr > a->count &&
+        (!a->o.del || (a->retr_out == 0 && a->pend_n == 0)))
         end_session(a);
 }
 
@@ -1715,6 +1719,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "* connecting to %s port %s\n", a->o.host, a->o.port);
     if (pop3_posix_connect(&a->posix, &a->c, a->o.host, a->o.port) == POP3_OK)
         run(a);
+    /* QUIT may have gone out while fsyncs were running: finish them. */
+    if (a->md.sy_n > 0)
+        (void)maildir_reap(a, 1);
+    if (a->md.dir_dirty) {
+        if (fsync(a->md.newfd) != 0)
+            fail_str(a, EX_IOERR, a->md.dir, strerror(errno));
+        a->md.dir_dirty = 0;
+    }
     progress_show(a, 1);
     if (a->progress_shown)
         fputc('\n', stderr);
