@@ -1057,7 +1057,10 @@ def main():
         start, end = "<!-- bench:begin -->", "<!-- bench:end -->"
         i, j = doc.find(start), doc.find(end)
         if i >= 0 and j > i:
-            doc = doc[:i + len(start)] + "\n" + text + doc[j:]
+            # One heading level down inside the document's own section.
+            body = "\n".join("#" + x if x.startswith("#") else x
+                             for x in text.splitlines()) + "\n"
+            doc = doc[:i + len(start)] + "\n" + body + doc[j:]
             with open(a.update_doc, "w") as f:
                 f.write(doc)
     return 1 if failures else 0
