@@ -994,13 +994,15 @@ def main():
                  % (time.time() - t0))
             emit("")
         if 1 in parts:
-            emit("<!-- %.0f s so far; load average before part 1: %s -->"
+            emit("_%.0f s into the run; load average before part 1: %s._"
                  % (time.time() - T0, loadavg()))
+            emit("")
             p1 = fetch_table(dc, sets, host, dc.port, runs,
                              "1. Fetch speed against peers (loopback)")
         if 2 in parts:
-            emit("<!-- %.0f s so far; load average before part 2: %s -->"
+            emit("_%.0f s into the run; load average before part 2: %s._"
                  % (time.time() - T0, loadavg()))
+            emit("")
             pf = os.path.join(B, "tmp", "relay.port")
             if os.path.exists(pf):
                 os.unlink(pf)
@@ -1023,17 +1025,19 @@ def main():
                  "loopback) / (20 ms x messages), from the two tables above.")
             emit("")
         if 3 in parts:
-            emit("<!-- %.0f s so far; load average before part 3: %s -->"
+            emit("_%.0f s into the run; load average before part 3: %s._"
                  % (time.time() - T0, loadavg()))
+            emit("")
             p3 = part3(a.smoke)
         if 4 in parts:
             p4 = part4()
         if 5 in parts:
-            emit("<!-- %.0f s so far; load average before part 5: %s -->"
+            emit("_%.0f s into the run; load average before part 5: %s._"
                  % (time.time() - T0, loadavg()))
+            emit("")
             p5 = part5(dc, host, dc.port, ks, 1 if a.smoke else runs)
         targets(p1, p2, p3, p4, p5, sets)
-        emit("<!-- %.0f s in all -->" % (time.time() - T0))
+        emit("_%.0f s in all._" % (time.time() - T0))
         emit("Load average at the end: %s." % loadavg())
     finally:
         if relay is not None:
