@@ -293,6 +293,14 @@ fi
 get msg_opt --msg 2 "$URL"
 expect_rc msg_opt 0 "--msg 2" &&
     { cmp -s "$T/msg_opt.out" "$EA/0002.eml" && ok "--msg 2 equals /2" || bad "--msg 2 output"; }
+get discard --discard "$URL"
+want_discard="$NA messages, $(awk '{s += $2} END {print s}' "$EA/manifest") octets"
+expect_rc discard 0 "--discard" &&
+    { [ "$(cat "$T/discard.out")" = "$want_discard" ] &&
+          ok "--discard counts every message and octet ($want_discard)" ||
+          bad "--discard counts every message and octet" "$(cat "$T/discard.out"), want $want_discard"; }
+get discard_del --discard --delete "$URL"
+expect_rc discard_del 64 "--discard with --delete (nothing stored, nothing deleted)"
 get msg_none "$URL/$((NA + 50))"
 if [ "$RC" -ne 0 ] && [ "$RC" -ne 124 ] && [ ! -s "$T/msg_none.out" ]; then
     ok "/$((NA + 50)) (no such message) fails (exit $RC), prints nothing"
