@@ -45,7 +45,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 .SECONDARY: $(ASAN_OBJ)
 
 .PHONY: all check unit asan pedantic cross integration install-check demo install clean
-.PHONY: fuzz fuzz-build fuzz-check static hostile nothing-lost bench bench-smoke tls-check
+.PHONY: fuzz fuzz-build fuzz-check fuzz-coverage static hostile nothing-lost bench bench-smoke tls-check
 
 all: $(B)/libpop3.a $(EXAMPLES)
 
@@ -147,6 +147,9 @@ fuzz: $(FUZZ_BIN)
 	bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 fuzz-check: $(FUZZ_BIN)
 	bash tests/fuzz/run.sh $(FUZZ_CHECK_SECONDS) $(FUZZ_BIN)
+# Line and branch coverage of the checked-in corpora (llvm-cov).
+fuzz-coverage:
+	bash tests/fuzz/coverage.sh
 
 # Benchmarks (bench/, BENCHMARKS.md). `make bench` installs the peers
 # (bench/deps.sh), runs every part and writes bench/results/ and the table in
