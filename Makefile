@@ -203,17 +203,24 @@ install-check: all
 	@PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(B)/stage PKG_CONFIG_LIBDIR=$(CURDIR)/$(B)/stage/usr/lib/pkgconfig \
 	  sh -c '$(CC) -std=c99 -Wall -Wextra -Werror $$(pkg-config --cflags pop3) examples/posix/minimal.c \
 	    -o $(B)/stage/minimal $$(pkg-config --static --libs pop3)'
-	@echo "install-check: staged install builds an application through pop3.pc"
+	@PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(B)/stage PKG_CONFIG_LIBDIR=$(CURDIR)/$(B)/stage/usr/lib/pkgconfig \
+	  sh -c '$(CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror $$(pkg-config --cflags pop3-netx) \
+	    examples/netx_app/netx_app.c -o $(B)/stage/netx_app $$(pkg-config --static --libs pop3-netx)'
+	@test ! -e $(B)/stage/usr/include/nx_api.h
+	@echo "install-check: staged install builds applications through pop3.pc and pop3-netx.pc"
 
 demo: all
 	bash scripts/demo.sh
 
 install: $(B)/libpop3.a
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
-	install -m 644 include/*.h $(DESTDIR)$(PREFIX)/include/
+	install -d $(DESTDIR)$(PREFIX)/include/pop3/netx $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(filter-out include/pop3_nx_%,$(wildcard include/pop3*.h)) $(DESTDIR)$(PREFIX)/include/
+	# NetX-named headers apart, so they never shadow a real NetX installation
+	install -m 644 include/nx_api.h include/nxd_pop3_client.h include/pop3_nx_*.h $(DESTDIR)$(PREFIX)/include/pop3/netx/
 	install -m 644 $(B)/libpop3.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(B)/pop3get $(DESTDIR)$(PREFIX)/bin/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' pop3.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pop3.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|g' pop3-netx.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pop3-netx.pc
 
 clean:
 	rm -rf $(B)
