@@ -409,7 +409,7 @@ def fetch_table(dc, sets, host, port, runs, title, wire_ref=None):
                 base = wire_ref.get((s, c.name))
                 if base:
                     extra = (r["wall"] - base["wall"]) / (0.020 * n_exp)
-                    row += " %.2f |" % extra
+                    row += " %.2f |" % max(extra, 0.0)  # noise, not < 0
                 else:
                     row += " - |"
             emit(row)
