@@ -298,7 +298,7 @@ pop3_err pop3_auth_check(unsigned mech, const char *user, const char *secret,
     if (pop3_sasl_name(mech) == NULL || u == 0 || s == 0)
         return POP3_ERR_ARG;
     if ((mech == POP3_SASL_XOAUTH2 || mech == POP3_SASL_OAUTHBEARER) &&
-        (strchr(user, '\001') != NULL || strchr(secret, '\001') != NULL))
+        (memchr(user, '\001', u) != NULL || memchr(secret, '\001', s) != NULL))
         return POP3_ERR_ARG; /* would end a key=value pair early */
     switch (mech) {
     case POP3_SASL_LOGIN:

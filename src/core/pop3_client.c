@@ -107,6 +107,21 @@ static int may_format(const pop3_client *c, const pop3_slot *s)
     return !pop3_cmd_is_barrier(last->cmd);
 }
 
+/* Moves what the transport has not taken yet to the start of the command
+ * buffer. A forward copy is safe here (the destination is below the source)
+ * and keeps the firmware build to memcpy/memchr/memcmp/memset/strlen. */
+static void out_compact(pop3_client *c)
+{
+    uint16_t i, n = (uint16_t)(c->out_len - c->out_off);
+
+    if (c->out_off == 0)
+        return;
+    for (i = 0; i < n; i++)
+        c->out[i] = c->out[c->out_off + i];
+    c->out_len = n;
+    c->out_off = 0;
+}
+
 static int format_next(pop3_client *c)
 {
     pop3_slot *s = slot_at(c, c->q_sent);
@@ -115,11 +130,7 @@ static int format_next(pop3_client *c)
 
     if (!may_format(c, s))
         return 0;
-    if (c->out_off > 0) { /* compact what the transport has not taken */
-        memmove(c->out, c->out + c->out_off, (size_t)(c->out_len - c->out_off));
-        c->out_len = (uint16_t)(c->out_len - c->out_off);
-        c->out_off = 0;
-    }
+    out_compact(c);
     if (s->cmd == POP3_CMD_APOP)
         pop3_md5_hex(c->apop, hex);
     if (s->cmd == POP3_CMD_AUTH) {
@@ -610,11 +621,7 @@ static pop3_err on_challenge(pop3_client *c, const char *text)
         return POP3_ERR_PROTOCOL; /* a continuation nobody asked for */
     if (c->mech_step >= 8u)
         return POP3_ERR_PROTOCOL; /* a server that never ends the exchange */
-    if (c->out_off > 0) {
-        memmove(c->out, c->out + c->out_off, (size_t)(c->out_len - c->out_off));
-        c->out_len = (uint16_t)(c->out_len - c->out_off);
-        c->out_off = 0;
-    }
+    out_compact(c);
     /* The challenge sits in the line buffer; CRAM-MD5 decodes it in place. */
     n = pop3_auth_response(c->out + c->out_len, (size_t)(c->out_size - c->out_len),
                            c->mech, c->mech_step, c->mech_ir,

@@ -61,17 +61,17 @@ static size_t read_line(pop3_reply *r, char *line, size_t size,
     if (memchr(line, '\0', len) != NULL)
         return tok_error(t, POP3_ERR_PROTOCOL, take);
 
+    t->data = (const uint8_t *)line;
     if (r->mode == POP3_RD_LINES && len > 0 && line[0] == '.') {
         if (len == 1) {
             pop3_reply_expect(r, POP3_RD_STATUS);
             t->kind = POP3_TOK_END;
             return take;
         }
-        memmove(line, line + 1, len); /* includes the NUL */
+        t->data++; /* the stuffed dot; the line stays NUL-terminated */
         len--;
     }
     t->kind = POP3_TOK_LINE;
-    t->data = (const uint8_t *)line;
     t->len = len;
     return take;
 }
