@@ -8,7 +8,7 @@
  * into the POSIX port with pop3_posix_set_filter(); --stls upgrades with
  * STLS, --auth / --oauth2-token-file use SASL (pop3_client_auth()).
  *
- * The CLI reference is docs/pop3get.md. This program is also the worked
+ * The CLI reference is the pop3get section of README.md. This program is also the worked
  * example of the library: the engine is driven from our own poll() loop
  * through the POSIX port, commands are pipelined, message bodies stream
  * straight to disk, and nothing is deleted on the server unless it was

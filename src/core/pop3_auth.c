@@ -72,6 +72,8 @@ unsigned pop3_sasl_pick(unsigned offered, bool token, bool plain_ok)
     return 0;
 }
 
+#if POP3_SASL /* base64 serves only the SASL messages below */
+
 /* ---- base64 --------------------------------------------------------------- */
 
 static const char b64_alphabet[] =
@@ -209,8 +211,6 @@ int pop3_b64_decode(const char *in, size_t n, uint8_t *out, size_t cap,
     *out_len = o;
     return 0;
 }
-
-#if POP3_SASL
 
 /* ---- the messages --------------------------------------------------------- */
 
