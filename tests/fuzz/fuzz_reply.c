@@ -109,8 +109,12 @@ static void feed(struct run *x, const uint8_t *data, size_t n)
                 abort(); /* NONE means everything was taken */
             break;
         case POP3_TOK_LINE:
-            if (t.data != (const uint8_t *)x->line || t.len > x->size - 1 ||
-                x->line[t.len] != '\0' || memchr(x->line, '\0', t.len) != NULL)
+            /* The line starts in the buffer, one octet in when a stuffed
+             * dot was skipped, and stays NUL-terminated there. */
+            if ((t.data != (const uint8_t *)x->line &&
+                 t.data != (const uint8_t *)x->line + 1) ||
+                t.data + t.len > (const uint8_t *)x->line + x->size - 1 ||
+                t.data[t.len] != '\0' || memchr(t.data, '\0', t.len) != NULL)
                 abort();
             break;
         case POP3_TOK_DATA:
