@@ -174,7 +174,6 @@ typedef struct pop3_slot {
     uint32_t arg;  /* message number */
     uint32_t arg2; /* TOP: lines */
     uint8_t cmd;   /* pop3_cmd */
-    uint8_t sent;  /* formatted into the command buffer */
 } pop3_slot;
 
 /* Storage and settings handed to pop3_client_init(). */
@@ -218,8 +217,8 @@ typedef struct pop3_client {
     uint32_t last_tick;
     uint32_t expire;    /* CAPA EXPIRE days, POP3_EXPIRE_NEVER */
     uint32_t login_delay;
-    uint16_t line_size, line_len;
-    uint16_t out_size, out_off, out_len, out_secret; /* secret: wipe below */
+    uint16_t line_size;
+    uint16_t out_size, out_off, out_len;
     uint16_t capa;
     uint8_t sasl;
     uint8_t tls, mech, mech_step, mech_ir; /* STLS/TLS state; SASL exchange */
@@ -346,6 +345,10 @@ pop3_state pop3_client_state(const pop3_client *c);
 pop3_err pop3_client_error(const pop3_client *c);
 /* Capabilities from the last CAPA reply (0 before one). */
 unsigned pop3_client_capa_flags(const pop3_client *c);
+/* CAPA EXPIRE in days (POP3_EXPIRE_NEVER for NEVER) and LOGIN-DELAY in
+ * seconds from the last CAPA reply; 0 when not advertised. */
+uint32_t pop3_client_capa_expire(const pop3_client *c);
+uint32_t pop3_client_capa_login_delay(const pop3_client *c);
 unsigned pop3_client_sasl_mechs(const pop3_client *c);
 /* True when commands are written without waiting (CAPA said PIPELINING). */
 bool pop3_client_pipelining(const pop3_client *c);

@@ -401,6 +401,33 @@ static void test_capa_sets_flags_and_sasl_mechanisms(void **state)
     script_free(s);
 }
 
+static void test_capa_expire_and_login_delay_values(void **state)
+{
+    (void)state;
+    /* RFC 2449 sec. 6.6/6.7: the values reach the application, NEVER as
+     * POP3_EXPIRE_NEVER, and a later CAPA without them clears them. */
+    static const script_rule rules[] = {RULE(GREETING, NONE, "capa"),
+                                        RULES_END};
+    script_opts o = {.rules = rules, .quiet = SCRIPT_BIT(POP3_EV_CAPA_LINE)};
+    static const char srv[] = GREET "+OK\r\nEXPIRE 30\r\nLOGIN-DELAY 900\r\n.\r\n";
+    static const char never[] = GREET "+OK\r\nEXPIRE NEVER\r\n.\r\n";
+    static const char none[] = GREET "+OK\r\nTOP\r\n.\r\n";
+    script *s = script_check_keep(&o, srv, sizeof srv - 1,
+                                  GREET_LOG "> capa = OK\nEND cmd=CAPA\n" SUM_AUTH, NULL);
+    assert_int_equal(pop3_client_capa_expire(&s->c), 30);
+    assert_int_equal(pop3_client_capa_login_delay(&s->c), 900);
+    script_free(s);
+    s = script_check_keep(&o, never, sizeof never - 1,
+                          GREET_LOG "> capa = OK\nEND cmd=CAPA\n" SUM_AUTH, NULL);
+    assert_int_equal(pop3_client_capa_expire(&s->c), POP3_EXPIRE_NEVER);
+    assert_int_equal(pop3_client_capa_login_delay(&s->c), 0);
+    script_free(s);
+    s = script_check_keep(&o, none, sizeof none - 1,
+                          GREET_LOG "> capa = OK\nEND cmd=CAPA\n" SUM_AUTH, NULL);
+    assert_int_equal(pop3_client_capa_expire(&s->c), 0);
+    script_free(s);
+}
+
 static void test_capa_unknown_sasl_mechanisms_are_ignored(void **state)
 {
     (void)state;
@@ -578,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_listing_numbers_at_their_limits),
         cmocka_unit_test(test_bad_numbers_end_the_session),
         cmocka_unit_test(test_capa_sets_flags_and_sasl_mechanisms),
+        cmocka_unit_test(test_capa_expire_and_login_delay_values),
         cmocka_unit_test(test_capa_unknown_sasl_mechanisms_are_ignored),
         cmocka_unit_test(test_capa_tolerates_empty_lines),
         cmocka_unit_test(test_capa_flags_come_from_the_last_reply),

@@ -150,7 +150,6 @@ static int format_next(pop3_client *c)
     if (s->cmd == POP3_CMD_PASS || s->cmd == POP3_CMD_APOP ||
         (s->cmd == POP3_CMD_AUTH && c->mech_ir))
         c->flags |= F_SECRET;
-    s->sent = 1;
     c->q_sent++;
     return 1;
 }
@@ -227,7 +226,6 @@ static pop3_err push(pop3_client *c, pop3_cmd cmd, uint32_t arg, uint32_t arg2)
     s->cmd = (uint8_t)cmd;
     s->arg = arg;
     s->arg2 = arg2;
-    s->sent = 0;
     if (c->q_count == 0)
         c->elapsed = 0; /* from idle to waiting for a reply */
     c->q_count++;
@@ -421,6 +419,14 @@ static pop3_resp_code resp_code(const char **text)
             return codes[i].code;
     }
     return POP3_RESP_OTHER;
+}
+
+static void forget_capa(pop3_client *c)
+{
+    c->capa = 0;
+    c->sasl = 0;
+    c->expire = 0;
+    c->login_delay = 0;
 }
 
 static void parse_capa_line(pop3_client *c, const char *line)
@@ -668,12 +674,8 @@ static pop3_err on_status(pop3_client *c, const char *line)
     code = resp_code(&text);
     if (!is_multiline(s))
         return on_single_ok(c, text, code);
-    if (s->cmd == POP3_CMD_CAPA) {
-        c->capa = 0; /* a new list replaces the old one */
-        c->sasl = 0;
-        c->expire = 0;
-        c->login_delay = 0;
-    }
+    if (s->cmd == POP3_CMD_CAPA)
+        forget_capa(c); /* a new list replaces the old one */
     if (s->cmd == POP3_CMD_RETR || s->cmd == POP3_CMD_TOP) {
         pop3_reply_expect(&c->rd, POP3_RD_BODY);
         event_init(&ev, POP3_EV_MSG_BEGIN, (pop3_cmd)s->cmd);
@@ -986,10 +988,7 @@ void pop3_client_tls_ready(pop3_client *c)
         return;
     if (c->tls == 1) {
         /* RFC 2595 sec. 4: forget what was learnt before TLS. */
-        c->capa = 0;
-        c->sasl = 0;
-        c->expire = 0;
-        c->login_delay = 0;
+        forget_capa(c);
         c->flags = (uint8_t)(c->flags & ~F_PIPELINING);
     } else if (c->state > POP3_STATE_GREETING) {
         return; /* TLS without STLS in the middle of a session: not ours */
@@ -1096,6 +1095,16 @@ pop3_err pop3_client_error(const pop3_client *c)
 unsigned pop3_client_capa_flags(const pop3_client *c)
 {
     return c != NULL ? c->capa : 0u;
+}
+
+uint32_t pop3_client_capa_expire(const pop3_client *c)
+{
+    return c != NULL ? c->expire : 0u;
+}
+
+uint32_t pop3_client_capa_login_delay(const pop3_client *c)
+{
+    return c != NULL ? c->login_delay : 0u;
 }
 
 unsigned pop3_client_sasl_mechs(const pop3_client *c)
