@@ -13,7 +13,8 @@
  * POP3_EV_LOGIN -> transaction commands -> pop3_client_quit() ->
  * POP3_EV_CLOSED. Commands are queued in order and their replies arrive in
  * order; with PIPELINING advertised by CAPA, queued commands are written
- * together, otherwise one at a time.
+ * together (USER and PASS too; STLS and AUTH alone), otherwise one at a
+ * time. Transaction commands may be queued right behind a queued login.
  */
 #ifndef POP3_H
 #define POP3_H
@@ -277,7 +278,10 @@ bool pop3_client_tls_active(const pop3_client *c);
  * buffer, which is wiped once the command is sent. Both non-empty, no CR or
  * LF, no space in user (RFC 1939 allows one in the password); each at most
  * POP3_CMD_MAX - 7 octets (user: POP3_CMD_MAX - 40 for APOP), else ARG.
- * Needs two free queue slots for USER/PASS, one for APOP (else BUSY). APOP: call from the POP3_EV_GREETING callback
+ * Needs two free queue slots for USER/PASS, one for APOP (else BUSY).
+ * With PIPELINING (CAPA), PASS is written right behind USER; a server that
+ * refuses USER then answers PASS with -ERR as well (two SERVER_ERR events).
+ * Without it PASS waits for +OK to USER and is dropped after a -ERR. APOP: call from the POP3_EV_GREETING callback
  * (the digest is taken from the greeting line); POP3_ERR_APOP_UNAVAILABLE if
  * the greeting carried no <timestamp> or has already been released. */
 pop3_err pop3_client_login(pop3_client *c, const char *user, const char *pass,
@@ -314,7 +318,12 @@ unsigned pop3_sasl_pick(unsigned offered, bool token, bool plain_ok);
 const char *pop3_sasl_name(unsigned mech);
 /* A POP3_SASL_* bit from a name (case-insensitive); 0 when unknown. */
 unsigned pop3_sasl_from_name(const char *name);
-/* TRANSACTION. msg >= 1; for list and uidl msg 0 means "all messages". */
+/* TRANSACTION, or AUTHORIZATION while a login (pop3_client_login or
+ * pop3_client_auth) is queued: then they are written after the login (with
+ * PIPELINING right behind USER/PASS or APOP, in the same round trip; after
+ * AUTH only once it ends), and if the login fails each gets the server's
+ * -ERR as POP3_EV_SERVER_ERR. STATE otherwise. msg >= 1 (ARG for 0); for
+ * list and uidl msg 0 means "all messages". */
 pop3_err pop3_client_stat(pop3_client *c);
 pop3_err pop3_client_list(pop3_client *c, uint32_t msg);
 pop3_err pop3_client_uidl(pop3_client *c, uint32_t msg);

@@ -634,26 +634,88 @@ static void test_pipelining_beyond_command_buffer(void **state)
     script_free(s);
 }
 
-static void test_err_to_user_with_pipelining_never_sends_pass(void **state)
+static void test_err_to_user_with_pipelining_answers_pass_too(void **state)
 {
     (void)state;
-    /* Even when the server allows pipelining, the secret must not go to a
-     * server that already refused the user name. */
+    /* With PIPELINING, PASS goes out right behind USER (RFC 2449 sec. 6.6),
+     * so a server that refuses the user name answers PASS as well: both
+     * replies are read and reported, and the session stays in step. */
     static const script_rule rules[] = {RULE(GREETING, NONE, "capa"),
-                                        RULE(END, CAPA, "login"), RULES_END};
+                                        RULE(END, CAPA, "login; stat"), RULES_END};
     script_opts o = {.rules = rules, .quiet = SCRIPT_BIT(POP3_EV_CAPA_LINE)};
     script *s = script_new(&o);
     script_feed_str(s, GREET PIPE_CAPA);
     assert_true(pop3_client_pipelining(&s->c));
-    script_feed_str(s, "-ERR [AUTH] unknown user\r\n");
-    assert_string_equal(script_sent(s), "CAPA\r\nUSER mrose\r\n");
+    assert_string_equal(script_take_sent(s), "CAPA\r\n" LOGIN_SENT "STAT\r\n");
+    script_feed_str(s, "-ERR [AUTH] unknown user\r\n-ERR no USER\r\n"
+                       "-ERR not logged in\r\n");
+    assert_string_equal(script_take_sent(s), "");
+    assert_int_equal(pop3_client_pending(&s->c), 0);
     assert_string_equal(script_log(s, true),
                         GREET_LOG "> capa = OK\n"
                                   "END cmd=CAPA\n"
                                   "> login = OK\n"
+                                  "> stat = OK\n"
                                   "ERR cmd=USER code=AUTH 'unknown user'\n"
+                                  "ERR cmd=PASS 'no USER'\n"
+                                  "ERR cmd=STAT 'not logged in'\n"
                                   SUM_AUTH);
     script_free(s);
+}
+
+static void test_err_to_user_without_pipelining_never_sends_pass(void **state)
+{
+    (void)state;
+    /* Without PIPELINING the password waits for +OK to USER, so a server
+     * that refused the user name never receives it. A STAT queued behind
+     * the login still goes out and gets the server's answer. */
+    static const script_rule rules[] = {RULE(GREETING, NONE, "login; stat"),
+                                        RULES_END};
+    script_opts o = {.rules = rules};
+    script_check(&o, GREET "-ERR [AUTH] unknown user\r\n-ERR not logged in\r\n",
+                 GREET_LOG "> login = OK\n"
+                           "> stat = OK\n"
+                           "ERR cmd=USER code=AUTH 'unknown user'\n"
+                           "ERR cmd=STAT 'not logged in'\n" SUM_AUTH,
+                 "USER mrose\r\nSTAT\r\n");
+}
+
+static void test_pipelined_login_carries_the_first_transaction_command(void **state)
+{
+    (void)state;
+    /* The whole login and the STAT that follows cost one round trip after
+     * CAPA: USER, PASS and STAT leave together, and the replies are
+     * matched in order. */
+    static const script_rule rules[] = {RULE(GREETING, NONE, "capa"),
+                                        RULE(END, CAPA, "login; stat"),
+                                        RULE(STAT, NONE, "retr 1; quit"), RULES_END};
+    script_opts o = {.rules = rules, .quiet = SCRIPT_BIT(POP3_EV_CAPA_LINE)};
+    script *s = script_new(&o);
+    script_feed_str(s, GREET PIPE_CAPA);
+    assert_string_equal(script_take_sent(s), "CAPA\r\n" LOGIN_SENT "STAT\r\n");
+    script_feed_str(s, "+OK\r\n+OK\r\n");
+    assert_int_equal(pop3_client_state(&s->c), POP3_STATE_TRANSACTION);
+    assert_string_equal(script_take_sent(s), "");
+    script_feed_str(s, "+OK 1 5\r\n");
+    assert_string_equal(script_take_sent(s), "RETR 1\r\nQUIT\r\n");
+    script_free(s);
+    script_check(&o, GREET PIPE_CAPA "+OK\r\n+OK\r\n+OK 1 5\r\n+OK\r\nhi\r\n.\r\n+OK bye\r\n",
+                 GREET_LOG "> capa = OK\n"
+                           "END cmd=CAPA\n"
+                           "> login = OK\n"
+                           "> stat = OK\n"
+                           "OK cmd=USER ''\n"
+                           "LOGIN cmd=PASS\n"
+                           "STAT count=1 size=5\n"
+                           "> retr 1 = OK\n"
+                           "> quit = OK\n"
+                           "MSG_BEGIN cmd=RETR msg=1 ''\n"
+                           "MSG_DATA msg=1 'hi\\r\\n'\n"
+                           "MSG_END msg=1\n"
+                           "OK cmd=QUIT 'bye'\n"
+                           "CLOSED err=CLOSED\n"
+                           "= state=CLOSED err=CLOSED close=1\n",
+                 "CAPA\r\n" LOGIN_SENT "STAT\r\nRETR 1\r\nQUIT\r\n");
 }
 
 static void test_pipelined_error_does_not_disturb_later_replies(void **state)
@@ -1563,7 +1625,9 @@ int main(void)
         cmocka_unit_test(test_pipelined_retrs_in_one_buffer_get_their_own_data),
         cmocka_unit_test(test_queue_full_is_busy),
         cmocka_unit_test(test_pipelining_beyond_command_buffer),
-        cmocka_unit_test(test_err_to_user_with_pipelining_never_sends_pass),
+        cmocka_unit_test(test_err_to_user_with_pipelining_answers_pass_too),
+        cmocka_unit_test(test_err_to_user_without_pipelining_never_sends_pass),
+        cmocka_unit_test(test_pipelined_login_carries_the_first_transaction_command),
         cmocka_unit_test(test_pipelined_error_does_not_disturb_later_replies),
         cmocka_unit_test(test_queue_ring_wraps_around),
         cmocka_unit_test(test_send_one_octet_at_a_time),

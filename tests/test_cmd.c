@@ -49,12 +49,12 @@ static void test_commands_before_greeting_are_refused(void **state)
 static void test_transaction_commands_before_login_are_refused(void **state)
 {
     (void)state;
-    /* Also while the login is on its way: the state is still
-     * AUTHORIZATION until the +OK to PASS. */
+    /* In AUTHORIZATION with no login queued they are refused; once a login
+     * is queued they may follow it (sent after it, never before). */
     static const script_rule rules[] = {
         RULE(GREETING, NONE, ALL_TRANSACTION "; login; " ALL_TRANSACTION),
         RULES_END};
-    script_opts o = {.rules = rules};
+    script_opts o = {.rules = rules, .queue_len = 16};
     script_check(&o, GREET,
                  GREET_LOG "> stat = STATE\n"
                            "> list = STATE\n"
@@ -67,17 +67,37 @@ static void test_transaction_commands_before_login_are_refused(void **state)
                            "> rset = STATE\n"
                            "> noop = STATE\n"
                            "> login = OK\n"
-                           "> stat = STATE\n"
-                           "> list = STATE\n"
-                           "> list 1 = STATE\n"
-                           "> uidl = STATE\n"
-                           "> uidl 1 = STATE\n"
-                           "> retr 1 = STATE\n"
-                           "> top 1 1 = STATE\n"
-                           "> dele 1 = STATE\n"
-                           "> rset = STATE\n"
-                           "> noop = STATE\n" SUM_AUTH,
+                           "> stat = OK\n"
+                           "> list = OK\n"
+                           "> list 1 = OK\n"
+                           "> uidl = OK\n"
+                           "> uidl 1 = OK\n"
+                           "> retr 1 = OK\n"
+                           "> top 1 1 = OK\n"
+                           "> dele 1 = OK\n"
+                           "> rset = OK\n"
+                           "> noop = OK\n" SUM_AUTH,
                  "USER mrose\r\n");
+}
+
+static void test_commands_queued_behind_login_wait_for_it(void **state)
+{
+    (void)state;
+    /* Without PIPELINING each waits for the reply before it, and message
+     * number 0 is still refused. */
+    static const script_rule rules[] = {
+        RULE(GREETING, NONE, "login; retr 0; stat; dele 2"), RULES_END};
+    script_opts o = {.rules = rules};
+    script_check(&o, GREET "+OK\r\n+OK\r\n+OK 2 20\r\n+OK\r\n",
+                 GREET_LOG "> login = OK\n"
+                           "> retr 0 = ARG\n"
+                           "> stat = OK\n"
+                           "> dele 2 = OK\n"
+                           "OK cmd=USER ''\n"
+                           "LOGIN cmd=PASS\n"
+                           "STAT count=2 size=20\n"
+                           "OK cmd=DELE msg=2 ''\n" SUM_TRANS,
+                 LOGIN_SENT "STAT\r\nDELE 2\r\n");
 }
 
 static void test_login_after_login_is_refused(void **state)
@@ -353,6 +373,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commands_before_greeting_are_refused),
         cmocka_unit_test(test_transaction_commands_before_login_are_refused),
+        cmocka_unit_test(test_commands_queued_behind_login_wait_for_it),
         cmocka_unit_test(test_login_after_login_is_refused),
         cmocka_unit_test(test_capa_allowed_in_authorization_and_transaction),
         cmocka_unit_test(test_login_refuses_cr_lf_and_null),

@@ -76,6 +76,28 @@ static void test_auth_login_answers_two_challenges(void **state)
                  "AUTH LOGIN\r\nbXJvc2U=\r\ndGFuc3RhYWY=\r\n");
 }
 
+static void test_nothing_is_pipelined_behind_auth(void **state)
+{
+    (void)state;
+    /* A STAT queued behind AUTH waits for the end of the exchange even with
+     * PIPELINING: anything written before it would be read as a SASL
+     * response. */
+    static const script_rule rules[] = {RULE(GREETING, NONE, "capa"),
+                                        RULE(END, CAPA, "auth_login; stat"), RULES_END};
+    script_opts o = {.rules = rules, .quiet = SCRIPT_BIT(POP3_EV_CAPA_LINE)};
+    script *s = script_new(&o);
+    script_feed_str(s, GREET "+OK\r\nPIPELINING\r\nSASL LOGIN\r\n.\r\n");
+    assert_true(pop3_client_pipelining(&s->c));
+    assert_string_equal(script_take_sent(s), "CAPA\r\nAUTH LOGIN\r\n");
+    script_feed_str(s, "+ VXNlcm5hbWU6\r\n+ UGFzc3dvcmQ6\r\n");
+    assert_string_equal(script_take_sent(s), "bXJvc2U=\r\ndGFuc3RhYWY=\r\n");
+    script_feed_str(s, "+OK\r\n");
+    assert_string_equal(script_take_sent(s), "STAT\r\n");
+    script_feed_str(s, "+OK 0 0\r\n");
+    assert_contains(script_log(s, true), "LOGIN cmd=AUTH\nSTAT count=0 size=0\n" SUM_TRANS);
+    script_free(s);
+}
+
 static void test_auth_cram_md5_rfc2195(void **state)
 {
     (void)state;
@@ -297,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_auth_plain_with_initial_response),
         cmocka_unit_test(test_auth_plain_long_response_after_empty_challenge),
         cmocka_unit_test(test_auth_login_answers_two_challenges),
+        cmocka_unit_test(test_nothing_is_pipelined_behind_auth),
         cmocka_unit_test(test_auth_cram_md5_rfc2195),
         cmocka_unit_test(test_auth_xoauth2_failure_gives_server_text_and_code),
         cmocka_unit_test(test_auth_oauthbearer_failure_sends_kvsep),

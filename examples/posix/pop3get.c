@@ -1320,7 +1320,9 @@ static void start_login(struct app *a)
     if (r != POP3_OK) {
         fail_str(a, r == POP3_ERR_ARG ? EX_USAGE : EX_SOFTWARE, "login", pop3_strerror(r));
         end_session(a);
+        return;
     }
+    start_transaction(a); /* queued behind the login: with PIPELINING, same round trip */
 }
 
 /* CAPA answered or refused: STLS first when asked for, then the login. */
@@ -1366,6 +1368,8 @@ static void on_greeting(struct app *a, const pop3_event *ev)
     } else if (r != POP3_OK) {
         fail_str(a, r == POP3_ERR_ARG ? EX_USAGE : EX_SOFTWARE, "login", pop3_strerror(r));
         end_session(a);
+    } else {
+        start_transaction(a);
     }
     (void)ev;
 }
@@ -1550,8 +1554,7 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
             (void)pop3_client_capa(&a->c);
         break;
     case POP3_EV_LOGIN:
-        a->trace.in_auth = 0;
-        start_transaction(a);
+        a->trace.in_auth = 0; /* the first command is queued behind the login */
         break;
     case POP3_EV_STAT:
         a->count = ev->count;

@@ -56,7 +56,7 @@ static void event_init(pop3_event *ev, pop3_event_type type, pop3_cmd cmd)
     ev->cmd = cmd;
 }
 
-static pop3_slot *slot_at(pop3_client *c, unsigned i)
+static pop3_slot *slot_at(const pop3_client *c, unsigned i)
 {
     return &c->q[(c->q_head + i) % c->q_len];
 }
@@ -91,9 +91,14 @@ static int is_open(const pop3_client *c)
 
 /* ---- sending -------------------------------------------------------------- */
 
+/* Whether slot s (the next unsent one) may be written now. Without
+ * PIPELINING one command is on the wire at a time. With it (RFC 2449 sec.
+ * 6.6) queued commands go together, PASS right behind its USER and
+ * transaction commands right behind PASS or APOP; STLS and AUTH still go
+ * alone, and nothing follows them until their reply. */
 static int may_format(const pop3_client *c, const pop3_slot *s)
 {
-    const pop3_slot *last;
+    uint8_t last;
 
     if (c->state < POP3_STATE_AUTHORIZATION)
         return 0; /* nothing goes out before the greeting */
@@ -101,10 +106,12 @@ static int may_format(const pop3_client *c, const pop3_slot *s)
         return 0; /* +OK to STLS: silent until the handshake is done */
     if (c->q_sent == 0)
         return 1;
-    if (!(c->flags & F_PIPELINING) || pop3_cmd_is_barrier(s->cmd))
+    if (!(c->flags & F_PIPELINING))
         return 0;
-    last = &c->q[(c->q_head + c->q_sent - 1u) % c->q_len];
-    return !pop3_cmd_is_barrier(last->cmd);
+    last = slot_at(c, c->q_sent - 1u)->cmd;
+    if (last == POP3_CMD_USER)
+        return s->cmd == POP3_CMD_PASS;
+    return !pop3_cmd_goes_alone(last) && !pop3_cmd_goes_alone(s->cmd);
 }
 
 /* Moves what the transport has not taken yet to the start of the command
@@ -173,8 +180,10 @@ static int send_out(pop3_client *c)
             r = (long)(c->out_len - c->out_off); /* a lying transport */
         c->out_off = (uint16_t)(c->out_off + (unsigned long)r);
     }
-    if (c->flags & F_SECRET) { /* the secret is on the wire: no copy stays */
-        wipe(c->out, c->out_len);
+    if (c->flags & F_SECRET) {
+        /* The secret is on the wire. All of the buffer: a compaction may
+         * have left older copies of it past out_len. */
+        wipe(c->out, c->out_size);
         c->flags = (uint8_t)(c->flags & ~F_SECRET);
     }
     c->out_off = c->out_len = 0;
@@ -232,6 +241,24 @@ static pop3_err push(pop3_client *c, pop3_cmd cmd, uint32_t arg, uint32_t arg2)
     return POP3_OK;
 }
 
+/* True while a login (USER/PASS, APOP, AUTH) or STLS waits in the queue. */
+static int login_queued(const pop3_client *c)
+{
+    unsigned i;
+
+    for (i = 0; i < c->q_count; i++) {
+        if (pop3_cmd_is_barrier(slot_at(c, i)->cmd))
+            return 1;
+    }
+    return 0;
+}
+
+#define IN_AUTH (1u << POP3_STATE_AUTHORIZATION)
+#define IN_TRANS (1u << POP3_STATE_TRANSACTION)
+#define NEED_MSG (1u << 7) /* arg is a message number, 1 or more */
+
+/* Transaction commands may also be queued behind a login still in the
+ * queue: they go out after it (right behind it with PIPELINING). */
 static pop3_err queue_cmd(pop3_client *c, pop3_cmd cmd, uint32_t arg,
                           uint32_t arg2, unsigned states)
 {
@@ -239,17 +266,17 @@ static pop3_err queue_cmd(pop3_client *c, pop3_cmd cmd, uint32_t arg,
 
     if (e != POP3_OK)
         return e;
-    if (!(states & (1u << c->state)))
+    if (!(states & (1u << c->state)) &&
+        !((states & IN_TRANS) && c->state == POP3_STATE_AUTHORIZATION && login_queued(c)))
         return POP3_ERR_STATE;
+    if ((states & NEED_MSG) && arg == 0)
+        return POP3_ERR_ARG; /* RFC 1939: messages are numbered from 1 */
     e = push(c, cmd, arg, arg2);
     if (e != POP3_OK)
         return e;
     flush(c);
     return POP3_OK;
 }
-
-#define IN_AUTH (1u << POP3_STATE_AUTHORIZATION)
-#define IN_TRANS (1u << POP3_STATE_TRANSACTION)
 
 /* ---- the greeting and APOP ------------------------------------------------ */
 
@@ -276,16 +303,13 @@ pop3_err pop3_client_login(pop3_client *c, const char *user, const char *pass,
     pop3_err e = check_open(c);
     const char *ts;
     size_t ts_len, pass_len;
-    unsigned i;
 
     if (e != POP3_OK)
         return e;
     if (c->state != POP3_STATE_AUTHORIZATION)
         return POP3_ERR_STATE;
-    for (i = 0; i < c->q_count; i++) {
-        if (pop3_cmd_is_barrier(slot_at(c, i)->cmd))
-            return POP3_ERR_STATE; /* a login is already under way */
-    }
+    if (login_queued(c))
+        return POP3_ERR_STATE; /* a login is already under way */
     pass_len = pop3_cmd_arg_len(pass, POP3_CMD_MAX - 7u, 1);
     if (pop3_cmd_arg_len(user, max_user, 0) == 0 || pass_len == 0)
         return POP3_ERR_ARG;
@@ -529,8 +553,9 @@ static void on_err_reply(pop3_client *c, const char *text)
     ev.msg = s.arg;
     ev.text = text;
     ev.len = strlen(text);
-    if (s.cmd == POP3_CMD_USER && c->q_count > 0 && c->q[c->q_head].cmd == POP3_CMD_PASS)
-        (void)pop_head(c); /* never send the password to a refused user */
+    if (s.cmd == POP3_CMD_USER && c->q_sent == 0 && c->q_count > 0 &&
+        c->q[c->q_head].cmd == POP3_CMD_PASS)
+        (void)pop_head(c); /* not sent yet: never send it to a refused user */
     if (pop3_cmd_is_barrier(s.cmd))
         forget_credentials(c);
     emit(c, &ev);
@@ -938,16 +963,13 @@ pop3_err pop3_client_capa(pop3_client *c)
 pop3_err pop3_client_stls(pop3_client *c)
 {
     pop3_err e = check_open(c);
-    unsigned i;
 
     if (e != POP3_OK)
         return e;
     if (c->state != POP3_STATE_AUTHORIZATION || c->tls != 0)
         return POP3_ERR_STATE;
-    for (i = 0; i < c->q_count; i++) {
-        if (pop3_cmd_is_barrier(slot_at(c, i)->cmd))
-            return POP3_ERR_STATE; /* a login (or STLS) is under way */
-    }
+    if (login_queued(c))
+        return POP3_ERR_STATE; /* a login (or STLS) is under way */
     return queue_cmd(c, POP3_CMD_STLS, 0, 0, IN_AUTH);
 }
 
@@ -955,7 +977,6 @@ pop3_err pop3_client_auth(pop3_client *c, unsigned mech, const char *user,
                           const char *secret)
 {
     pop3_err e = check_open(c);
-    unsigned i;
 
     if (e != POP3_OK)
         return e;
@@ -963,10 +984,8 @@ pop3_err pop3_client_auth(pop3_client *c, unsigned mech, const char *user,
         return POP3_ERR_UNSUPPORTED;
     if (c->state != POP3_STATE_AUTHORIZATION)
         return POP3_ERR_STATE;
-    for (i = 0; i < c->q_count; i++) {
-        if (pop3_cmd_is_barrier(slot_at(c, i)->cmd))
-            return POP3_ERR_STATE;
-    }
+    if (login_queued(c))
+        return POP3_ERR_STATE;
     e = pop3_auth_check(mech, user, secret, c->out_size);
     if (e != POP3_OK)
         return e;
@@ -1010,19 +1029,6 @@ pop3_err pop3_client_stat(pop3_client *c)
     return queue_cmd(c, POP3_CMD_STAT, 0, 0, IN_TRANS);
 }
 
-static pop3_err queue_msg(pop3_client *c, pop3_cmd cmd, uint32_t msg, uint32_t arg2)
-{
-    pop3_err e = check_open(c);
-
-    if (e != POP3_OK)
-        return e;
-    if (c->state != POP3_STATE_TRANSACTION)
-        return POP3_ERR_STATE;
-    if (msg == 0)
-        return POP3_ERR_ARG; /* RFC 1939: messages are numbered from 1 */
-    return queue_cmd(c, cmd, msg, arg2, IN_TRANS);
-}
-
 pop3_err pop3_client_list(pop3_client *c, uint32_t msg)
 {
     return queue_cmd(c, POP3_CMD_LIST, msg, 0, IN_TRANS);
@@ -1035,17 +1041,17 @@ pop3_err pop3_client_uidl(pop3_client *c, uint32_t msg)
 
 pop3_err pop3_client_retr(pop3_client *c, uint32_t msg)
 {
-    return queue_msg(c, POP3_CMD_RETR, msg, 0);
+    return queue_cmd(c, POP3_CMD_RETR, msg, 0, IN_TRANS | NEED_MSG);
 }
 
 pop3_err pop3_client_top(pop3_client *c, uint32_t msg, uint32_t lines)
 {
-    return queue_msg(c, POP3_CMD_TOP, msg, lines);
+    return queue_cmd(c, POP3_CMD_TOP, msg, lines, IN_TRANS | NEED_MSG);
 }
 
 pop3_err pop3_client_dele(pop3_client *c, uint32_t msg)
 {
-    return queue_msg(c, POP3_CMD_DELE, msg, 0);
+    return queue_cmd(c, POP3_CMD_DELE, msg, 0, IN_TRANS | NEED_MSG);
 }
 
 pop3_err pop3_client_rset(pop3_client *c)

@@ -41,7 +41,12 @@ size_t pop3_cmd_u32(char *out, uint32_t v)
 int pop3_cmd_is_barrier(uint8_t cmd)
 {
     return cmd == POP3_CMD_USER || cmd == POP3_CMD_PASS || cmd == POP3_CMD_APOP ||
-           cmd == POP3_CMD_STLS || cmd == POP3_CMD_AUTH;
+           pop3_cmd_goes_alone(cmd);
+}
+
+int pop3_cmd_goes_alone(uint8_t cmd)
+{
+    return cmd == POP3_CMD_STLS || cmd == POP3_CMD_AUTH;
 }
 
 /* A small writer that stops at the buffer's end instead of overflowing. */

@@ -18,9 +18,14 @@ size_t pop3_cmd_arg_len(const char *s, size_t max, int allow_space);
 size_t pop3_cmd_format(uint8_t *out, size_t room, const pop3_slot *s,
                        const char *user, const char *pass, const char *apop_hex);
 
-/* True for the login commands (and STLS, AUTH), which are written alone on
- * the wire: nothing after them until their reply decides the protocol state. */
+/* True for the commands that change the protocol state: USER, PASS, APOP,
+ * STLS and AUTH. Only one login (or STLS) may be queued at a time. */
 int pop3_cmd_is_barrier(uint8_t cmd);
+
+/* True for STLS and AUTH: written only when nothing else is outstanding, and
+ * nothing is written after them until their reply (the octets that follow
+ * are TLS, or SASL responses). */
+int pop3_cmd_goes_alone(uint8_t cmd);
 
 /* Decimal digits of v into out (at least 10 octets). Returns the count. */
 size_t pop3_cmd_u32(char *out, uint32_t v);
