@@ -79,6 +79,18 @@ $(B)/asan-tests/%: tests/%.c $(TEST_SUPPORT) $(ASAN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests $< $(TEST_SUPPORT) $(ASAN_OBJ) -o $@ -lcmocka $(LDLIBS)
 
+# The engine alone built with POP3_LEAN=1 (pop3_config_defaults.h), without
+# src/md5 and without Mbed TLS: the lean build must link and work without MD5.
+LEAN_SRC := $(wildcard src/core/*.c) src/transport/pop3_transport_mem.c
+$(B)/tests/test_lean: tests/lean/test_lean.c $(TEST_SUPPORT) $(LEAN_SRC) $(wildcard include/*.h src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) -DPOP3_LEAN=1 -Iinclude -Isrc/core -Isrc/md5 -Itests $< $(TEST_SUPPORT) $(LEAN_SRC) -o $@ -lcmocka
+$(B)/asan-tests/test_lean: tests/lean/test_lean.c $(TEST_SUPPORT) $(LEAN_SRC) $(wildcard include/*.h src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) $(SAN_FLAGS) -DPOP3_LEAN=1 -Iinclude -Isrc/core -Isrc/md5 -Itests $< $(TEST_SUPPORT) $(LEAN_SRC) -o $@ -lcmocka
+TEST_BIN += $(B)/tests/test_lean
+ASAN_BIN += $(B)/asan-tests/test_lean
+
 # Every binary runs even when one fails; the target fails at the end.
 unit: $(TEST_BIN)
 	@fail=0; for t in $(TEST_BIN); do echo "== $$t"; $$t || fail=1; done; exit $$fail

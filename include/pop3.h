@@ -62,7 +62,7 @@ extern "C" {
     /* TLS and SASL (pop3_tls.h, pop3_client_auth) */                           \
     X(TLS, "TLS handshake or record layer failed")                              \
     X(TLS_VERIFY, "server certificate verification failed")                     \
-    X(UNSUPPORTED, "feature left out of this build (POP3_SASL=0)")
+    X(UNSUPPORTED, "feature left out of this build (POP3_SASL, POP3_LEAN, ...)")
 
 #define POP3_ERR_ENUM_(name, text) POP3_ERR_##name,
 typedef enum pop3_err {
@@ -270,8 +270,10 @@ bool pop3_client_tls_active(const pop3_client *c);
 /* --- called by the application --------------------------------------------
  * Each returns POP3_OK when the command is queued (its reply arrives as an
  * event), POP3_ERR_STATE when not allowed now (nothing queued or sent),
- * POP3_ERR_ARG for a bad argument, POP3_ERR_BUSY when the queue is full, or
- * the sticky error once the session has ended. */
+ * POP3_ERR_ARG for a bad argument, POP3_ERR_BUSY when the queue is full,
+ * POP3_ERR_UNSUPPORTED when the build left the call's feature out
+ * (POP3_SASL, POP3_STLS, POP3_APOP, POP3_CAPA, POP3_UIDL_TOP or POP3_LEAN in
+ * pop3_config_defaults.h), or the sticky error once the session has ended. */
 
 /* AUTHORIZATION. user and pass must stay valid until POP3_EV_LOGIN or the
  * -ERR that ends the attempt; they are never copied except into the command

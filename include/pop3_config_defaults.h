@@ -60,12 +60,47 @@
 #define POP3_LOG_DEBUG(args)
 #endif
 
-/* SASL AUTH (RFC 5034: PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER) in
- * the engine: 1 (default) or 0. With 0, src/core/pop3_auth.c compiles to
- * almost nothing and pop3_client_auth() returns POP3_ERR_UNSUPPORTED; USER/
- * PASS, APOP and STLS stay. For firmware that never uses SASL. */
+/* Features. Each is 1 (compiled in) or 0 (left out); a call that needs a
+ * left-out feature returns POP3_ERR_UNSUPPORTED and queues nothing.
+ * POP3_LEAN=1 makes 0 the default of every one of them: the smallest
+ * firmware build, which keeps USER/PASS login, STAT, LIST, RETR, DELE, RSET,
+ * NOOP, QUIT, the timeouts, pause/resume and the split-input guarantees
+ * (roughly what the NetX Duo POP3 client offers, without its APOP). Any
+ * feature can still be set on its own, e.g. -DPOP3_LEAN=1 -DPOP3_APOP=1.
+ * The pop3_client struct is the same in every build. */
+#ifndef POP3_LEAN
+#define POP3_LEAN (0)
+#endif
+/* SASL AUTH (RFC 5034: PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER):
+ * pop3_client_auth(). With 0, src/core/pop3_auth.c compiles to
+ * almost nothing. */
 #ifndef POP3_SASL
-#define POP3_SASL (1)
+#define POP3_SASL (!POP3_LEAN)
+#endif
+/* STLS (RFC 2595): pop3_client_stls(). Implicit TLS (pop3s, the transport
+ * decorator of pop3_tls.h) works either way. */
+#ifndef POP3_STLS
+#define POP3_STLS (!POP3_LEAN)
+#endif
+/* APOP (RFC 1939 sec. 7): pop3_client_login(..., POP3_AUTH_APOP) and the
+ * greeting's timestamp (POP3_EV_GREETING count). With 0 and POP3_SASL=0
+ * the engine needs no MD5 at all (src/md5 can be left out of the build). */
+#ifndef POP3_APOP
+#define POP3_APOP (!POP3_LEAN)
+#endif
+/* CAPA (RFC 2449): pop3_client_capa(), the capability getters and, through
+ * them, PIPELINING. With 0 one command is on the wire at a time. */
+#ifndef POP3_CAPA
+#define POP3_CAPA (!POP3_LEAN)
+#endif
+/* UIDL and TOP (RFC 1939 sec. 7): pop3_client_uidl(), pop3_client_top(). */
+#ifndef POP3_UIDL_TOP
+#define POP3_UIDL_TOP (!POP3_LEAN)
+#endif
+/* Extended response codes (RFC 2449 sec. 8, RFC 3206) in pop3_event.code.
+ * With 0 code is always POP3_RESP_NONE and the "[...]" stays in the text. */
+#ifndef POP3_RESP_CODES
+#define POP3_RESP_CODES (!POP3_LEAN)
 #endif
 
 #if POP3_LINE_MIN < 512u || POP3_LINE_MIN > 65535u

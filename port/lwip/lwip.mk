@@ -66,9 +66,12 @@ $(B)/lwip-nosys-altcp/liblwip-nosys.a: $(LWIP_NOSYS_OBJ:$(B)/lwip-nosys/%=$(B)/l
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/lwip_superloop: examples/lwip_superloop/main.c $(LWIP_PORT_DEP) $(B)/lwip-nosys/liblwip-nosys.a $(B)/libpop3.a
-	$(CC) $(CSTD) -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) $(LWIP_NOSYS_INC) examples/lwip_superloop/main.c \
-	  port/lwip/pop3_lwip.c -o $@ $(B)/lwip-nosys/liblwip-nosys.a $(B)/libpop3.a $(LDLIBS)
+# The firmware shape: the engine built from source with POP3_LEAN=1, no MD5
+# and no Mbed TLS linked (what it uses is all the lean build keeps).
+$(B)/lwip_superloop: examples/lwip_superloop/main.c $(LWIP_PORT_DEP) $(B)/lwip-nosys/liblwip-nosys.a $(wildcard src/core/*.c src/core/*.h)
+	$(CC) $(CSTD) -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) -DPOP3_LEAN=1 $(LWIP_NOSYS_INC) -Isrc/core -Isrc/md5 \
+	  examples/lwip_superloop/main.c port/lwip/pop3_lwip.c $(wildcard src/core/*.c) -o $@ \
+	  $(B)/lwip-nosys/liblwip-nosys.a
 
 $(B)/lwip/lwip_superloop_altcp: examples/lwip_superloop/main.c $(LWIP_PORT_DEP) $(B)/lwip-nosys-altcp/liblwip-nosys.a $(B)/libpop3.a
 	@mkdir -p $(dir $@)

@@ -24,6 +24,10 @@ enum {
     F_APOP = 1u << 6         /* c->apop holds the digest */
 };
 
+/* +OK to STLS came and the handshake is not done: nothing may be sent or
+ * read. Constant 0 without STLS, so the compiler drops what depends on it. */
+#define STLS_WAIT(c) (POP3_STLS && (c)->tls == 1)
+
 /* ---- small helpers -------------------------------------------------------- */
 
 static void wipe(void *p, size_t n)
@@ -39,8 +43,10 @@ static void forget_credentials(pop3_client *c)
 {
     c->auth_user = NULL;
     c->auth_pass = NULL;
+#if POP3_APOP
     wipe(c->apop, sizeof(c->apop));
     c->flags = (uint8_t)(c->flags & ~F_APOP);
+#endif
 }
 
 static void emit(pop3_client *c, pop3_event *ev)
@@ -49,11 +55,17 @@ static void emit(pop3_client *c, pop3_event *ev)
         c->cb(c, ev, c->user);
 }
 
-static void event_init(pop3_event *ev, pop3_event_type type, pop3_cmd cmd)
+/* A new event; text (a NUL-terminated reply text, or NULL) goes in whole. */
+static void event_init(pop3_event *ev, pop3_event_type type, pop3_cmd cmd,
+                       const char *text)
 {
     memset(ev, 0, sizeof(*ev));
     ev->type = type;
     ev->cmd = cmd;
+    if (text != NULL) {
+        ev->text = text;
+        ev->len = strlen(text);
+    }
 }
 
 static pop3_slot *slot_at(const pop3_client *c, unsigned i)
@@ -79,7 +91,7 @@ static void finish(pop3_client *c, pop3_err err, int close_transport)
     c->flags = (uint8_t)(c->flags & ~(F_SECRET | F_PAUSED));
     if (close_transport && c->tr != NULL && c->tr->close != NULL)
         c->tr->close(c->tr->ctx);
-    event_init(&ev, POP3_EV_CLOSED, POP3_CMD_NONE);
+    event_init(&ev, POP3_EV_CLOSED, POP3_CMD_NONE, NULL);
     ev.err = err;
     emit(c, &ev);
 }
@@ -102,7 +114,7 @@ static int may_format(const pop3_client *c, const pop3_slot *s)
 
     if (c->state < POP3_STATE_AUTHORIZATION)
         return 0; /* nothing goes out before the greeting */
-    if (c->tls == 1)
+    if (STLS_WAIT(c))
         return 0; /* +OK to STLS: silent until the handshake is done */
     if (c->q_sent == 0)
         return 1;
@@ -132,15 +144,21 @@ static void out_compact(pop3_client *c)
 static int format_next(pop3_client *c)
 {
     pop3_slot *s = slot_at(c, c->q_sent);
+#if POP3_APOP
     char hex[2 * POP3_MD5_LEN];
+#else
+    char *hex = NULL;
+#endif
     size_t n;
 
     if (!may_format(c, s))
         return 0;
     out_compact(c);
+#if POP3_APOP
     if (s->cmd == POP3_CMD_APOP)
         pop3_md5_hex(c->apop, hex);
-    if (s->cmd == POP3_CMD_AUTH) {
+#endif
+    if (POP3_SASL && s->cmd == POP3_CMD_AUTH) {
         int ir = 0;
 
         n = pop3_auth_command(c->out + c->out_len, (size_t)(c->out_size - c->out_len),
@@ -150,7 +168,9 @@ static int format_next(pop3_client *c)
         n = pop3_cmd_format(c->out + c->out_len, (size_t)(c->out_size - c->out_len),
                             s, c->auth_user, c->auth_pass, hex);
     }
+#if POP3_APOP
     wipe(hex, sizeof(hex));
+#endif
     if (n == 0)
         return 0; /* no room now; the arguments were checked when queued */
     c->out_len = (uint16_t)(c->out_len + n);
@@ -217,6 +237,14 @@ static pop3_err check_open(const pop3_client *c)
     return POP3_OK;
 }
 
+/* A call whose feature this build left out (pop3_config_defaults.h). */
+static pop3_err unsupported(const pop3_client *c)
+{
+    pop3_err e = check_open(c);
+
+    return e != POP3_OK ? e : POP3_ERR_UNSUPPORTED;
+}
+
 static pop3_err push(pop3_client *c, pop3_cmd cmd, uint32_t arg, uint32_t arg2)
 {
     pop3_slot *s;
@@ -226,7 +254,7 @@ static pop3_err push(pop3_client *c, pop3_cmd cmd, uint32_t arg, uint32_t arg2)
     if (c->q_count > 0 && slot_at(c, c->q_count - 1u)->cmd == POP3_CMD_QUIT)
         return POP3_ERR_STATE;
     /* Nothing behind STLS either: what follows depends on the handshake. */
-    if (c->tls == 1 ||
+    if (STLS_WAIT(c) ||
         (c->q_count > 0 && slot_at(c, c->q_count - 1u)->cmd == POP3_CMD_STLS))
         return POP3_ERR_STATE;
     if (c->q_count >= c->q_len)
@@ -280,6 +308,7 @@ static pop3_err queue_cmd(pop3_client *c, pop3_cmd cmd, uint32_t arg,
 
 /* ---- the greeting and APOP ------------------------------------------------ */
 
+#if POP3_APOP
 /* RFC 1939 sec. 7: the timestamp is the "<...>" in the greeting. */
 static int greeting_timestamp(const char *line, const char **ts, size_t *len)
 {
@@ -294,6 +323,7 @@ static int greeting_timestamp(const char *line, const char **ts, size_t *len)
     *len = (size_t)(gt - lt) + 1;
     return 1;
 }
+#endif
 
 pop3_err pop3_client_login(pop3_client *c, const char *user, const char *pass,
                            pop3_auth method)
@@ -301,11 +331,12 @@ pop3_err pop3_client_login(pop3_client *c, const char *user, const char *pass,
     /* USER/PASS/APOP lines stay within RFC 2449's 255 octets. */
     size_t max_user = method == POP3_AUTH_APOP ? POP3_CMD_MAX - 40u : POP3_CMD_MAX - 7u;
     pop3_err e = check_open(c);
-    const char *ts;
-    size_t ts_len, pass_len;
+    size_t pass_len;
 
     if (e != POP3_OK)
         return e;
+    if (!POP3_APOP && method == POP3_AUTH_APOP)
+        return POP3_ERR_UNSUPPORTED;
     if (c->state != POP3_STATE_AUTHORIZATION)
         return POP3_ERR_STATE;
     if (login_queued(c))
@@ -317,7 +348,11 @@ pop3_err pop3_client_login(pop3_client *c, const char *user, const char *pass,
         return POP3_ERR_ARG;
     if ((unsigned)(c->q_len - c->q_count) < (method == POP3_AUTH_USER ? 2u : 1u))
         return POP3_ERR_BUSY;
+#if POP3_APOP
     if (method == POP3_AUTH_APOP) {
+        const char *ts;
+        size_t ts_len;
+
         if (!(c->flags & F_IN_GREETING) || !(c->flags & F_HAS_TS) ||
             !greeting_timestamp(c->line, &ts, &ts_len))
             return POP3_ERR_APOP_UNAVAILABLE;
@@ -325,6 +360,7 @@ pop3_err pop3_client_login(pop3_client *c, const char *user, const char *pass,
             return POP3_ERR_APOP_UNAVAILABLE;
         c->flags |= F_APOP;
     }
+#endif
     c->auth_user = user;
     c->auth_pass = pass;
     if (method == POP3_AUTH_APOP)
@@ -377,6 +413,7 @@ static pop3_err parse_pair(const char *p, uint64_t *a, uint64_t a_max, uint64_t 
     return POP3_OK;
 }
 
+#if POP3_UIDL_TOP
 /* "N UID": RFC 1939 sec. 7, a unique-id is 1..70 octets 0x21..0x7E. */
 static pop3_err parse_uidl(const char *p, uint32_t *msg, const char **uid, size_t *len)
 {
@@ -396,7 +433,37 @@ static pop3_err parse_uidl(const char *p, uint32_t *msg, const char **uid, size_
     *len = i;
     return POP3_OK;
 }
+#endif
 
+/* RFC 2449 sec. 8 and RFC 3206: "[CODE/SUB]" at the start of the text. */
+static pop3_resp_code resp_code(const char **text)
+{
+#if POP3_RESP_CODES
+    static const struct { const char *name; pop3_resp_code code; } codes[] = {
+        { "IN-USE", POP3_RESP_IN_USE }, { "LOGIN-DELAY", POP3_RESP_LOGIN_DELAY },
+        { "SYS/TEMP", POP3_RESP_SYS_TEMP }, { "SYS/PERM", POP3_RESP_SYS_PERM },
+        { "AUTH", POP3_RESP_AUTH }
+    };
+    const char *p = *text, *end;
+    size_t i, n;
+
+    if (*p != '[' || (end = (const char *)memchr(p, ']', strlen(p))) == NULL)
+        return POP3_RESP_NONE;
+    *text = skip_sp(end + 1);
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        n = strlen(codes[i].name);
+        if ((size_t)(end - p - 1) >= n && memcmp(p + 1, codes[i].name, n) == 0 &&
+            (p[1 + n] == ']' || p[1 + n] == '/'))
+            return codes[i].code;
+    }
+    return POP3_RESP_OTHER;
+#else
+    (void)text;
+    return POP3_RESP_NONE;
+#endif
+}
+
+#if POP3_CAPA
 static int word_is(const char *p, size_t n, const char *word)
 {
     size_t i;
@@ -420,29 +487,6 @@ static size_t word_len(const char *p)
     while (p[n] != '\0' && p[n] != ' ' && p[n] != '\t')
         n++;
     return n;
-}
-
-/* RFC 2449 sec. 8 and RFC 3206: "[CODE/SUB]" at the start of the text. */
-static pop3_resp_code resp_code(const char **text)
-{
-    static const struct { const char *name; pop3_resp_code code; } codes[] = {
-        { "IN-USE", POP3_RESP_IN_USE }, { "LOGIN-DELAY", POP3_RESP_LOGIN_DELAY },
-        { "SYS/TEMP", POP3_RESP_SYS_TEMP }, { "SYS/PERM", POP3_RESP_SYS_PERM },
-        { "AUTH", POP3_RESP_AUTH }
-    };
-    const char *p = *text, *end;
-    size_t i, n;
-
-    if (*p != '[' || (end = (const char *)memchr(p, ']', strlen(p))) == NULL)
-        return POP3_RESP_NONE;
-    *text = skip_sp(end + 1);
-    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
-        n = strlen(codes[i].name);
-        if ((size_t)(end - p - 1) >= n && memcmp(p + 1, codes[i].name, n) == 0 &&
-            (p[1 + n] == ']' || p[1 + n] == '/'))
-            return codes[i].code;
-    }
-    return POP3_RESP_OTHER;
 }
 
 static void forget_capa(pop3_client *c)
@@ -498,6 +542,7 @@ static void parse_capa_line(pop3_client *c, const char *line)
             c->login_delay = (uint32_t)v;
     }
 }
+#endif
 
 /* ---- reply handling ----------------------------------------------------------- */
 
@@ -517,27 +562,30 @@ static pop3_slot pop_head(pop3_client *c)
 static void on_greeting(pop3_client *c, int ok, const char *text)
 {
     pop3_event ev;
-    const char *ts;
-    size_t ts_len;
+    pop3_resp_code code;
 
     if (!ok) {
-        event_init(&ev, POP3_EV_SERVER_ERR, POP3_CMD_NONE);
-        ev.code = resp_code(&text);
-        ev.text = text;
-        ev.len = strlen(text);
+        code = resp_code(&text);
+        event_init(&ev, POP3_EV_SERVER_ERR, POP3_CMD_NONE, text);
+        ev.code = code;
         emit(c, &ev);
         finish(c, POP3_ERR_REFUSED, 1);
         return;
     }
     c->state = POP3_STATE_AUTHORIZATION;
     c->elapsed = 0;
-    event_init(&ev, POP3_EV_GREETING, POP3_CMD_NONE);
-    ev.text = text;
-    ev.len = strlen(text);
-    if (greeting_timestamp(c->line, &ts, &ts_len)) {
-        c->flags |= F_HAS_TS;
-        ev.count = 1;
+    event_init(&ev, POP3_EV_GREETING, POP3_CMD_NONE, text);
+#if POP3_APOP
+    {
+        const char *ts;
+        size_t ts_len;
+
+        if (greeting_timestamp(c->line, &ts, &ts_len)) {
+            c->flags |= F_HAS_TS;
+            ev.count = 1;
+        }
     }
+#endif
     c->flags |= F_IN_GREETING;
     emit(c, &ev);
     c->flags = (uint8_t)(c->flags & ~F_IN_GREETING);
@@ -547,12 +595,11 @@ static void on_err_reply(pop3_client *c, const char *text)
 {
     pop3_event ev;
     pop3_slot s = pop_head(c);
+    pop3_resp_code code = resp_code(&text);
 
-    event_init(&ev, POP3_EV_SERVER_ERR, (pop3_cmd)s.cmd);
-    ev.code = resp_code(&text);
+    event_init(&ev, POP3_EV_SERVER_ERR, (pop3_cmd)s.cmd, text);
+    ev.code = code;
     ev.msg = s.arg;
-    ev.text = text;
-    ev.len = strlen(text);
     if (s.cmd == POP3_CMD_USER && c->q_sent == 0 && c->q_count > 0 &&
         c->q[c->q_head].cmd == POP3_CMD_PASS)
         (void)pop_head(c); /* not sent yet: never send it to a refused user */
@@ -569,17 +616,17 @@ static pop3_err on_single_ok(pop3_client *c, const char *text, pop3_resp_code co
     uint64_t a, b;
     pop3_err e;
 
-    event_init(&ev, POP3_EV_OK, (pop3_cmd)s.cmd);
+    event_init(&ev, POP3_EV_OK, (pop3_cmd)s.cmd, text);
     ev.code = code;
     ev.msg = s.arg;
-    ev.text = text;
-    ev.len = strlen(text);
     switch (s.cmd) {
+#if POP3_STLS
     case POP3_CMD_STLS: /* RFC 2595 sec. 4: TLS starts right after this */
         c->tls = 1;
         c->elapsed = 0;
         ev.type = POP3_EV_STLS;
         break;
+#endif
     case POP3_CMD_PASS:
     case POP3_CMD_APOP:
     case POP3_CMD_AUTH:
@@ -587,25 +634,23 @@ static pop3_err on_single_ok(pop3_client *c, const char *text, pop3_resp_code co
         forget_credentials(c);
         ev.type = POP3_EV_LOGIN;
         break;
-    case POP3_CMD_STAT:
-        if ((e = parse_pair(text, &a, UINT32_MAX, &b)) != POP3_OK)
-            return e;
-        ev.type = POP3_EV_STAT;
-        ev.count = (uint32_t)a;
-        ev.size = b;
-        ev.text = NULL;
-        ev.len = 0;
-        break;
+    case POP3_CMD_STAT: /* "+OK count octets" */
     case POP3_CMD_LIST: /* LIST n: "+OK n size" (RFC 1939 sec. 5) */
         if ((e = parse_pair(text, &a, UINT32_MAX, &b)) != POP3_OK)
             return e;
-        if (a != s.arg)
-            return POP3_ERR_PROTOCOL; /* an answer to another question */
-        ev.type = POP3_EV_LIST;
         ev.size = b;
         ev.text = NULL;
         ev.len = 0;
+        if (s.cmd == POP3_CMD_STAT) {
+            ev.type = POP3_EV_STAT;
+            ev.count = (uint32_t)a;
+        } else if (a != s.arg) {
+            return POP3_ERR_PROTOCOL; /* an answer to another question */
+        } else {
+            ev.type = POP3_EV_LIST;
+        }
         break;
+#if POP3_UIDL_TOP
     case POP3_CMD_UIDL:
         if ((e = parse_uidl(text, &ev.msg, &ev.text, &ev.len)) != POP3_OK)
             return e;
@@ -613,6 +658,7 @@ static pop3_err on_single_ok(pop3_client *c, const char *text, pop3_resp_code co
             return POP3_ERR_PROTOCOL;
         ev.type = POP3_EV_UIDL;
         break;
+#endif
     default:
         break;
     }
@@ -629,9 +675,9 @@ static pop3_err on_single_ok(pop3_client *c, const char *text, pop3_resp_code co
 static int is_multiline(const pop3_slot *s)
 {
     switch (s->cmd) {
-    case POP3_CMD_CAPA:
+    case POP3_CMD_CAPA: /* never queued without POP3_CAPA */
     case POP3_CMD_RETR:
-    case POP3_CMD_TOP:
+    case POP3_CMD_TOP: /* nor without POP3_UIDL_TOP */
         return 1;
     case POP3_CMD_LIST:
     case POP3_CMD_UIDL:
@@ -675,7 +721,7 @@ static pop3_err on_status(pop3_client *c, const char *line)
     pop3_resp_code code;
     const pop3_slot *s;
 
-    if (line[0] == '+' && (line[1] == ' ' || line[1] == '\0'))
+    if (POP3_SASL && line[0] == '+' && (line[1] == ' ' || line[1] == '\0'))
         return on_challenge(c, line[1] == ' ' ? line + 2 : line + 1);
     /* memcmp reads at most 4 octets of the line buffer (>= POP3_LINE_MIN);
      * a shorter line differs at its NUL. */
@@ -699,15 +745,15 @@ static pop3_err on_status(pop3_client *c, const char *line)
     code = resp_code(&text);
     if (!is_multiline(s))
         return on_single_ok(c, text, code);
+#if POP3_CAPA
     if (s->cmd == POP3_CMD_CAPA)
         forget_capa(c); /* a new list replaces the old one */
+#endif
     if (s->cmd == POP3_CMD_RETR || s->cmd == POP3_CMD_TOP) {
         pop3_reply_expect(&c->rd, POP3_RD_BODY);
-        event_init(&ev, POP3_EV_MSG_BEGIN, (pop3_cmd)s->cmd);
+        event_init(&ev, POP3_EV_MSG_BEGIN, (pop3_cmd)s->cmd, text);
         ev.msg = s->arg;
         ev.code = code;
-        ev.text = text;
-        ev.len = strlen(text);
         emit(c, &ev);
     } else {
         pop3_reply_expect(&c->rd, POP3_RD_LINES);
@@ -724,24 +770,31 @@ static pop3_err on_listing_line(pop3_client *c, const char *line, size_t len)
 
     if (*skip_sp(line) == '\0')
         return POP3_OK; /* some servers put empty lines in listings */
-    event_init(&ev, POP3_EV_LIST, (pop3_cmd)s->cmd);
+    event_init(&ev, POP3_EV_LIST, (pop3_cmd)s->cmd, NULL);
+#if POP3_CAPA
     if (s->cmd == POP3_CMD_CAPA) {
         parse_capa_line(c, line);
         ev.type = POP3_EV_CAPA_LINE;
         ev.text = line;
         ev.len = len;
-    } else if (s->cmd == POP3_CMD_LIST) {
+    } else
+#endif
+#if POP3_UIDL_TOP
+    if (s->cmd == POP3_CMD_UIDL) {
+        if ((e = parse_uidl(line, &ev.msg, &ev.text, &ev.len)) != POP3_OK)
+            return e;
+        ev.type = POP3_EV_UIDL;
+    } else
+#endif
+    {
         if ((e = parse_pair(line, &a, UINT32_MAX, &b)) != POP3_OK)
             return e;
         if (a == 0)
             return POP3_ERR_NUMBER;
         ev.msg = (uint32_t)a;
         ev.size = b;
-    } else {
-        if ((e = parse_uidl(line, &ev.msg, &ev.text, &ev.len)) != POP3_OK)
-            return e;
-        ev.type = POP3_EV_UIDL;
     }
+    (void)len;
     emit(c, &ev);
     return POP3_OK;
 }
@@ -752,13 +805,15 @@ static void on_end(pop3_client *c)
     pop3_slot s = pop_head(c);
     int body = s.cmd == POP3_CMD_RETR || s.cmd == POP3_CMD_TOP;
 
+#if POP3_CAPA
     if (s.cmd == POP3_CMD_CAPA) {
         if (c->capa & POP3_CAPA_PIPELINING)
             c->flags |= F_PIPELINING;
         else
             c->flags = (uint8_t)(c->flags & ~F_PIPELINING);
     }
-    event_init(&ev, body ? POP3_EV_MSG_END : POP3_EV_END, (pop3_cmd)s.cmd);
+#endif
+    event_init(&ev, body ? POP3_EV_MSG_END : POP3_EV_END, (pop3_cmd)s.cmd, NULL);
     ev.msg = s.arg;
     emit(c, &ev);
 }
@@ -773,7 +828,7 @@ static pop3_err on_token(pop3_client *c, const pop3_tok *t)
             return on_listing_line(c, (const char *)t->data, t->len);
         return on_status(c, (const char *)t->data);
     case POP3_TOK_DATA:
-        event_init(&ev, POP3_EV_MSG_DATA, (pop3_cmd)c->q[c->q_head].cmd);
+        event_init(&ev, POP3_EV_MSG_DATA, (pop3_cmd)c->q[c->q_head].cmd, NULL);
         ev.msg = c->q[c->q_head].arg;
         ev.text = (const char *)t->data;
         ev.len = t->len;
@@ -803,7 +858,7 @@ size_t pop3_client_input(pop3_client *c, const void *data, size_t len)
     if (c->state == POP3_STATE_CONNECTING && is_open(c) && len > 0)
         pop3_client_connected(c); /* octets prove the connection is up */
     while (off < len && is_open(c) && !(c->flags & F_PAUSED)) {
-        if (c->tls == 1) { /* RFC 2595 sec. 4: nothing may precede TLS */
+        if (STLS_WAIT(c)) { /* RFC 2595 sec. 4: nothing may precede TLS */
             finish(c, POP3_ERR_STLS_DATA, 1);
             break;
         }
@@ -877,7 +932,7 @@ static pop3_err timeout_for(const pop3_client *c, uint32_t *limit)
     default:
         break;
     }
-    if (c->q_count > 0 || c->tls == 1) { /* a reply, or the TLS handshake */
+    if (c->q_count > 0 || STLS_WAIT(c)) { /* a reply, or the TLS handshake */
         *limit = c->t_reply;
         return POP3_ERR_TIMEOUT_REPLY;
     }
@@ -957,6 +1012,8 @@ void pop3_client_free(pop3_client *c)
 
 pop3_err pop3_client_capa(pop3_client *c)
 {
+    if (!POP3_CAPA)
+        return unsupported(c);
     return queue_cmd(c, POP3_CMD_CAPA, 0, 0, IN_AUTH | IN_TRANS);
 }
 
@@ -964,6 +1021,8 @@ pop3_err pop3_client_stls(pop3_client *c)
 {
     pop3_err e = check_open(c);
 
+    if (!POP3_STLS)
+        return unsupported(c);
     if (e != POP3_OK)
         return e;
     if (c->state != POP3_STATE_AUTHORIZATION || c->tls != 0)
@@ -978,10 +1037,10 @@ pop3_err pop3_client_auth(pop3_client *c, unsigned mech, const char *user,
 {
     pop3_err e = check_open(c);
 
+    if (!POP3_SASL)
+        return unsupported(c);
     if (e != POP3_OK)
         return e;
-    if (!POP3_SASL)
-        return POP3_ERR_UNSUPPORTED;
     if (c->state != POP3_STATE_AUTHORIZATION)
         return POP3_ERR_STATE;
     if (login_queued(c))
@@ -1005,16 +1064,18 @@ void pop3_client_tls_ready(pop3_client *c)
 
     if (c == NULL || !is_open(c) || c->tls == 2)
         return;
-    if (c->tls == 1) {
+    if (STLS_WAIT(c)) {
         /* RFC 2595 sec. 4: forget what was learnt before TLS. */
+#if POP3_CAPA
         forget_capa(c);
+#endif
         c->flags = (uint8_t)(c->flags & ~F_PIPELINING);
     } else if (c->state > POP3_STATE_GREETING) {
         return; /* TLS without STLS in the middle of a session: not ours */
     }
     c->tls = 2;
     c->elapsed = 0;
-    event_init(&ev, POP3_EV_TLS_READY, POP3_CMD_NONE);
+    event_init(&ev, POP3_EV_TLS_READY, POP3_CMD_NONE, NULL);
     emit(c, &ev);
     flush(c);
 }
@@ -1036,6 +1097,8 @@ pop3_err pop3_client_list(pop3_client *c, uint32_t msg)
 
 pop3_err pop3_client_uidl(pop3_client *c, uint32_t msg)
 {
+    if (!POP3_UIDL_TOP)
+        return unsupported(c);
     return queue_cmd(c, POP3_CMD_UIDL, msg, 0, IN_TRANS);
 }
 
@@ -1046,6 +1109,8 @@ pop3_err pop3_client_retr(pop3_client *c, uint32_t msg)
 
 pop3_err pop3_client_top(pop3_client *c, uint32_t msg, uint32_t lines)
 {
+    if (!POP3_UIDL_TOP)
+        return unsupported(c);
     return queue_cmd(c, POP3_CMD_TOP, msg, lines, IN_TRANS | NEED_MSG);
 }
 

@@ -79,7 +79,8 @@ static void put_num(cmd_writer *w, uint32_t v)
     put(w, d, pop3_cmd_u32(d, v));
 }
 
-static const char *const keyword[] = {
+/* One array of fixed-size names: no pointer table in the firmware image. */
+static const char keyword[][5] = {
     "", "USER", "PASS", "APOP", "CAPA", "STAT", "LIST", "UIDL",
     "RETR", "TOP", "DELE", "RSET", "NOOP", "QUIT", "STLS", "AUTH"
 };
@@ -89,6 +90,7 @@ size_t pop3_cmd_format(uint8_t *out, size_t room, const pop3_slot *s,
 {
     cmd_writer w;
 
+    (void)apop_hex; /* unused with POP3_APOP=0 */
     w.p = out;
     w.room = room;
     w.len = 0;
@@ -105,21 +107,25 @@ size_t pop3_cmd_format(uint8_t *out, size_t room, const pop3_slot *s,
         put(&w, " ", 1);
         put_str(&w, pass);
         break;
+#if POP3_APOP
     case POP3_CMD_APOP:
         put(&w, " ", 1);
         put_str(&w, user);
         put(&w, " ", 1);
         put(&w, apop_hex, 32);
         break;
+#endif
     case POP3_CMD_LIST:
     case POP3_CMD_UIDL:
         if (s->arg != 0)
             put_num(&w, s->arg);
         break;
+#if POP3_UIDL_TOP
     case POP3_CMD_TOP:
         put_num(&w, s->arg);
         put_num(&w, s->arg2);
         break;
+#endif
     case POP3_CMD_RETR:
     case POP3_CMD_DELE:
         put_num(&w, s->arg);
