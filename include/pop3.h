@@ -316,6 +316,8 @@ pop3_err pop3_client_auth(pop3_client *c, unsigned mech, const char *user,
  * password CRAM-MD5, then PLAIN and LOGIN, those two only when plain_ok
  * (i.e. over TLS). 0 when none fits. */
 unsigned pop3_sasl_pick(unsigned offered, bool token, bool plain_ok);
+/* With POP3_SASL=0 pop3_sasl_pick() and pop3_sasl_from_name() return 0
+ * and pop3_sasl_name() NULL. */
 /* "PLAIN", "CRAM-MD5", ...; NULL for anything but one known bit. */
 const char *pop3_sasl_name(unsigned mech);
 /* A POP3_SASL_* bit from a name (case-insensitive); 0 when unknown. */

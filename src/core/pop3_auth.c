@@ -11,6 +11,8 @@
 #include "pop3_cmd.h"
 #include "pop3_md5.h"
 
+#if POP3_SASL
+
 static const struct {
     const char *name;
     unsigned bit;
@@ -71,8 +73,6 @@ unsigned pop3_sasl_pick(unsigned offered, bool token, bool plain_ok)
     }
     return 0;
 }
-
-#if POP3_SASL /* base64 serves only the SASL messages below */
 
 /* ---- base64 --------------------------------------------------------------- */
 
@@ -443,7 +443,27 @@ size_t pop3_auth_response(uint8_t *out, size_t room, unsigned mech,
     return w.len + 2u;
 }
 
-#else /* !POP3_SASL */
+#else /* !POP3_SASL: nothing to name or pick, and AUTH is never queued */
+
+const char *pop3_sasl_name(unsigned mech)
+{
+    (void)mech;
+    return NULL;
+}
+
+unsigned pop3_sasl_from_name(const char *name)
+{
+    (void)name;
+    return 0;
+}
+
+unsigned pop3_sasl_pick(unsigned offered, bool token, bool plain_ok)
+{
+    (void)offered;
+    (void)token;
+    (void)plain_ok;
+    return 0;
+}
 
 pop3_err pop3_auth_check(unsigned mech, const char *user, const char *secret,
                          size_t cmd_size)

@@ -14,14 +14,16 @@
 #include "pop3_md5.h"
 #include "pop3_reply.h"
 
+/* Flags of a feature left out of the build are 0, so every test of them is
+ * constant and the compiler drops the code behind it. */
 enum {
     F_PAUSED = 1u << 0,
-    F_PIPELINING = 1u << 1,
+    F_PIPELINING = POP3_CAPA ? 1u << 1 : 0u,
     F_TICKED = 1u << 2,
-    F_SECRET = 1u << 3,      /* the command buffer holds a password/digest */
-    F_IN_GREETING = 1u << 4, /* the greeting line is in the line buffer */
-    F_HAS_TS = 1u << 5,      /* the greeting carried an APOP timestamp */
-    F_APOP = 1u << 6         /* c->apop holds the digest */
+    F_SECRET = 1u << 3,                      /* the command buffer holds a secret */
+    F_IN_GREETING = POP3_APOP ? 1u << 4 : 0u, /* the greeting is in the line buffer */
+    F_HAS_TS = POP3_APOP ? 1u << 5 : 0u,     /* it carried an APOP timestamp */
+    F_APOP = POP3_APOP ? 1u << 6 : 0u        /* c->apop holds the digest */
 };
 
 /* +OK to STLS came and the handshake is not done: nothing may be sent or
