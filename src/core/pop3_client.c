@@ -593,34 +593,85 @@ static void on_greeting(pop3_client *c, int ok, const char *text)
     c->flags = (uint8_t)(c->flags & ~F_IN_GREETING);
 }
 
-static void on_err_reply(pop3_client *c, const char *text)
+static int is_multiline(const pop3_slot *s)
 {
-    pop3_event ev;
-    pop3_slot s = pop_head(c);
-    pop3_resp_code code = resp_code(&text);
-
-    event_init(&ev, POP3_EV_SERVER_ERR, (pop3_cmd)s.cmd, text);
-    ev.code = code;
-    ev.msg = s.arg;
-    if (s.cmd == POP3_CMD_USER && c->q_sent == 0 && c->q_count > 0 &&
-        c->q[c->q_head].cmd == POP3_CMD_PASS)
-        (void)pop_head(c); /* not sent yet: never send it to a refused user */
-    if (pop3_cmd_is_barrier(s.cmd))
-        forget_credentials(c);
-    emit(c, &ev);
+    switch (s->cmd) {
+    case POP3_CMD_CAPA: /* never queued without POP3_CAPA */
+    case POP3_CMD_RETR:
+    case POP3_CMD_TOP: /* nor without POP3_UIDL_TOP */
+        return 1;
+    case POP3_CMD_LIST:
+    case POP3_CMD_UIDL:
+        return s->arg == 0; /* with an argument the reply is one line */
+    default:
+        return 0;
+    }
 }
 
-/* +OK for a command whose reply is one line. */
-static pop3_err on_single_ok(pop3_client *c, const char *text, pop3_resp_code code)
+/* RFC 5034 sec. 4: "+ " continuation lines, only while AUTH is answered. */
+static pop3_err on_challenge(pop3_client *c, const char *text)
+{
+    size_t n;
+    int secret = 0;
+
+    if (c->state != POP3_STATE_AUTHORIZATION || c->q_sent == 0 ||
+        c->q[c->q_head].cmd != POP3_CMD_AUTH)
+        return POP3_ERR_PROTOCOL; /* a continuation nobody asked for */
+    if (c->mech_step >= 8u)
+        return POP3_ERR_PROTOCOL; /* a server that never ends the exchange */
+    out_compact(c);
+    /* The challenge sits in the line buffer; CRAM-MD5 decodes it in place. */
+    n = pop3_auth_response(c->out + c->out_len, (size_t)(c->out_size - c->out_len),
+                           c->mech, c->mech_step, c->mech_ir,
+                           c->auth_user, c->auth_pass,
+                           c->line + (text - c->line), &secret);
+    if (n == 0)
+        return POP3_ERR_PROTOCOL; /* only when the AUTH line is still unsent */
+    c->mech_step++;
+    c->out_len = (uint16_t)(c->out_len + n);
+    if (secret)
+        c->flags |= F_SECRET;
+    return POP3_OK;
+}
+
+/* The status line of the reply to the head slot. One event describes it
+ * (OK, SERVER_ERR, LOGIN, STAT, LIST n, UIDL n, STLS or MSG_BEGIN); a
+ * multi-line +OK switches the reader to listing lines or a body. */
+static pop3_err on_reply(pop3_client *c, int ok, const char *text)
 {
     pop3_event ev;
     pop3_slot s = c->q[c->q_head];
+    pop3_resp_code code = resp_code(&text);
     uint64_t a, b;
     pop3_err e;
 
-    event_init(&ev, POP3_EV_OK, (pop3_cmd)s.cmd, text);
+    event_init(&ev, ok ? POP3_EV_OK : POP3_EV_SERVER_ERR, (pop3_cmd)s.cmd, text);
     ev.code = code;
     ev.msg = s.arg;
+    if (!ok) {
+        (void)pop_head(c);
+        if (s.cmd == POP3_CMD_USER && c->q_sent == 0 && c->q_count > 0 &&
+            c->q[c->q_head].cmd == POP3_CMD_PASS)
+            (void)pop_head(c); /* not sent yet: never send it to a refused user */
+        if (pop3_cmd_is_barrier(s.cmd))
+            forget_credentials(c);
+        emit(c, &ev);
+        return POP3_OK;
+    }
+    if (is_multiline(&s)) {
+        if (s.cmd == POP3_CMD_RETR || s.cmd == POP3_CMD_TOP) {
+            pop3_reply_expect(&c->rd, POP3_RD_BODY);
+            ev.type = POP3_EV_MSG_BEGIN;
+            emit(c, &ev);
+        } else {
+#if POP3_CAPA
+            if (s.cmd == POP3_CMD_CAPA)
+                forget_capa(c); /* a new list replaces the old one */
+#endif
+            pop3_reply_expect(&c->rd, POP3_RD_LINES);
+        }
+        return POP3_OK;
+    }
     switch (s.cmd) {
 #if POP3_STLS
     case POP3_CMD_STLS: /* RFC 2595 sec. 4: TLS starts right after this */
@@ -674,54 +725,10 @@ static pop3_err on_single_ok(pop3_client *c, const char *text, pop3_resp_code co
     return POP3_OK;
 }
 
-static int is_multiline(const pop3_slot *s)
-{
-    switch (s->cmd) {
-    case POP3_CMD_CAPA: /* never queued without POP3_CAPA */
-    case POP3_CMD_RETR:
-    case POP3_CMD_TOP: /* nor without POP3_UIDL_TOP */
-        return 1;
-    case POP3_CMD_LIST:
-    case POP3_CMD_UIDL:
-        return s->arg == 0; /* with an argument the reply is one line */
-    default:
-        return 0;
-    }
-}
-
-/* RFC 5034 sec. 4: "+ " continuation lines, only while AUTH is answered. */
-static pop3_err on_challenge(pop3_client *c, const char *text)
-{
-    size_t n;
-    int secret = 0;
-
-    if (c->state != POP3_STATE_AUTHORIZATION || c->q_sent == 0 ||
-        c->q[c->q_head].cmd != POP3_CMD_AUTH)
-        return POP3_ERR_PROTOCOL; /* a continuation nobody asked for */
-    if (c->mech_step >= 8u)
-        return POP3_ERR_PROTOCOL; /* a server that never ends the exchange */
-    out_compact(c);
-    /* The challenge sits in the line buffer; CRAM-MD5 decodes it in place. */
-    n = pop3_auth_response(c->out + c->out_len, (size_t)(c->out_size - c->out_len),
-                           c->mech, c->mech_step, c->mech_ir,
-                           c->auth_user, c->auth_pass,
-                           c->line + (text - c->line), &secret);
-    if (n == 0)
-        return POP3_ERR_PROTOCOL; /* only when the AUTH line is still unsent */
-    c->mech_step++;
-    c->out_len = (uint16_t)(c->out_len + n);
-    if (secret)
-        c->flags |= F_SECRET;
-    return POP3_OK;
-}
-
 static pop3_err on_status(pop3_client *c, const char *line)
 {
-    pop3_event ev;
     int ok;
     const char *text;
-    pop3_resp_code code;
-    const pop3_slot *s;
 
     if (POP3_SASL && line[0] == '+' && (line[1] == ' ' || line[1] == '\0'))
         return on_challenge(c, line[1] == ' ' ? line + 2 : line + 1);
@@ -739,28 +746,7 @@ static pop3_err on_status(pop3_client *c, const char *line)
         on_greeting(c, ok, text);
         return POP3_OK;
     }
-    if (!ok) {
-        on_err_reply(c, text);
-        return POP3_OK;
-    }
-    s = &c->q[c->q_head];
-    code = resp_code(&text);
-    if (!is_multiline(s))
-        return on_single_ok(c, text, code);
-#if POP3_CAPA
-    if (s->cmd == POP3_CMD_CAPA)
-        forget_capa(c); /* a new list replaces the old one */
-#endif
-    if (s->cmd == POP3_CMD_RETR || s->cmd == POP3_CMD_TOP) {
-        pop3_reply_expect(&c->rd, POP3_RD_BODY);
-        event_init(&ev, POP3_EV_MSG_BEGIN, (pop3_cmd)s->cmd, text);
-        ev.msg = s->arg;
-        ev.code = code;
-        emit(c, &ev);
-    } else {
-        pop3_reply_expect(&c->rd, POP3_RD_LINES);
-    }
-    return POP3_OK;
+    return on_reply(c, ok, text);
 }
 
 static pop3_err on_listing_line(pop3_client *c, const char *line, size_t len)
