@@ -24,20 +24,6 @@ size_t pop3_cmd_arg_len(const char *s, size_t max, int allow_space)
     return i;
 }
 
-size_t pop3_cmd_u32(char *out, uint32_t v)
-{
-    char tmp[10];
-    size_t n = 0, i;
-
-    do {
-        tmp[n++] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0);
-    for (i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    return n;
-}
-
 int pop3_cmd_is_barrier(uint8_t cmd)
 {
     return cmd == POP3_CMD_USER || cmd == POP3_CMD_PASS || cmd == POP3_CMD_APOP ||
@@ -49,90 +35,82 @@ int pop3_cmd_goes_alone(uint8_t cmd)
     return cmd == POP3_CMD_STLS || cmd == POP3_CMD_AUTH;
 }
 
-/* A small writer that stops at the buffer's end instead of overflowing. */
-typedef struct cmd_writer {
-    uint8_t *p;
-    size_t room, len;
-    int full;
-} cmd_writer;
-
-static void put(cmd_writer *w, const char *s, size_t n)
+/* " v" ending at end, written backwards; returns where it starts. */
+static char *arg_back(char *end, uint32_t v)
 {
-    if (w->full || n > w->room - w->len) {
-        w->full = 1;
-        return;
-    }
-    memcpy(w->p + w->len, s, n);
-    w->len += n;
-}
-
-static void put_str(cmd_writer *w, const char *s)
-{
-    put(w, s, strlen(s));
-}
-
-static void put_num(cmd_writer *w, uint32_t v)
-{
-    char d[10];
-
-    put(w, " ", 1);
-    put(w, d, pop3_cmd_u32(d, v));
+    do {
+        *--end = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v != 0);
+    *--end = ' ';
+    return end;
 }
 
 /* One array of fixed-size names: no pointer table in the firmware image. */
-static const char keyword[][5] = {
+static const char keyword[][4] = {
     "", "USER", "PASS", "APOP", "CAPA", "STAT", "LIST", "UIDL",
-    "RETR", "TOP", "DELE", "RSET", "NOOP", "QUIT", "STLS", "AUTH"
+    "RETR", "TOP", "DELE", "RSET", "NOOP", "QUIT", "STLS"
 };
 
 size_t pop3_cmd_format(uint8_t *out, size_t room, const pop3_slot *s,
                        const char *user, const char *pass, const char *apop_hex)
 {
-    cmd_writer w;
+    /* The arguments after the login name are built backwards at the end of
+     * tail: " N", " N L" (TOP) or " <32 hex digits>" (APOP). */
+    char tail[1 + 32 + 1];
+    char *t = tail + sizeof(tail);
+    const char *name = NULL;
+    size_t klen = 4, nlen = 0, tlen, need;
 
     (void)apop_hex; /* unused with POP3_APOP=0 */
-    w.p = out;
-    w.room = room;
-    w.len = 0;
-    w.full = 0;
-    if (s->cmd == POP3_CMD_NONE || s->cmd > POP3_CMD_STLS)
-        return 0;
-    put_str(&w, keyword[s->cmd]);
     switch (s->cmd) {
     case POP3_CMD_USER:
-        put(&w, " ", 1);
-        put_str(&w, user);
+        name = user;
         break;
     case POP3_CMD_PASS:
-        put(&w, " ", 1);
-        put_str(&w, pass);
+        name = pass;
         break;
 #if POP3_APOP
     case POP3_CMD_APOP:
-        put(&w, " ", 1);
-        put_str(&w, user);
-        put(&w, " ", 1);
-        put(&w, apop_hex, 32);
+        name = user;
+        t -= 32;
+        memcpy(t, apop_hex, 32);
+        *--t = ' ';
+        break;
+#endif
+#if POP3_UIDL_TOP
+    case POP3_CMD_TOP:
+        klen = 3;
+        t = arg_back(arg_back(t, s->arg2), s->arg);
         break;
 #endif
     case POP3_CMD_LIST:
     case POP3_CMD_UIDL:
-        if (s->arg != 0)
-            put_num(&w, s->arg);
-        break;
-#if POP3_UIDL_TOP
-    case POP3_CMD_TOP:
-        put_num(&w, s->arg);
-        put_num(&w, s->arg2);
-        break;
-#endif
     case POP3_CMD_RETR:
     case POP3_CMD_DELE:
-        put_num(&w, s->arg);
+        if (s->arg != 0) /* 0: LIST or UIDL of every message */
+            t = arg_back(t, s->arg);
         break;
     default:
+        if (s->cmd == POP3_CMD_NONE || s->cmd > POP3_CMD_STLS)
+            return 0;
         break;
     }
-    put(&w, "\r\n", 2);
-    return w.full ? 0 : w.len;
+    if (name != NULL)
+        nlen = 1 + strlen(name);
+    tlen = (size_t)(tail + sizeof(tail) - t);
+    need = klen + nlen + tlen + 2;
+    if (need > room)
+        return 0;
+    memcpy(out, keyword[s->cmd], klen);
+    out += klen;
+    if (name != NULL) {
+        *out++ = ' ';
+        memcpy(out, name, nlen - 1);
+        out += nlen - 1;
+    }
+    memcpy(out, t, tlen);
+    out[tlen] = '\r';
+    out[tlen + 1] = '\n';
+    return need;
 }

@@ -27,7 +27,4 @@ int pop3_cmd_is_barrier(uint8_t cmd);
  * are TLS, or SASL responses). */
 int pop3_cmd_goes_alone(uint8_t cmd);
 
-/* Decimal digits of v into out (at least 10 octets). Returns the count. */
-size_t pop3_cmd_u32(char *out, uint32_t v);
-
 #endif /* POP3_CMD_H */
