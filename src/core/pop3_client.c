@@ -143,6 +143,8 @@ static void out_compact(pop3_client *c)
     c->out_off = 0;
 }
 
+/* Writes the next unsent command into the command buffer: 1 when done, 0
+ * when it may not go out yet, -1 when it may but the buffer is full. */
 static int format_next(pop3_client *c)
 {
     pop3_slot *s = slot_at(c, c->q_sent);
@@ -174,7 +176,7 @@ static int format_next(pop3_client *c)
     wipe(hex, sizeof(hex));
 #endif
     if (n == 0)
-        return 0; /* no room now; the arguments were checked when queued */
+        return -1; /* no room now; the arguments were checked when queued */
     c->out_len = (uint16_t)(c->out_len + n);
     if (s->cmd == POP3_CMD_PASS || s->cmd == POP3_CMD_APOP ||
         (s->cmd == POP3_CMD_AUTH && c->mech_ir))
@@ -216,14 +218,14 @@ static int send_out(pop3_client *c)
  * command buffer and the transport allow. */
 static void flush(pop3_client *c)
 {
-    int more;
+    int r;
 
     while (is_open(c)) {
-        while (c->q_sent < c->q_count && format_next(c))
+        r = 0;
+        while (c->q_sent < c->q_count && (r = format_next(c)) > 0)
             ;
         /* Commands left unformatted only for lack of room go next round. */
-        more = c->q_sent < c->q_count && may_format(c, slot_at(c, c->q_sent));
-        if (c->out_off == c->out_len || !send_out(c) || !more)
+        if (c->out_off == c->out_len || !send_out(c) || r >= 0)
             return;
     }
 }
