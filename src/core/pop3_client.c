@@ -75,6 +75,16 @@ static pop3_slot *slot_at(const pop3_client *c, unsigned i)
     return &c->q[(c->q_head + i) % c->q_len];
 }
 
+/* A new event about the reply to the head slot: its command and message. */
+static void head_event(const pop3_client *c, pop3_event *ev, pop3_event_type type,
+                       const char *text)
+{
+    const pop3_slot *s = &c->q[c->q_head];
+
+    event_init(ev, type, (pop3_cmd)s->cmd, text);
+    ev->msg = s->arg;
+}
+
 /* Ends the session once: state CLOSED, error sticky, POP3_EV_CLOSED. */
 static void finish(pop3_client *c, pop3_err err, int close_transport)
 {
@@ -647,9 +657,8 @@ static pop3_err on_reply(pop3_client *c, int ok, const char *text)
     uint64_t a, b;
     pop3_err e;
 
-    event_init(&ev, ok ? POP3_EV_OK : POP3_EV_SERVER_ERR, (pop3_cmd)s.cmd, text);
+    head_event(c, &ev, ok ? POP3_EV_OK : POP3_EV_SERVER_ERR, text);
     ev.code = code;
-    ev.msg = s.arg;
     if (!ok) {
         (void)pop_head(c);
         if (s.cmd == POP3_CMD_USER && c->q_sent == 0 && c->q_count > 0 &&
@@ -760,7 +769,7 @@ static pop3_err on_listing_line(pop3_client *c, const char *line, size_t len)
 
     if (*skip_sp(line) == '\0')
         return POP3_OK; /* some servers put empty lines in listings */
-    event_init(&ev, POP3_EV_LIST, (pop3_cmd)s->cmd, NULL);
+    head_event(c, &ev, POP3_EV_LIST, NULL);
 #if POP3_CAPA
     if (s->cmd == POP3_CMD_CAPA) {
         parse_capa_line(c, line);
@@ -792,9 +801,11 @@ static pop3_err on_listing_line(pop3_client *c, const char *line, size_t len)
 static void on_end(pop3_client *c)
 {
     pop3_event ev;
-    pop3_slot s = pop_head(c);
+    pop3_slot s = c->q[c->q_head];
     int body = s.cmd == POP3_CMD_RETR || s.cmd == POP3_CMD_TOP;
 
+    head_event(c, &ev, body ? POP3_EV_MSG_END : POP3_EV_END, NULL);
+    (void)pop_head(c);
 #if POP3_CAPA
     if (s.cmd == POP3_CMD_CAPA) {
         if (c->capa & POP3_CAPA_PIPELINING)
@@ -803,8 +814,6 @@ static void on_end(pop3_client *c)
             c->flags = (uint8_t)(c->flags & ~F_PIPELINING);
     }
 #endif
-    event_init(&ev, body ? POP3_EV_MSG_END : POP3_EV_END, (pop3_cmd)s.cmd, NULL);
-    ev.msg = s.arg;
     emit(c, &ev);
 }
 
@@ -818,8 +827,7 @@ static pop3_err on_token(pop3_client *c, const pop3_tok *t)
             return on_listing_line(c, (const char *)t->data, t->len);
         return on_status(c, (const char *)t->data);
     case POP3_TOK_DATA:
-        event_init(&ev, POP3_EV_MSG_DATA, (pop3_cmd)c->q[c->q_head].cmd, NULL);
-        ev.msg = c->q[c->q_head].arg;
+        head_event(c, &ev, POP3_EV_MSG_DATA, NULL);
         ev.text = (const char *)t->data;
         ev.len = t->len;
         emit(c, &ev);
