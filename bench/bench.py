@@ -647,7 +647,7 @@ def part4():
     if lean_knob:
         eng_lean = cross_objs("engine-lean", core, ["-D%s=1" % lean_knob])
         rows.append(("engine, %s=1 (no SASL, STLS, APOP, CAPA, UIDL/TOP, "
-                     "response codes, error sentences)" % lean_knob, eng_lean))
+                     "response codes)" % lean_knob, eng_lean))
     md5 = cross_objs("md5", glob.glob(os.path.join(ROOT, "src", "md5",
                                                    "*.c")),
                      mbed_flags)

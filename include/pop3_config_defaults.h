@@ -102,11 +102,6 @@
 #ifndef POP3_RESP_CODES
 #define POP3_RESP_CODES (!POP3_LEAN)
 #endif
-/* Sentences for pop3_strerror() (about 1.2 KB of read-only data). With 0
- * it returns the short name, as pop3_err_name() does. */
-#ifndef POP3_ERR_TEXT
-#define POP3_ERR_TEXT (!POP3_LEAN)
-#endif
 
 #if POP3_LINE_MIN < 512u || POP3_LINE_MIN > 65535u
 #error "POP3_LINE_MIN must be 512..65535 (RFC 1939 sec. 3 allows 512-octet replies)"

@@ -2,37 +2,29 @@
  *
  * Every text and name lives in one constant struct, one char array member
  * each, so the lookup tables hold 16-bit offsets instead of pointers: on a
- * 32-bit target that halves them (about 100 octets). With POP3_ERR_TEXT=0
- * only the names are kept and pop3_strerror() returns the name. */
+ * 32-bit target that halves them (about 100 octets). */
 #include "pop3.h"
 
 #include <stddef.h>
 
-#if POP3_ERR_TEXT
 #define POP3_ERR_TEXT_MEMBER_(name, text) char t_##name[sizeof(text)];
-#define POP3_ERR_TEXT_(name, text) text,
-#else
-#define POP3_ERR_TEXT_MEMBER_(name, text)
-#define POP3_ERR_TEXT_(name, text)
-#endif
 #define POP3_ERR_NAME_MEMBER_(name, text) char n_##name[sizeof(#name)];
 struct pop3_err_strings {
     POP3_ERR_LIST(POP3_ERR_TEXT_MEMBER_)
     POP3_ERR_LIST(POP3_ERR_NAME_MEMBER_)
 };
 
+#define POP3_ERR_TEXT_(name, text) text,
 #define POP3_ERR_NAME_(name, text) #name,
 static const struct pop3_err_strings err_strings = {
     POP3_ERR_LIST(POP3_ERR_TEXT_)
     POP3_ERR_LIST(POP3_ERR_NAME_)
 };
 
-#define POP3_ERR_NAME_OFF_(name, text) (uint16_t)offsetof(struct pop3_err_strings, n_##name),
-static const uint16_t err_name[] = { POP3_ERR_LIST(POP3_ERR_NAME_OFF_) };
-
-#if POP3_ERR_TEXT
 #define POP3_ERR_TEXT_OFF_(name, text) (uint16_t)offsetof(struct pop3_err_strings, t_##name),
+#define POP3_ERR_NAME_OFF_(name, text) (uint16_t)offsetof(struct pop3_err_strings, n_##name),
 static const uint16_t err_text[] = { POP3_ERR_LIST(POP3_ERR_TEXT_OFF_) };
+static const uint16_t err_name[] = { POP3_ERR_LIST(POP3_ERR_NAME_OFF_) };
 
 const char *pop3_strerror(pop3_err err)
 {
@@ -40,12 +32,6 @@ const char *pop3_strerror(pop3_err err)
         return "unknown error";
     return (const char *)&err_strings + err_text[err];
 }
-#else
-const char *pop3_strerror(pop3_err err)
-{
-    return pop3_err_name(err);
-}
-#endif
 
 const char *pop3_err_name(pop3_err err)
 {

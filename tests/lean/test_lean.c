@@ -11,7 +11,7 @@
 #include "support/fixtures.h"
 
 #if !POP3_LEAN || POP3_SASL || POP3_STLS || POP3_APOP || POP3_CAPA ||        \
-    POP3_UIDL_TOP || POP3_RESP_CODES || POP3_ERR_TEXT
+    POP3_UIDL_TOP || POP3_RESP_CODES
 #error "test_lean.c must be built with -DPOP3_LEAN=1 and nothing else"
 #endif
 
@@ -118,14 +118,6 @@ static void test_one_command_on_the_wire_at_a_time(void **state)
     script_free(s);
 }
 
-static void test_strerror_gives_the_name(void **state)
-{
-    (void)state;
-    assert_string_equal(pop3_strerror(POP3_ERR_TIMEOUT_REPLY), "TIMEOUT_REPLY");
-    assert_string_equal(pop3_strerror(POP3_OK), "OK");
-    assert_string_equal(pop3_strerror((pop3_err)999), "UNKNOWN");
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -134,7 +126,6 @@ int main(void)
         cmocka_unit_test(test_response_codes_stay_in_the_text),
         cmocka_unit_test(test_sasl_continuation_is_a_protocol_error),
         cmocka_unit_test(test_one_command_on_the_wire_at_a_time),
-        cmocka_unit_test(test_strerror_gives_the_name),
     };
     return cmocka_run_group_tests(tests, NULL, script_teardown);
 }
