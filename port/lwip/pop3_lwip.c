@@ -14,7 +14,13 @@
  *   transport from inside pop3_client_input(); the loop then frees p->rx
  *   itself after the engine has returned, never while a payload is in use.
  * - When a PCB is aborted inside one of its own callbacks, that callback
- *   returns ERR_ABRT (lwIP requires it).
+ *   returns ERR_ABRT (lwIP requires it). p->aborted is cleared as such a
+ *   callback starts (serve) and nowhere else, so a new session started
+ *   from inside it cannot hide the abort.
+ * - The window is opened per piece, by what the engine consumed of it; the
+ *   octets still held only when the PCB is released.
+ * - S_OPEN implies p->pcb is set wherever the engine can run (tr_send
+ *   relies on it).
  */
 #include <string.h>
 
@@ -27,11 +33,10 @@
 #endif
 
 enum {
-    S_IDLE,       /* never connected */
+    S_CLOSED,     /* no session yet, or it ended (p->pcb NULL) */
     S_RESOLVING,  /* DNS lookup pending */
     S_CONNECTING, /* SYN sent */
-    S_OPEN,       /* established */
-    S_CLOSED      /* closed by the engine, lwIP, or a failed connect */
+    S_OPEN        /* established; p->pcb is set */
 };
 
 static pop3_lwip *from_arg(void *arg, const struct altcp_pcb *pcb)
@@ -43,18 +48,6 @@ static pop3_lwip *from_arg(void *arg, const struct altcp_pcb *pcb)
 static size_t held(const pop3_lwip *p)
 {
     return p->rx != NULL ? p->rx->tot_len : 0u;
-}
-
-/* Open the window for consumed octets (altcp_recved takes u16_t). */
-static void ack_consumed(pop3_lwip *p)
-{
-    while (p->unacked > 0 && p->pcb != NULL) {
-        u16_t n = p->unacked > 0xFFFFu ? 0xFFFFu : (u16_t)p->unacked;
-        altcp_recved(p->pcb, n);
-        p->unacked -= n;
-    }
-    if (p->pcb == NULL)
-        p->unacked = 0;
 }
 
 static void drop_rx(pop3_lwip *p)
@@ -81,13 +74,11 @@ static void release_pcb(pop3_lwip *p)
 
     if (pcb == NULL)
         return;
-    /* Open the window for everything, held octets included, so lwIP closes
-     * with a FIN: an unread receive window would make tcp_close send RST. */
-    p->unacked += (uint32_t)held(p);
-    ack_consumed(p);
     p->pcb = NULL;
-    p->unacked = 0;
     detach(pcb);
+    /* Open the window for the held octets too, so lwIP closes with a FIN:
+     * an unread receive window would make tcp_close send RST. */
+    altcp_recved(pcb, (u16_t)held(p));
     if (altcp_close(pcb) != ERR_OK) {
         altcp_abort(pcb);
         p->aborted = 1;
@@ -102,8 +93,7 @@ static void tr_close(void *ctx)
 
     if (p == NULL)
         return;
-    if (p->state != S_IDLE)
-        p->state = S_CLOSED;
+    p->state = S_CLOSED;
     release_pcb(p);
     drop_rx(p);
 }
@@ -115,7 +105,7 @@ static long tr_send(void *ctx, const uint8_t *data, size_t len)
     u16_t room, n;
     err_t err;
 
-    if (p == NULL || p->state != S_OPEN || p->pcb == NULL)
+    if (p == NULL || p->state != S_OPEN)
         return -1;
     room = altcp_sndbuf(p->pcb);
     if (room == 0 || altcp_sndqueuelen(p->pcb) >= TCP_SND_QUEUELEN)
@@ -131,58 +121,63 @@ static long tr_send(void *ctx, const uint8_t *data, size_t len)
     return (long)n;
 }
 
-/* Tell the engine about the FIN once every octet before it was consumed. */
-static void deliver_fin(pop3_lwip *p)
-{
-    if (p->fin && p->rx == NULL && p->state == S_OPEN &&
-        !pop3_client_paused(p->client)) {
-        p->fin = 0;
-        pop3_client_eof(p->client); /* the engine then calls tr_close */
-        if (p->state == S_OPEN)
-            tr_close(p); /* engine already closed (e.g. after QUIT) */
-    }
-}
-
-/* Push held pbufs to the engine in place, piece by piece, until it pauses,
- * the session ends, or nothing is left; then open the window for what was
- * consumed. */
+/* Push held pbufs to the engine in place, piece by piece, opening the
+ * window for what each consumed, until it pauses, the session ends, or
+ * nothing is left; a FIN is reported once every octet before it was. */
 static void deliver(pop3_lwip *p)
 {
     if (p->busy)
         return; /* never re-entered from an engine callback */
     p->busy = 1;
-    while (p->rx != NULL && p->state == S_OPEN && !pop3_client_paused(p->client)) {
+    while (p->state == S_OPEN && !pop3_client_paused(p->client)) {
         struct pbuf *q = p->rx;
-        size_t n;
         u16_t qlen;
+        size_t n;
 
-        if (q->len == 0) { /* empty piece: drop it alone */
-            struct pbuf *next = q->next;
-            if (next != NULL)
-                pbuf_ref(next);
-            pbuf_free(q);
-            p->rx = next;
-            continue;
+        if (q == NULL) {
+            if (p->fin) {
+                p->fin = 0;
+                pop3_client_eof(p->client); /* the engine then calls tr_close */
+                if (p->state == S_OPEN)
+                    tr_close(p); /* engine already closed (e.g. after QUIT) */
+            }
+            break;
         }
-        qlen = q->len;
+        qlen = q->len; /* may be 0: the piece is then just dropped */
         n = pop3_client_input(p->client, q->payload, qlen);
         if (n > qlen)
             n = qlen; /* cannot happen; keeps the pbuf arithmetic sound */
         if (p->state != S_OPEN)
             break; /* the engine closed the transport inside input */
-        p->unacked += (uint32_t)n;
-        /* Frees q when fully consumed, else moves its payload past n. */
-        p->rx = pbuf_free_header(q, (u16_t)n);
-        if (n < qlen)
-            break; /* paused, or the session ended without a close */
+        altcp_recved(p->pcb, (u16_t)n);
+        if (n < qlen) { /* paused, or the session ended without a close */
+            (void)pbuf_free_header(q, (u16_t)n); /* q stays, past n */
+            break;
+        }
+        /* Unlink q and free it alone; p->rx takes over the link's
+         * reference to the rest (as pbuf_free_header does). */
+        p->rx = q->next;
+        q->next = NULL;
+        pbuf_free(q);
     }
     p->busy = 0;
-    if (p->state != S_OPEN) {
+    if (p->state != S_OPEN)
         drop_rx(p);
-        return;
-    }
-    ack_consumed(p);
-    deliver_fin(p);
+}
+
+/* What recv, sent and poll have in common (tick: poll only, so data already
+ * received is never judged late by a clock read before it): send what the
+ * engine has pending, then push held octets. Returns what the lwIP callback
+ * must: ERR_ABRT when the PCB was aborted meanwhile. */
+static err_t serve(pop3_lwip *p, bool tick)
+{
+    p->aborted = 0;
+    if (tick)
+        pop3_client_tick(p->client, sys_now());
+    if (p->state == S_OPEN)
+        pop3_client_writable(p->client);
+    deliver(p);
+    return p->aborted ? ERR_ABRT : ERR_OK;
 }
 
 /* ---- lwIP callbacks --------------------------------------------------- */
@@ -191,8 +186,9 @@ static err_t on_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *pb, err_t er
 {
     pop3_lwip *p = from_arg(arg, pcb);
 
-    if (p == NULL || p->state != S_OPEN) {
-        /* Stale callback: consume and discard, like tcp_recv_null. */
+    if (p == NULL || p->state != S_OPEN || (pb != NULL && err != ERR_OK)) {
+        /* Stale callback, or data with an error (lwIP 2.1 never passes
+         * one): consume and discard, like tcp_recv_null. */
         if (pb != NULL) {
             altcp_recved(pcb, pb->tot_len);
             pbuf_free(pb);
@@ -201,23 +197,18 @@ static err_t on_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *pb, err_t er
     }
     if (pb == NULL) {
         p->fin = 1;
-    } else if (err != ERR_OK) {
-        pbuf_free(pb); /* lwIP 2.1 never passes an error with data */
-        return ERR_OK;
-    } else if (p->rx != NULL) {
+    } else if (p->rx == NULL) {
+        p->rx = pb;
+    } else {
         /* pbuf tot_len is 16 bits: if the chain would overflow, let lwIP keep
          * this piece as refused data and offer it again later. */
         if ((uint32_t)p->rx->tot_len + pb->tot_len > 0xFFFFu)
             return ERR_MEM;
         pbuf_cat(p->rx, pb);
-    } else {
-        p->rx = pb;
     }
     if (held(p) > p->held_max)
         p->held_max = (uint32_t)held(p);
-    p->aborted = 0;
-    deliver(p);
-    return p->aborted ? ERR_ABRT : ERR_OK;
+    return serve(p, false);
 }
 
 static err_t on_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
@@ -225,49 +216,45 @@ static err_t on_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
     pop3_lwip *p = from_arg(arg, pcb);
 
     (void)len;
-    if (p == NULL || p->state != S_OPEN)
-        return ERR_OK;
-    p->aborted = 0;
-    if (pop3_client_want_write(p->client))
-        pop3_client_writable(p->client);
-    return p->aborted ? ERR_ABRT : ERR_OK;
-}
-
-static void service(pop3_lwip *p)
-{
-    pop3_client_tick(p->client, sys_now());
-    if (p->state == S_OPEN && pop3_client_want_write(p->client))
-        pop3_client_writable(p->client);
-    if (p->state == S_OPEN)
-        deliver(p);
+    return p != NULL ? serve(p, false) : ERR_OK;
 }
 
 static err_t on_poll(void *arg, struct altcp_pcb *pcb)
 {
     pop3_lwip *p = from_arg(arg, pcb);
 
-    if (p == NULL)
-        return ERR_OK;
-    p->aborted = 0;
-    service(p);
-    return p->aborted ? ERR_ABRT : ERR_OK;
+    return p != NULL ? serve(p, true) : ERR_OK;
+}
+
+static pop3_err fail_now(pop3_lwip *p, pop3_err why)
+{
+    p->state = S_CLOSED;
+    pop3_client_fail(p->client, why);
+    return why;
 }
 
 /* lwIP has already freed the PCB: forget it, never touch it. */
 static void on_err(void *arg, err_t err)
 {
     pop3_lwip *p = (pop3_lwip *)arg;
-    uint8_t was;
 
+    (void)err;
     if (p == NULL || p->pcb == NULL)
         return;
-    was = p->state;
     p->pcb = NULL;
-    p->unacked = 0;
-    p->state = S_CLOSED;
     drop_rx(p);
-    (void)err;
-    pop3_client_fail(p->client, was == S_CONNECTING ? POP3_ERR_CONNECT : POP3_ERR_RESET);
+    (void)fail_now(p, p->state == S_CONNECTING ? POP3_ERR_CONNECT : POP3_ERR_RESET);
+}
+
+/* A connection that never came up: nothing to close gracefully. */
+static pop3_err abort_connect(pop3_lwip *p)
+{
+    struct altcp_pcb *pcb = p->pcb;
+
+    p->pcb = NULL;
+    detach(pcb);
+    altcp_abort(pcb);
+    return fail_now(p, POP3_ERR_CONNECT);
 }
 
 static err_t on_connected(void *arg, struct altcp_pcb *pcb, err_t err)
@@ -277,16 +264,12 @@ static err_t on_connected(void *arg, struct altcp_pcb *pcb, err_t err)
     if (p == NULL || p->state != S_CONNECTING)
         return ERR_OK;
     if (err != ERR_OK) { /* lwIP 2.1 reports failures through on_err */
-        p->aborted = 0;
-        release_pcb(p);
-        p->state = S_CLOSED;
-        pop3_client_fail(p->client, POP3_ERR_CONNECT);
-        return p->aborted ? ERR_ABRT : ERR_OK;
+        (void)abort_connect(p);
+        return ERR_ABRT;
     }
     p->state = S_OPEN;
-    p->aborted = 0;
-    pop3_client_connected(p->client);
-    return p->aborted ? ERR_ABRT : ERR_OK;
+    pop3_client_connected(p->client); /* only a state change: no events */
+    return ERR_OK;
 }
 
 /* ---- public API -------------------------------------------------------- */
@@ -295,11 +278,10 @@ void pop3_lwip_init(pop3_lwip *p)
 {
     if (p == NULL)
         return;
-    memset(p, 0, sizeof *p);
+    memset(p, 0, sizeof *p); /* state S_CLOSED */
     p->tr.send = tr_send;
     p->tr.close = tr_close;
     p->tr.ctx = p;
-    p->state = S_IDLE;
 }
 
 const pop3_transport *pop3_lwip_transport(pop3_lwip *p)
@@ -315,17 +297,9 @@ void pop3_lwip_set_allocator(pop3_lwip *p, altcp_allocator_t *alloc)
 }
 #endif
 
-static pop3_err fail_now(pop3_lwip *p, pop3_err why)
-{
-    p->state = S_CLOSED;
-    pop3_client_fail(p->client, why);
-    return why;
-}
-
 static pop3_err start_tcp(pop3_lwip *p, const ip_addr_t *ip)
 {
     struct altcp_pcb *pcb;
-    err_t err;
 
 #if LWIP_ALTCP
     pcb = altcp_new_ip_type(p->alloc, IP_GET_TYPE(ip));
@@ -341,13 +315,8 @@ static pop3_err start_tcp(pop3_lwip *p, const ip_addr_t *ip)
     altcp_sent(pcb, on_sent);
     altcp_err(pcb, on_err);
     altcp_poll(pcb, on_poll, POP3_LWIP_POLL_INTERVAL);
-    err = altcp_connect(pcb, ip, p->port, on_connected);
-    if (err != ERR_OK) {
-        p->pcb = NULL;
-        detach(pcb);
-        altcp_abort(pcb);
-        return fail_now(p, POP3_ERR_CONNECT);
-    }
+    if (altcp_connect(pcb, ip, p->port, on_connected) != ERR_OK)
+        return abort_connect(p);
     return POP3_OK;
 }
 
@@ -359,59 +328,42 @@ static void on_dns(const char *name, const ip_addr_t *ip, void *arg)
     (void)name;
     if (p == NULL || p->state != S_RESOLVING)
         return; /* the session ended meanwhile (e.g. connect timeout) */
-    if (ip == NULL) {
+    if (ip != NULL)
+        (void)start_tcp(p, ip);
+    else
         (void)fail_now(p, POP3_ERR_RESOLVE);
-        return;
-    }
-    (void)start_tcp(p, ip);
 }
 #endif
 
-static pop3_err begin(pop3_lwip *p, pop3_client *c, uint16_t port)
+/* What both connects check first. p is tested before c is touched: failing
+ * c while p still carries a session would end that session. */
+static pop3_err begin(pop3_lwip *p, pop3_client *c, bool addr_ok, uint16_t port)
 {
     if (p == NULL || c == NULL || pop3_lwip_active(p))
         return POP3_ERR_ARG; /* p still belongs to another session */
     p->client = c;
-    if (port == 0) {
-        pop3_client_fail(c, POP3_ERR_ARG);
-        return POP3_ERR_ARG;
-    }
     p->port = port;
     p->fin = 0;
-    p->unacked = 0;
     p->held_max = 0;
-    p->aborted = 0;
+    if (!addr_ok || port == 0)
+        return fail_now(p, POP3_ERR_ARG);
     return POP3_OK;
 }
 
 pop3_err pop3_lwip_connect_ip(pop3_lwip *p, pop3_client *c,
                               const ip_addr_t *ip, uint16_t port)
 {
-    pop3_err e;
+    pop3_err e = begin(p, c, ip != NULL, port);
 
-    if (ip == NULL) {
-        if (c != NULL)
-            pop3_client_fail(c, POP3_ERR_ARG);
-        return POP3_ERR_ARG;
-    }
-    e = begin(p, c, port);
-    if (e != POP3_OK)
-        return e;
-    return start_tcp(p, ip);
+    return e != POP3_OK ? e : start_tcp(p, ip);
 }
 
 pop3_err pop3_lwip_connect(pop3_lwip *p, pop3_client *c, const char *host,
                            uint16_t port)
 {
     ip_addr_t ip;
-    pop3_err e;
+    pop3_err e = begin(p, c, host != NULL && host[0] != '\0', port);
 
-    if (host == NULL || host[0] == '\0') {
-        if (c != NULL)
-            pop3_client_fail(c, POP3_ERR_ARG);
-        return POP3_ERR_ARG;
-    }
-    e = begin(p, c, port);
     if (e != POP3_OK)
         return e;
     if (ipaddr_aton(host, &ip))
@@ -433,13 +385,8 @@ pop3_err pop3_lwip_connect(pop3_lwip *p, pop3_client *c, const char *host,
 
 void pop3_lwip_poll(pop3_lwip *p)
 {
-    if (p == NULL || p->client == NULL)
-        return;
-    p->aborted = 0;
-    if (p->state == S_OPEN || p->state == S_CONNECTING || p->state == S_RESOLVING)
-        service(p);
-    else
-        pop3_client_tick(p->client, sys_now());
+    if (p != NULL && p->client != NULL)
+        (void)serve(p, true);
 }
 
 bool pop3_lwip_active(const pop3_lwip *p)

@@ -262,18 +262,16 @@ static pop3_err unsupported(const pop3_client *c)
 static pop3_err push(pop3_client *c, pop3_cmd cmd, uint32_t arg, uint32_t arg2)
 {
     pop3_slot *s;
+    uint8_t last = c->q_count > 0 ? slot_at(c, c->q_count - 1u)->cmd : POP3_CMD_NONE;
 
     /* QUIT is always last: the server closes after answering it, so a
-     * command queued behind it could never get its reply. */
-    if (c->q_count > 0 && slot_at(c, c->q_count - 1u)->cmd == POP3_CMD_QUIT)
-        return POP3_ERR_STATE;
-    /* Nothing behind STLS either: what follows depends on the handshake. */
-    if (STLS_WAIT(c) ||
-        (c->q_count > 0 && slot_at(c, c->q_count - 1u)->cmd == POP3_CMD_STLS))
+     * command queued behind it could never get its reply. Nothing behind
+     * STLS either: what follows depends on the handshake. */
+    if (last == POP3_CMD_QUIT || (POP3_STLS && last == POP3_CMD_STLS) || STLS_WAIT(c))
         return POP3_ERR_STATE;
     if (c->q_count >= c->q_len)
         return POP3_ERR_BUSY;
-    s = &c->q[(c->q_head + c->q_count) % c->q_len];
+    s = slot_at(c, c->q_count);
     s->cmd = (uint8_t)cmd;
     s->arg = arg;
     s->arg2 = arg2;

@@ -414,6 +414,25 @@ static void test_dns_failure_is_resolve_error(void **state)
     assert_false(pop3_lwip_active(&port));
 }
 
+/* A bad connect on a p that still carries a session leaves both alone. */
+static void test_bad_connect_on_active_port_leaves_it_alone(void **state)
+{
+    ip_addr_t ip;
+
+    (void)state;
+    log_in();
+    IP_ADDR4(&ip, 10, 0, 0, 1);
+    assert_int_equal(pop3_lwip_connect(&port, &client, "", 110), POP3_ERR_ARG);
+    assert_int_equal(pop3_lwip_connect(&port, &client, "10.0.0.1", 0), POP3_ERR_ARG);
+    assert_int_equal(pop3_lwip_connect_ip(&port, &client, NULL, 110), POP3_ERR_ARG);
+    assert_int_equal(pop3_lwip_connect_ip(NULL, &client, &ip, 110), POP3_ERR_ARG);
+    assert_int_equal(pop3_lwip_connect(NULL, &client, NULL, 110), POP3_ERR_ARG);
+    assert_int_equal(ev.closed, 0);
+    assert_int_equal(f.closes + f.aborts, 0);
+    assert_int_equal(pop3_client_error(&client), POP3_OK);
+    assert_true(pop3_lwip_active(&port));
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -436,6 +455,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_pcb_is_connect_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dns_answer_after_the_session_ended_is_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dns_failure_is_resolve_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_connect_on_active_port_leaves_it_alone, setup, teardown),
     };
 
     mem_init();
