@@ -7,9 +7,11 @@
  * - p->pcb is the only reference to the PCB. It is cleared before the PCB
  *   is closed or aborted, and in the err callback, where lwIP has already
  *   freed it (lwIP doc: "the corresponding pcb is already freed").
- * - Every callback checks that its pcb is still p->pcb; callbacks are
- *   detached (arg NULL, functions NULL) before close, so a late one sees
- *   arg NULL.
+ * - Every callback checks that its pcb is still p->pcb; the callback arg
+ *   is set to NULL before close or abort, so a late callback sees arg NULL
+ *   and is stale: on_recv consumes and discards like tcp_recv_null, the
+ *   others do nothing. (After tcp_close lwIP calls recv no more; sent,
+ *   poll and err may still come.)
  * - While the delivery loop walks p->rx (p->busy), the engine may close the
  *   transport from inside pop3_client_input(); the loop then frees p->rx
  *   itself after the engine has returned, never while a payload is in use.
@@ -58,15 +60,6 @@ static void drop_rx(pop3_lwip *p)
     }
 }
 
-static void detach(struct altcp_pcb *pcb)
-{
-    altcp_arg(pcb, NULL);
-    altcp_recv(pcb, NULL);
-    altcp_sent(pcb, NULL);
-    altcp_err(pcb, NULL);
-    altcp_poll(pcb, NULL, 0);
-}
-
 /* Release the PCB: graceful close (FIN), abort (RST) if lwIP cannot. */
 static void release_pcb(pop3_lwip *p)
 {
@@ -75,7 +68,7 @@ static void release_pcb(pop3_lwip *p)
     if (pcb == NULL)
         return;
     p->pcb = NULL;
-    detach(pcb);
+    altcp_arg(pcb, NULL); /* late callbacks: stale */
     /* Open the window for the held octets too, so lwIP closes with a FIN:
      * an unread receive window would make tcp_close send RST. */
     altcp_recved(pcb, (u16_t)held(p));
@@ -246,30 +239,21 @@ static void on_err(void *arg, err_t err)
     (void)fail_now(p, p->state == S_CONNECTING ? POP3_ERR_CONNECT : POP3_ERR_RESET);
 }
 
-/* A connection that never came up: nothing to close gracefully. */
-static pop3_err abort_connect(pop3_lwip *p)
-{
-    struct altcp_pcb *pcb = p->pcb;
-
-    p->pcb = NULL;
-    detach(pcb);
-    altcp_abort(pcb);
-    return fail_now(p, POP3_ERR_CONNECT);
-}
-
 static err_t on_connected(void *arg, struct altcp_pcb *pcb, err_t err)
 {
     pop3_lwip *p = from_arg(arg, pcb);
 
     if (p == NULL || p->state != S_CONNECTING)
         return ERR_OK;
-    if (err != ERR_OK) { /* lwIP 2.1 reports failures through on_err */
-        (void)abort_connect(p);
-        return ERR_ABRT;
+    p->aborted = 0;
+    if (err == ERR_OK) {
+        p->state = S_OPEN;
+        pop3_client_connected(p->client);
+    } else { /* lwIP 2.1 reports failures through on_err instead */
+        tr_close(p);
+        (void)fail_now(p, POP3_ERR_CONNECT);
     }
-    p->state = S_OPEN;
-    pop3_client_connected(p->client); /* only a state change: no events */
-    return ERR_OK;
+    return p->aborted ? ERR_ABRT : ERR_OK;
 }
 
 /* ---- public API -------------------------------------------------------- */
@@ -315,9 +299,10 @@ static pop3_err start_tcp(pop3_lwip *p, const ip_addr_t *ip)
     altcp_sent(pcb, on_sent);
     altcp_err(pcb, on_err);
     altcp_poll(pcb, on_poll, POP3_LWIP_POLL_INTERVAL);
-    if (altcp_connect(pcb, ip, p->port, on_connected) != ERR_OK)
-        return abort_connect(p);
-    return POP3_OK;
+    if (altcp_connect(pcb, ip, p->port, on_connected) == ERR_OK)
+        return POP3_OK;
+    tr_close(p); /* lwIP frees a PCB that never connected on close */
+    return fail_now(p, POP3_ERR_CONNECT);
 }
 
 #if LWIP_DNS

@@ -33,7 +33,7 @@ static struct {
     tcp_connected_fn connected;
     u32_t recved;
     unsigned closes, aborts, outputs, touched_after_free;
-    err_t close_result, write_result;
+    err_t close_result, write_result, connect_result;
     char out[4096];
     size_t out_len;
     u32_t now;
@@ -71,7 +71,7 @@ err_t tcp_connect(struct tcp_pcb *pcb, const ip_addr_t *ip, u16_t port, tcp_conn
     (void)ip; (void)port;
     live(pcb);
     f.connected = fn;
-    return ERR_OK;
+    return f.connect_result;
 }
 void tcp_recved(struct tcp_pcb *pcb, u16_t len) { live(pcb); f.recved += len; }
 err_t tcp_write(struct tcp_pcb *pcb, const void *data, u16_t len, u8_t flags)
@@ -433,6 +433,40 @@ static void test_bad_connect_on_active_port_leaves_it_alone(void **state)
     assert_true(pop3_lwip_active(&port));
 }
 
+/* A connected callback with an error (lwIP 2.1 never passes one; another
+ * altcp layer might), and altcp_connect refusing: a connect error, the PCB
+ * released, nothing left behind. */
+static void test_failed_connect_releases_the_pcb(void **state)
+{
+    pop3_client_config cfg;
+    ip_addr_t ip;
+
+    (void)state;
+    assert_int_equal(f.connected(f.arg, &f.pcb, ERR_CONN), ERR_OK);
+    assert_int_equal(ev.reason, POP3_ERR_CONNECT);
+    assert_int_equal(f.closes + f.aborts, 1);
+    assert_null(f.arg);
+    assert_false(pop3_lwip_active(&port));
+
+    memset(&ev, 0, sizeof ev);
+    pop3_client_config_defaults(&cfg);
+    cfg.transport = pop3_lwip_transport(&port);
+    cfg.cb = on_event;
+    cfg.line_buf = line; cfg.line_size = sizeof line;
+    cfg.cmd_buf = cmd;   cfg.cmd_size = sizeof cmd;
+    cfg.queue = queue;   cfg.queue_len = 4;
+    assert_int_equal(pop3_client_init(&client, &cfg), POP3_OK);
+    f.allocated = 1;
+    f.connect_result = ERR_RTE;
+    IP_ADDR4(&ip, 10, 0, 0, 1);
+    assert_int_equal(pop3_lwip_connect_ip(&port, &client, &ip, 110), POP3_ERR_CONNECT);
+    assert_int_equal(ev.reason, POP3_ERR_CONNECT);
+    assert_int_equal(f.closes + f.aborts, 2);
+    assert_int_equal(f.touched_after_free, 0);
+    assert_null(f.arg);
+    assert_false(pop3_lwip_active(&port));
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -456,6 +490,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dns_answer_after_the_session_ended_is_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dns_failure_is_resolve_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_connect_on_active_port_leaves_it_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_connect_releases_the_pcb, setup, teardown),
     };
 
     mem_init();
