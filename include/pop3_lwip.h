@@ -85,7 +85,6 @@ typedef struct pop3_lwip {
     altcp_allocator_t *alloc;
 #endif
     struct pbuf *rx;      /* received, not yet consumed by the engine */
-    uint32_t unacked;     /* unused (octets are acknowledged as consumed) */
     uint32_t held_max;    /* most octets ever held in rx */
     uint16_t port;
     uint8_t state;        /* POP3_LWIP_S_* in pop3_lwip.c */

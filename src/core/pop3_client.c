@@ -768,28 +768,30 @@ static pop3_err on_listing_line(pop3_client *c, const char *line, size_t len)
     if (*skip_sp(line) == '\0')
         return POP3_OK; /* some servers put empty lines in listings */
     head_event(c, &ev, POP3_EV_LIST, NULL);
+    switch (s->cmd) {
 #if POP3_CAPA
-    if (s->cmd == POP3_CMD_CAPA) {
+    case POP3_CMD_CAPA:
         parse_capa_line(c, line);
         ev.type = POP3_EV_CAPA_LINE;
         ev.text = line;
         ev.len = len;
-    } else
+        break;
 #endif
 #if POP3_UIDL_TOP
-    if (s->cmd == POP3_CMD_UIDL) {
+    case POP3_CMD_UIDL:
         if ((e = parse_uidl(line, &ev.msg, &ev.text, &ev.len)) != POP3_OK)
             return e;
         ev.type = POP3_EV_UIDL;
-    } else
+        break;
 #endif
-    {
+    default: /* LIST */
         if ((e = parse_pair(line, &a, UINT32_MAX, &b)) != POP3_OK)
             return e;
         if (a == 0)
             return POP3_ERR_NUMBER;
         ev.msg = (uint32_t)a;
         ev.size = b;
+        break;
     }
     (void)len;
     emit(c, &ev);
