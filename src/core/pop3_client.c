@@ -603,16 +603,16 @@ static void on_greeting(pop3_client *c, int ok, const char *text)
     c->flags = (uint8_t)(c->flags & ~F_IN_GREETING);
 }
 
-static int is_multiline(const pop3_slot *s)
+static int is_multiline(uint8_t cmd, uint32_t arg)
 {
-    switch (s->cmd) {
+    switch (cmd) {
     case POP3_CMD_CAPA: /* never queued without POP3_CAPA */
     case POP3_CMD_RETR:
     case POP3_CMD_TOP: /* nor without POP3_UIDL_TOP */
         return 1;
     case POP3_CMD_LIST:
     case POP3_CMD_UIDL:
-        return s->arg == 0; /* with an argument the reply is one line */
+        return arg == 0; /* with an argument the reply is one line */
     default:
         return 0;
     }
@@ -650,7 +650,7 @@ static pop3_err on_challenge(pop3_client *c, const char *text)
 static pop3_err on_reply(pop3_client *c, int ok, const char *text)
 {
     pop3_event ev;
-    pop3_slot s = c->q[c->q_head];
+    uint8_t cmd = c->q[c->q_head].cmd; /* ev.msg is the slot's argument */
     pop3_resp_code code = resp_code(&text);
     uint64_t a, b;
     pop3_err e;
@@ -659,29 +659,29 @@ static pop3_err on_reply(pop3_client *c, int ok, const char *text)
     ev.code = code;
     if (!ok) {
         (void)pop_head(c);
-        if (s.cmd == POP3_CMD_USER && c->q_sent == 0 && c->q_count > 0 &&
+        if (cmd == POP3_CMD_USER && c->q_sent == 0 && c->q_count > 0 &&
             c->q[c->q_head].cmd == POP3_CMD_PASS)
             (void)pop_head(c); /* not sent yet: never send it to a refused user */
-        if (pop3_cmd_is_barrier(s.cmd))
+        if (pop3_cmd_is_barrier(cmd))
             forget_credentials(c);
         emit(c, &ev);
         return POP3_OK;
     }
-    if (is_multiline(&s)) {
-        if (s.cmd == POP3_CMD_RETR || s.cmd == POP3_CMD_TOP) {
+    if (is_multiline(cmd, ev.msg)) {
+        if (cmd == POP3_CMD_RETR || cmd == POP3_CMD_TOP) {
             pop3_reply_expect(&c->rd, POP3_RD_BODY);
             ev.type = POP3_EV_MSG_BEGIN;
             emit(c, &ev);
         } else {
 #if POP3_CAPA
-            if (s.cmd == POP3_CMD_CAPA)
+            if (cmd == POP3_CMD_CAPA)
                 forget_capa(c); /* a new list replaces the old one */
 #endif
             pop3_reply_expect(&c->rd, POP3_RD_LINES);
         }
         return POP3_OK;
     }
-    switch (s.cmd) {
+    switch (cmd) {
 #if POP3_STLS
     case POP3_CMD_STLS: /* RFC 2595 sec. 4: TLS starts right after this */
         c->tls = 1;
@@ -703,30 +703,33 @@ static pop3_err on_reply(pop3_client *c, int ok, const char *text)
         ev.size = b;
         ev.text = NULL;
         ev.len = 0;
-        if (s.cmd == POP3_CMD_STAT) {
+        if (cmd == POP3_CMD_STAT) {
             ev.type = POP3_EV_STAT;
             ev.count = (uint32_t)a;
-        } else if (a != s.arg) {
+        } else if (a != ev.msg) {
             return POP3_ERR_PROTOCOL; /* an answer to another question */
         } else {
             ev.type = POP3_EV_LIST;
         }
         break;
 #if POP3_UIDL_TOP
-    case POP3_CMD_UIDL:
-        if ((e = parse_uidl(text, &ev.msg, &ev.text, &ev.len)) != POP3_OK)
+    case POP3_CMD_UIDL: {
+        uint32_t m;
+
+        if ((e = parse_uidl(text, &m, &ev.text, &ev.len)) != POP3_OK)
             return e;
-        if (ev.msg != s.arg)
+        if (m != ev.msg)
             return POP3_ERR_PROTOCOL;
         ev.type = POP3_EV_UIDL;
         break;
+    }
 #endif
     default:
         break;
     }
     (void)pop_head(c);
     emit(c, &ev);
-    if (s.cmd == POP3_CMD_QUIT && is_open(c)) {
+    if (cmd == POP3_CMD_QUIT && is_open(c)) {
         /* RFC 1939 sec. 6: +OK to QUIT means the UPDATE state is done. */
         c->state = POP3_STATE_UPDATE;
         finish(c, POP3_ERR_CLOSED, 1);
@@ -743,14 +746,16 @@ static pop3_err on_status(pop3_client *c, const char *line)
         return on_challenge(c, line[1] == ' ' ? line + 2 : line + 1);
     /* memcmp reads at most 4 octets of the line buffer (>= POP3_LINE_MIN);
      * a shorter line differs at its NUL. */
-    if (memcmp(line, "+OK", 3) == 0 && (line[3] == ' ' || line[3] == '\0'))
+    if (memcmp(line, "+OK", 3) == 0)
         ok = 1, text = line + 3;
-    else if (memcmp(line, "-ERR", 4) == 0 && (line[4] == ' ' || line[4] == '\0'))
+    else if (memcmp(line, "-ERR", 4) == 0)
         ok = 0, text = line + 4;
     else
         return POP3_ERR_PROTOCOL;
     if (*text == ' ')
         text++;
+    else if (*text != '\0')
+        return POP3_ERR_PROTOCOL; /* "+OKAY" is not "+OK" */
     if (c->state == POP3_STATE_GREETING) {
         on_greeting(c, ok, text);
         return POP3_OK;
@@ -801,13 +806,13 @@ static pop3_err on_listing_line(pop3_client *c, const char *line, size_t len)
 static void on_end(pop3_client *c)
 {
     pop3_event ev;
-    pop3_slot s = c->q[c->q_head];
-    int body = s.cmd == POP3_CMD_RETR || s.cmd == POP3_CMD_TOP;
+    uint8_t cmd = c->q[c->q_head].cmd;
+    int body = cmd == POP3_CMD_RETR || cmd == POP3_CMD_TOP;
 
     head_event(c, &ev, body ? POP3_EV_MSG_END : POP3_EV_END, NULL);
     (void)pop_head(c);
 #if POP3_CAPA
-    if (s.cmd == POP3_CMD_CAPA) {
+    if (cmd == POP3_CMD_CAPA) {
         if (c->capa & POP3_CAPA_PIPELINING)
             c->flags |= F_PIPELINING;
         else
