@@ -113,6 +113,25 @@ static void test_login_after_login_is_refused(void **state)
                  LOGIN_SENT);
 }
 
+static void test_login_behind_quit_is_refused_and_forgotten(void **state)
+{
+    (void)state;
+    /* QUIT in AUTHORIZATION ends the session: a login queued behind it
+     * could never be answered, and its APOP digest must not stay behind. */
+    static const script_rule rules[] = {RULE(GREETING, NONE, "quit; apop; login"),
+                                        RULES_END};
+    script_opts o = {.rules = rules};
+    script *s = script_check_keep(&o, GREET, strlen(GREET),
+                                  GREET_LOG "> quit = OK\n"
+                                            "> apop = STATE\n"
+                                            "> login = STATE\n" SUM_AUTH,
+                                  "QUIT\r\n");
+    static const uint8_t zero[sizeof(s->c.apop)];
+    assert_memory_equal(s->c.apop, zero, sizeof(zero));
+    assert_null(s->c.auth_pass);
+    script_free(s);
+}
+
 static void test_capa_allowed_in_authorization_and_transaction(void **state)
 {
     (void)state;
@@ -375,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_transaction_commands_before_login_are_refused),
         cmocka_unit_test(test_commands_queued_behind_login_wait_for_it),
         cmocka_unit_test(test_login_after_login_is_refused),
+        cmocka_unit_test(test_login_behind_quit_is_refused_and_forgotten),
         cmocka_unit_test(test_capa_allowed_in_authorization_and_transaction),
         cmocka_unit_test(test_login_refuses_cr_lf_and_null),
         cmocka_unit_test(test_login_line_length_limits),

@@ -373,12 +373,17 @@ pop3_err pop3_client_login(pop3_client *c, const char *user, const char *pass,
         c->flags |= F_APOP;
     }
 #endif
+    e = push(c, method == POP3_AUTH_APOP ? POP3_CMD_APOP : POP3_CMD_USER, 0, 0);
+    if (e != POP3_OK) {
+        forget_credentials(c); /* the APOP digest too */
+        return e;              /* behind QUIT */
+    }
+    if (method == POP3_AUTH_USER)
+        (void)push(c, POP3_CMD_PASS, 0, 0); /* room was checked above */
     c->auth_user = user;
     c->auth_pass = pass;
-    if (method == POP3_AUTH_APOP)
-        return queue_cmd(c, POP3_CMD_APOP, 0, 0, IN_AUTH);
-    (void)push(c, POP3_CMD_USER, 0, 0);
-    return queue_cmd(c, POP3_CMD_PASS, 0, 0, IN_AUTH);
+    flush(c);
+    return POP3_OK;
 }
 
 /* ---- reply parsing ---------------------------------------------------------- */
