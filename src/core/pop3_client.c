@@ -400,19 +400,18 @@ static int parse_u64(const char **pp, uint64_t *out, uint64_t max)
 {
     const char *p = *pp;
     uint64_t v = 0;
+    unsigned d;
 
-    if (*p < '0' || *p > '9')
-        return 0;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        unsigned d = (unsigned)(*p - '0');
+    while ((d = (unsigned)(*p - '0')) <= 9u) {
         /* v * 10 + d > max, without a run-time 64-bit division (which
          * would pull __aeabi_uldivmod into a Cortex-M build). */
         if (v > UINT64_MAX / 10u || v * 10u > max - d)
             return 0;
         v = v * 10u + d;
+        p++;
     }
-    if (*p != '\0' && *p != ' ' && *p != '\t')
-        return 0; /* "12abc" is not a number */
+    if (p == *pp || (*p != '\0' && *p != ' ' && *p != '\t'))
+        return 0; /* no digits, or "12abc" */
     *pp = p;
     *out = v;
     return 1;
