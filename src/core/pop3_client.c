@@ -562,17 +562,14 @@ static void parse_capa_line(pop3_client *c, const char *line)
 
 /* ---- reply handling ----------------------------------------------------------- */
 
-/* Removes the head slot; its reply is complete. Copies it out first so the
- * event can describe it while the callback queues new commands. */
-static pop3_slot pop_head(pop3_client *c)
+/* Removes the head slot; its reply is complete. Callers take what the
+ * event needs from it first: the callback may queue into the freed slot. */
+static void pop_head(pop3_client *c)
 {
-    pop3_slot s = c->q[c->q_head];
-
     c->q_head = (uint16_t)((c->q_head + 1u) % c->q_len);
     c->q_count--;
     if (c->q_sent > 0)
         c->q_sent--;
-    return s;
 }
 
 static void on_greeting(pop3_client *c, int ok, const char *text)
@@ -662,10 +659,10 @@ static pop3_err on_reply(pop3_client *c, int ok, const char *text)
     head_event(c, &ev, ok ? POP3_EV_OK : POP3_EV_SERVER_ERR, text);
     ev.code = code;
     if (!ok) {
-        (void)pop_head(c);
+        pop_head(c);
         if (cmd == POP3_CMD_USER && c->q_sent == 0 && c->q_count > 0 &&
             c->q[c->q_head].cmd == POP3_CMD_PASS)
-            (void)pop_head(c); /* not sent yet: never send it to a refused user */
+            pop_head(c); /* not sent yet: never send it to a refused user */
         if (pop3_cmd_is_barrier(cmd))
             forget_credentials(c);
         emit(c, &ev);
@@ -731,7 +728,7 @@ static pop3_err on_reply(pop3_client *c, int ok, const char *text)
     default:
         break;
     }
-    (void)pop_head(c);
+    pop_head(c);
     emit(c, &ev);
     if (cmd == POP3_CMD_QUIT && is_open(c)) {
         /* RFC 1939 sec. 6: +OK to QUIT means the UPDATE state is done. */
@@ -814,7 +811,7 @@ static void on_end(pop3_client *c)
     int body = cmd == POP3_CMD_RETR || cmd == POP3_CMD_TOP;
 
     head_event(c, &ev, body ? POP3_EV_MSG_END : POP3_EV_END, NULL);
-    (void)pop_head(c);
+    pop_head(c);
 #if POP3_CAPA
     if (cmd == POP3_CMD_CAPA) {
         if (c->capa & POP3_CAPA_PIPELINING)
