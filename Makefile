@@ -183,7 +183,7 @@ $(B)/bench-scale: bench/scale.c port/posix/pop3_posix.c $(B)/libpop3.a
 bench: all $(BENCH_BIN)
 	bash bench/deps.sh
 	python3 bench/bench.py --out bench/results/latest.md --update-doc BENCHMARKS.md
-	cp bench/results/latest.md bench/results/$$(date -u +%Y-%m-%d).md
+	cp bench/results/latest.md bench/results/$$(date -u +%Y-%m-%d-%H%M).md
 bench-smoke: all $(BENCH_BIN)
 	python3 bench/bench.py --smoke --out $(B)/bench/smoke.md
 
