@@ -647,8 +647,10 @@ static void test_err_to_user_with_pipelining_answers_pass_too(void **state)
     script_feed_str(s, GREET PIPE_CAPA);
     assert_true(pop3_client_pipelining(&s->c));
     assert_string_equal(script_take_sent(s), "CAPA\r\n" LOGIN_SENT "STAT\r\n");
-    script_feed_str(s, "-ERR [AUTH] unknown user\r\n-ERR no USER\r\n"
-                       "-ERR not logged in\r\n");
+    script_feed_str(s, "-ERR [AUTH] unknown user\r\n");
+    /* The login is not over until PASS is answered. */
+    assert_int_equal(pop3_client_login(&s->c, "x", "y", POP3_AUTH_USER), POP3_ERR_STATE);
+    script_feed_str(s, "-ERR no USER\r\n-ERR not logged in\r\n");
     assert_string_equal(script_take_sent(s), "");
     assert_int_equal(pop3_client_pending(&s->c), 0);
     assert_string_equal(script_log(s, true),

@@ -118,13 +118,14 @@ static void test_login_behind_quit_is_refused_and_forgotten(void **state)
     (void)state;
     /* QUIT in AUTHORIZATION ends the session: a login queued behind it
      * could never be answered, and its APOP digest must not stay behind. */
-    static const script_rule rules[] = {RULE(GREETING, NONE, "quit; apop; login"),
-                                        RULES_END};
+    static const script_rule rules[] = {
+        RULE(GREETING, NONE, "quit; apop; login; auth_plain"), RULES_END};
     script_opts o = {.rules = rules};
     script *s = script_check_keep(&o, GREET, strlen(GREET),
                                   GREET_LOG "> quit = OK\n"
                                             "> apop = STATE\n"
-                                            "> login = STATE\n" SUM_AUTH,
+                                            "> login = STATE\n"
+                                            "> auth_plain = STATE\n" SUM_AUTH,
                                   "QUIT\r\n");
     static const uint8_t zero[sizeof(s->c.apop)];
     assert_memory_equal(s->c.apop, zero, sizeof(zero));

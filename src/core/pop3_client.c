@@ -281,16 +281,12 @@ static pop3_err push(pop3_client *c, pop3_cmd cmd, uint32_t arg, uint32_t arg2)
     return POP3_OK;
 }
 
-/* True while a login (USER/PASS, APOP, AUTH) or STLS waits in the queue. */
+/* True while a login (USER/PASS, APOP, AUTH) waits in the queue or for its
+ * reply: its credentials are held exactly that long. (Nothing can be queued
+ * behind STLS; push() refuses it.) */
 static int login_queued(const pop3_client *c)
 {
-    unsigned i;
-
-    for (i = 0; i < c->q_count; i++) {
-        if (pop3_cmd_is_barrier(slot_at(c, i)->cmd))
-            return 1;
-    }
-    return 0;
+    return c->auth_pass != NULL;
 }
 
 #define IN_AUTH (1u << POP3_STATE_AUTHORIZATION)
@@ -660,9 +656,12 @@ static pop3_err on_reply(pop3_client *c, int ok, const char *text)
     ev.code = code;
     if (!ok) {
         pop_head(c);
-        if (cmd == POP3_CMD_USER && c->q_sent == 0 && c->q_count > 0 &&
-            c->q[c->q_head].cmd == POP3_CMD_PASS)
-            pop_head(c); /* not sent yet: never send it to a refused user */
+        if (cmd == POP3_CMD_USER) { /* its PASS is the head now */
+            if (c->q_sent == 0)
+                pop_head(c); /* not sent yet: never send it to a refused user */
+            else
+                cmd = POP3_CMD_NONE; /* on the wire: its -ERR ends the login */
+        }
         if (pop3_cmd_is_barrier(cmd))
             forget_credentials(c);
         emit(c, &ev);
@@ -1059,7 +1058,10 @@ pop3_err pop3_client_auth(pop3_client *c, unsigned mech, const char *user,
     c->mech = (uint8_t)mech;
     c->mech_step = 0;
     c->mech_ir = 0;
-    return queue_cmd(c, POP3_CMD_AUTH, 0, 0, IN_AUTH);
+    e = queue_cmd(c, POP3_CMD_AUTH, 0, 0, IN_AUTH);
+    if (e != POP3_OK)
+        forget_credentials(c); /* behind QUIT: no login is under way */
+    return e;
 }
 
 void pop3_client_tls_ready(pop3_client *c)
