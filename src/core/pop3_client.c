@@ -138,21 +138,6 @@ static int may_format(const pop3_client *c, const pop3_slot *s)
     return !pop3_cmd_goes_alone(last) && !pop3_cmd_goes_alone(s->cmd);
 }
 
-/* Moves what the transport has not taken yet to the start of the command
- * buffer. A forward copy is safe here (the destination is below the source)
- * and keeps the firmware build to memcpy/memchr/memcmp/memset/strlen. */
-static void out_compact(pop3_client *c)
-{
-    uint16_t i, n = (uint16_t)(c->out_len - c->out_off);
-
-    if (c->out_off == 0)
-        return;
-    for (i = 0; i < n; i++)
-        c->out[i] = c->out[c->out_off + i];
-    c->out_len = n;
-    c->out_off = 0;
-}
-
 /* Writes the next unsent command into the command buffer: 1 when done, 0
  * when it may not go out yet, -1 when it may but the buffer is full. */
 static int format_next(pop3_client *c)
@@ -167,7 +152,8 @@ static int format_next(pop3_client *c)
 
     if (!may_format(c, s))
         return 0;
-    out_compact(c);
+    if (c->out_off != 0)
+        return -1; /* appended only once the transport took what is there */
 #if POP3_APOP
     if (s->cmd == POP3_CMD_APOP)
         pop3_md5_hex(c->apop, hex);
@@ -215,8 +201,7 @@ static int send_out(pop3_client *c)
         c->out_off = (uint16_t)(c->out_off + (unsigned long)r);
     }
     if (c->flags & F_SECRET) {
-        /* The secret is on the wire. All of the buffer: a compaction may
-         * have left older copies of it past out_len. */
+        /* The secret is on the wire: no copy of it stays behind. */
         wipe(c->out, c->out_size);
         c->flags = (uint8_t)(c->flags & ~F_SECRET);
     }
@@ -626,16 +611,17 @@ static pop3_err on_challenge(pop3_client *c, const char *text)
         return POP3_ERR_PROTOCOL; /* a continuation nobody asked for */
     if (c->mech_step >= 8u)
         return POP3_ERR_PROTOCOL; /* a server that never ends the exchange */
-    out_compact(c);
+    if (c->out_len != 0)
+        return POP3_ERR_PROTOCOL; /* a challenge before our line was written */
     /* The challenge sits in the line buffer; CRAM-MD5 decodes it in place. */
-    n = pop3_auth_response(c->out + c->out_len, (size_t)(c->out_size - c->out_len),
+    n = pop3_auth_response(c->out, c->out_size,
                            c->mech, c->mech_step, c->mech_ir,
                            c->auth_user, c->auth_pass,
                            c->line + (text - c->line), &secret);
     if (n == 0)
-        return POP3_ERR_PROTOCOL; /* only when the AUTH line is still unsent */
+        return POP3_ERR_PROTOCOL; /* cannot happen: pop3_auth_check() sized it */
     c->mech_step++;
-    c->out_len = (uint16_t)(c->out_len + n);
+    c->out_len = (uint16_t)n;
     if (secret)
         c->flags |= F_SECRET;
     return POP3_OK;
@@ -858,7 +844,7 @@ size_t pop3_client_input(pop3_client *c, const void *data, size_t len)
 
     if (c == NULL || data == NULL)
         return 0;
-    if (c->state == POP3_STATE_CONNECTING && is_open(c) && len > 0)
+    if (c->state == POP3_STATE_CONNECTING && len > 0)
         pop3_client_connected(c); /* octets prove the connection is up */
     while (off < len && is_open(c) && !(c->flags & F_PAUSED)) {
         if (STLS_WAIT(c)) { /* RFC 2595 sec. 4: nothing may precede TLS */
@@ -900,12 +886,8 @@ void pop3_client_writable(pop3_client *c)
 
 void pop3_client_eof(pop3_client *c)
 {
-    if (c == NULL || !is_open(c))
-        return;
-    if (pop3_reply_in_multiline(&c->rd))
-        finish(c, POP3_ERR_TRUNCATED, 1);
-    else
-        finish(c, POP3_ERR_EOF, 1);
+    if (c != NULL) /* finish() does nothing once the session is over */
+        finish(c, pop3_reply_in_multiline(&c->rd) ? POP3_ERR_TRUNCATED : POP3_ERR_EOF, 1);
 }
 
 void pop3_client_fail(pop3_client *c, pop3_err reason)
