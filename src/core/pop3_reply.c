@@ -35,12 +35,20 @@ static size_t tok_error(pop3_tok *t, pop3_err err, size_t used)
     return used;
 }
 
+/* The "." line of a multi-line reply: back to reading a status line. */
+static size_t multi_end(pop3_reply *r, pop3_tok *t, size_t used)
+{
+    pop3_reply_expect(r, POP3_RD_STATUS);
+    t->kind = POP3_TOK_END;
+    return used;
+}
+
 static size_t read_line(pop3_reply *r, char *line, size_t size,
                         const uint8_t *in, size_t n, pop3_tok *t)
 {
     const uint8_t *lf = (const uint8_t *)memchr(in, '\n', n);
-    size_t take = lf != NULL ? (size_t)(lf - in) + 1 : n;
-    size_t copy = lf != NULL ? take - 1 : take;
+    size_t copy = lf != NULL ? (size_t)(lf - in) : n;
+    size_t take = copy + (lf != NULL); /* the LF too */
     size_t len;
 
     /* Keep one octet for the terminating NUL. */
@@ -63,24 +71,14 @@ static size_t read_line(pop3_reply *r, char *line, size_t size,
 
     t->data = (const uint8_t *)line;
     if (r->mode == POP3_RD_LINES && len > 0 && line[0] == '.') {
-        if (len == 1) {
-            pop3_reply_expect(r, POP3_RD_STATUS);
-            t->kind = POP3_TOK_END;
-            return take;
-        }
+        if (len == 1)
+            return multi_end(r, t, take);
         t->data++; /* the stuffed dot; the line stays NUL-terminated */
         len--;
     }
     t->kind = POP3_TOK_LINE;
     t->len = len;
     return take;
-}
-
-static size_t body_end(pop3_reply *r, pop3_tok *t, size_t used)
-{
-    pop3_reply_expect(r, POP3_RD_STATUS);
-    t->kind = POP3_TOK_END;
-    return used;
 }
 
 static size_t body_data(pop3_tok *t, const uint8_t *from, size_t len, size_t used)
@@ -103,7 +101,7 @@ static size_t read_body(pop3_reply *r, const uint8_t *in, size_t n, pop3_tok *t)
 
     if (r->bst == B_DOTCR) {
         if (in[0] == '\n')
-            return body_end(r, t, 1);
+            return multi_end(r, t, 1);
         r->bst = B_MID;
         return body_data(t, held_cr, 1, 0);
     }
@@ -129,14 +127,14 @@ static size_t read_body(pop3_reply *r, const uint8_t *in, size_t n, pop3_tok *t)
             break;
         default: /* B_DOT: the dot is gone; decide what it was */
             if (in[i] == '\n') /* tolerate a bare-LF terminator */
-                return body_end(r, t, i + 1);
+                return multi_end(r, t, i + 1);
             if (in[i] == '\r') {
                 if (i + 1 == n) {
                     r->bst = B_DOTCR;
                     return n;
                 }
                 if (in[i + 1] == '\n')
-                    return body_end(r, t, i + 2);
+                    return multi_end(r, t, i + 2);
             }
             r->bst = B_MID; /* a stuffed dot: data starts here */
             break;
