@@ -376,10 +376,11 @@ static const char *skip_sp(const char *p)
     return p;
 }
 
-/* Decimal number at *pp; advances past it. Refuses no digits and overflow. */
+/* Decimal number after optional blanks at *pp; advances past it. Refuses no
+ * digits and values over max. */
 static int parse_u64(const char **pp, uint64_t *out, uint64_t max)
 {
-    const char *p = *pp;
+    const char *p = skip_sp(*pp), *start = p;
     uint64_t v = 0;
     unsigned d;
 
@@ -391,7 +392,7 @@ static int parse_u64(const char **pp, uint64_t *out, uint64_t max)
         v = v * 10u + d;
         p++;
     }
-    if (p == *pp || (*p != '\0' && *p != ' ' && *p != '\t'))
+    if (p == start || (*p != '\0' && *p != ' ' && *p != '\t'))
         return 0; /* no digits, or "12abc" */
     *pp = p;
     *out = v;
@@ -401,10 +402,8 @@ static int parse_u64(const char **pp, uint64_t *out, uint64_t max)
 /* "N SIZE" (LIST, STAT): two numbers, anything may follow the second. */
 static pop3_err parse_pair(const char *p, uint64_t *a, uint64_t a_max, uint64_t *b)
 {
-    p = skip_sp(p);
     if (!parse_u64(&p, a, a_max))
         return POP3_ERR_NUMBER;
-    p = skip_sp(p);
     if (!parse_u64(&p, b, UINT64_MAX))
         return POP3_ERR_NUMBER;
     return POP3_OK;
@@ -417,7 +416,6 @@ static pop3_err parse_uidl(const char *p, uint32_t *msg, const char **uid, size_
     uint64_t n;
     size_t i;
 
-    p = skip_sp(p);
     if (!parse_u64(&p, &n, UINT32_MAX) || n == 0)
         return POP3_ERR_NUMBER;
     p = skip_sp(p);
