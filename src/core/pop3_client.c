@@ -174,7 +174,7 @@ static int format_next(pop3_client *c)
     if (n == 0)
         return -1; /* no room now; the arguments were checked when queued */
     c->out_len = (uint16_t)(c->out_len + n);
-    if (s->cmd == POP3_CMD_PASS || s->cmd == POP3_CMD_APOP ||
+    if (s->cmd == POP3_CMD_PASS || (POP3_APOP && s->cmd == POP3_CMD_APOP) ||
         (s->cmd == POP3_CMD_AUTH && c->mech_ir))
         c->flags |= F_SECRET;
     c->q_sent++;
@@ -377,11 +377,11 @@ static const char *skip_sp(const char *p)
 }
 
 /* Decimal number after optional blanks at *pp; advances past it. Refuses no
- * digits and values over max. */
-static int parse_u64(const char **pp, uint64_t *out, uint64_t max)
+ * digits and values over 32 bits (64 with wide). */
+static int parse_u64(const char **pp, uint64_t *out, int wide)
 {
     const char *p = skip_sp(*pp), *start = p;
-    uint64_t v = 0;
+    uint64_t v = 0, max = wide ? UINT64_MAX : UINT32_MAX;
     unsigned d;
 
     while ((d = (unsigned)(*p - '0')) <= 9u) {
@@ -399,12 +399,11 @@ static int parse_u64(const char **pp, uint64_t *out, uint64_t max)
     return 1;
 }
 
-/* "N SIZE" (LIST, STAT): two numbers, anything may follow the second. */
-static pop3_err parse_pair(const char *p, uint64_t *a, uint64_t a_max, uint64_t *b)
+/* "N SIZE" (LIST, STAT): a 32-bit and a 64-bit number, anything may follow
+ * the second. */
+static pop3_err parse_pair(const char *p, uint64_t *a, uint64_t *b)
 {
-    if (!parse_u64(&p, a, a_max))
-        return POP3_ERR_NUMBER;
-    if (!parse_u64(&p, b, UINT64_MAX))
+    if (!parse_u64(&p, a, 0) || !parse_u64(&p, b, 1))
         return POP3_ERR_NUMBER;
     return POP3_OK;
 }
@@ -416,7 +415,7 @@ static pop3_err parse_uidl(const char *p, uint32_t *msg, const char **uid, size_
     uint64_t n;
     size_t i;
 
-    if (!parse_u64(&p, &n, UINT32_MAX) || n == 0)
+    if (!parse_u64(&p, &n, 0) || n == 0)
         return POP3_ERR_NUMBER;
     p = skip_sp(p);
     for (i = 0; p[i] > 0x20 && p[i] < 0x7f; i++)
@@ -530,10 +529,10 @@ static void parse_capa_line(pop3_client *c, const char *line)
     } else if (bit == POP3_CAPA_EXPIRE) {
         if (word_is(arg, word_len(arg), "NEVER"))
             c->expire = POP3_EXPIRE_NEVER;
-        else if (parse_u64(&arg, &v, UINT32_MAX - 1u))
+        else if (parse_u64(&arg, &v, 0) && v != POP3_EXPIRE_NEVER)
             c->expire = (uint32_t)v;
     } else if (bit == POP3_CAPA_LOGIN_DELAY) {
-        if (parse_u64(&arg, &v, UINT32_MAX))
+        if (parse_u64(&arg, &v, 0))
             c->login_delay = (uint32_t)v;
     }
 }
@@ -583,19 +582,16 @@ static void on_greeting(pop3_client *c, int ok, const char *text)
     c->flags = (uint8_t)(c->flags & ~F_IN_GREETING);
 }
 
+/* Commands of a left-out feature are never queued, so they are not
+ * looked for. */
+#define IS_BODY(cmd) ((cmd) == POP3_CMD_RETR || (POP3_UIDL_TOP && (cmd) == POP3_CMD_TOP))
+
 static int is_multiline(uint8_t cmd, uint32_t arg)
 {
-    switch (cmd) {
-    case POP3_CMD_CAPA: /* never queued without POP3_CAPA */
-    case POP3_CMD_RETR:
-    case POP3_CMD_TOP: /* nor without POP3_UIDL_TOP */
+    if (IS_BODY(cmd) || (POP3_CAPA && cmd == POP3_CMD_CAPA))
         return 1;
-    case POP3_CMD_LIST:
-    case POP3_CMD_UIDL:
-        return arg == 0; /* with an argument the reply is one line */
-    default:
-        return 0;
-    }
+    /* LIST and UIDL: with an argument the reply is one line. */
+    return (cmd == POP3_CMD_LIST || (POP3_UIDL_TOP && cmd == POP3_CMD_UIDL)) && arg == 0;
 }
 
 /* RFC 5034 sec. 4: "+ " continuation lines, only while AUTH is answered. */
@@ -652,7 +648,7 @@ static pop3_err on_reply(pop3_client *c, int ok, const char *text)
         return POP3_OK;
     }
     if (is_multiline(cmd, ev.msg)) {
-        if (cmd == POP3_CMD_RETR || cmd == POP3_CMD_TOP) {
+        if (IS_BODY(cmd)) {
             pop3_reply_expect(&c->rd, POP3_RD_BODY);
             ev.type = POP3_EV_MSG_BEGIN;
             emit(c, &ev);
@@ -674,15 +670,19 @@ static pop3_err on_reply(pop3_client *c, int ok, const char *text)
         break;
 #endif
     case POP3_CMD_PASS:
+#if POP3_APOP
     case POP3_CMD_APOP:
+#endif
+#if POP3_SASL
     case POP3_CMD_AUTH:
+#endif
         c->state = POP3_STATE_TRANSACTION;
         forget_credentials(c);
         ev.type = POP3_EV_LOGIN;
         break;
     case POP3_CMD_STAT: /* "+OK count octets" */
     case POP3_CMD_LIST: /* LIST n: "+OK n size" (RFC 1939 sec. 5) */
-        if ((e = parse_pair(text, &a, UINT32_MAX, &b)) != POP3_OK)
+        if ((e = parse_pair(text, &a, &b)) != POP3_OK)
             return e;
         ev.size = b;
         ev.text = NULL;
@@ -774,7 +774,7 @@ static pop3_err on_listing_line(pop3_client *c, const char *line, size_t len)
         break;
 #endif
     default: /* LIST */
-        if ((e = parse_pair(line, &a, UINT32_MAX, &b)) != POP3_OK)
+        if ((e = parse_pair(line, &a, &b)) != POP3_OK)
             return e;
         if (a == 0)
             return POP3_ERR_NUMBER;
@@ -791,7 +791,7 @@ static void on_end(pop3_client *c)
 {
     pop3_event ev;
     uint8_t cmd = c->q[c->q_head].cmd;
-    int body = cmd == POP3_CMD_RETR || cmd == POP3_CMD_TOP;
+    int body = IS_BODY(cmd);
 
     head_event(c, &ev, body ? POP3_EV_MSG_END : POP3_EV_END, NULL);
     pop_head(c);

@@ -24,15 +24,17 @@ size_t pop3_cmd_arg_len(const char *s, size_t max, int allow_space)
     return i;
 }
 
+/* Commands of a left-out feature are never queued, so they are not looked
+ * for. */
 int pop3_cmd_is_barrier(uint8_t cmd)
 {
-    return cmd == POP3_CMD_USER || cmd == POP3_CMD_PASS || cmd == POP3_CMD_APOP ||
-           pop3_cmd_goes_alone(cmd);
+    return cmd == POP3_CMD_USER || cmd == POP3_CMD_PASS ||
+           (POP3_APOP && cmd == POP3_CMD_APOP) || pop3_cmd_goes_alone(cmd);
 }
 
 int pop3_cmd_goes_alone(uint8_t cmd)
 {
-    return cmd == POP3_CMD_STLS || cmd == POP3_CMD_AUTH;
+    return (POP3_STLS && cmd == POP3_CMD_STLS) || (POP3_SASL && cmd == POP3_CMD_AUTH);
 }
 
 /* " v" ending at end, written backwards; returns where it starts. */
@@ -92,8 +94,8 @@ size_t pop3_cmd_format(uint8_t *out, size_t room, const pop3_slot *s,
             t = arg_back(t, s->arg);
         break;
     default:
-        if (s->cmd == POP3_CMD_NONE || s->cmd > POP3_CMD_STLS)
-            return 0;
+        if (s->cmd >= sizeof(keyword) / sizeof(keyword[0]))
+            return 0; /* AUTH: pop3_auth_command() writes it */
         break;
     }
     if (name != NULL)
