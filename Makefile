@@ -154,6 +154,14 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) examples/posix/pop3get.c $(wild
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Iinclude -Isrc/md5 -Isrc/core -Iport/posix $< $(ENGINE_SRC) $(FUZZ_EXTRA_$*) -o $@ $(LDLIBS)
 
+# The whole-engine target once more, built with POP3_LEAN=1 and no MD5; it
+# starts from the seeds of fuzz_client (tests/fuzz/run.sh).
+$(B)/fuzz/fuzz_client_lean: tests/fuzz/fuzz_client.c $(LEAN_SRC) $(wildcard include/*.h src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(filter-out -DPOP3_TLS=1,$(FUZZ_FLAGS)) -DPOP3_LEAN=1 -Iinclude -Isrc/md5 -Isrc/core \
+	  $< $(LEAN_SRC) -o $@
+FUZZ_BIN += $(B)/fuzz/fuzz_client_lean
+
 fuzz-build: $(FUZZ_BIN)
 fuzz: $(FUZZ_BIN)
 	bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)

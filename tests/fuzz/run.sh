@@ -6,7 +6,7 @@
 #   FUZZ_OUT=DIR (default build/fuzz) FUZZ_ARGS="-print_coverage=1 ..."
 #
 # BIN is build/fuzz/fuzz_<name>; its seeds are tests/fuzz/corpus/<name>/
-# (read only here). New inputs go to build/fuzz/work/<name>/, crashes to
+# (read only here); a <name>_lean build (POP3_LEAN=1) uses <name>'s seeds. New inputs go to build/fuzz/work/<name>/, crashes to
 # build/fuzz/artifacts/. Each target runs with -jobs=1 under nice, so the
 # run shares a small machine. The last line per target is libFuzzer's
 # final statistics; a crash, leak, sanitizer report or timeout (10 s per
@@ -35,7 +35,7 @@ for bin in "$@"; do
     # quarantine_size_mb: the targets allocate per input; keep RSS modest.
     ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=64:${ASAN_OPTIONS:-} \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        nice -n 10 "$bin" "$work" "$HERE/corpus/$name" "${limit[@]}" \
+        nice -n 10 "$bin" "$work" "$HERE/corpus/${name%_lean}" "${limit[@]}" \
         -timeout=10 -rss_limit_mb=1024 -max_len=4096 -close_fd_mask=3 \
         -print_final_stats=1 -artifact_prefix="$B/artifacts/$name-" ${FUZZ_ARGS:-} \
         >"$log" 2>&1
