@@ -1002,10 +1002,11 @@ pop3_err pop3_client_capa(pop3_client *c)
 
 pop3_err pop3_client_stls(pop3_client *c)
 {
-    pop3_err e = check_open(c);
+    pop3_err e;
 
     if (!POP3_STLS)
         return unsupported(c);
+    e = check_open(c);
     if (e != POP3_OK)
         return e;
     if (c->state != POP3_STATE_AUTHORIZATION || c->tls != 0)
@@ -1018,10 +1019,11 @@ pop3_err pop3_client_stls(pop3_client *c)
 pop3_err pop3_client_auth(pop3_client *c, unsigned mech, const char *user,
                           const char *secret)
 {
-    pop3_err e = check_open(c);
+    pop3_err e;
 
     if (!POP3_SASL)
         return unsupported(c);
+    e = check_open(c);
     if (e != POP3_OK)
         return e;
     if (c->state != POP3_STATE_AUTHORIZATION)

@@ -19,6 +19,7 @@ LADDR=169.254.78.2
 MASK=255.255.0.0
 
 die() { echo "netx-lwip: FAIL: $*" >&2; exit 1; }
+. "$HERE/ns.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespace and tap device)"
 [ -x "$APP" ] || die "$APP not built (make netx-lwip-build)"
@@ -28,28 +29,16 @@ command -v ip >/dev/null || die "ip (iproute2) missing (run scripts/deps.sh)"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-nxlwip.XXXXXX") || die "mktemp failed"
 chmod 0711 "$WORK"
 SRV=$WORK/server
-NS_MADE=0
 cleanup() {
-    bash "$ROOT/tests/integration/dovecot.sh" stop "$SRV" >/dev/null 2>&1 || true
-    [ "$NS_MADE" = 1 ] && ip netns del "$NS" 2>/dev/null
+    ns_teardown "$SRV"
     if [ "${KEEP:-0}" = 1 ]; then echo "netx-lwip: kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-in_ns() { ip netns exec "$NS" "$@"; }
+ns_create
 
-ip netns add "$NS" || die "cannot create network namespace $NS"
-NS_MADE=1
-in_ns ip link set lo up || die "no loopback in $NS"
-in_ns ip tuntap add dev "$TAP" mode tap || die "cannot create tap device $TAP in $NS"
-in_ns sysctl -qw "net.ipv6.conf.$TAP.disable_ipv6=1" 2>/dev/null || true
-in_ns ip addr add "$KADDR/16" dev "$TAP" || die "cannot address $TAP"
-in_ns ip link set "$TAP" up || die "cannot bring $TAP up"
-if in_ns ip route show default | grep -q .; then die "$NS has a default route"; fi
-
-mkdir -p "$SRV"
-PORT=$(POP3_TEST_LISTEN=$KADDR in_ns bash "$ROOT/tests/integration/dovecot.sh" start "$SRV" \
+PORT=$(ns_dovecot_start "$SRV" \
        alice:secret bob:hunter2) || die "Dovecot did not start in $NS"
 python3 "$ROOT/tests/integration/mkmaildrop.py" "$SRV" alice --big-mb 2 >/dev/null ||
     die "mkmaildrop.py failed for alice"

@@ -43,6 +43,7 @@ MASK=255.255.0.0
 DNSNAME=mail.pop3test.invalid
 
 die() { echo "lwip-check: FAIL: $*" >&2; exit 1; }
+. "$HERE/ns.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespace and tap device)"
 for b in "$FETCH" "$FETCH_ASAN" "$LOOP" "$LOOP_ALTCP"; do
@@ -57,34 +58,22 @@ chmod 0711 "$WORK"
 SRV=$WORK/server
 DNS_PID=
 BAD_PID=
-NS_MADE=0
 cleanup() {
     local pid
     for pid in $DNS_PID $BAD_PID; do
         kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
     done
-    bash "$ROOT/tests/integration/dovecot.sh" stop "$SRV" >/dev/null 2>&1 || true
-    [ "$NS_MADE" = 1 ] && ip netns del "$NS" 2>/dev/null
+    ns_teardown "$SRV"
     if [ "${KEEP:-0}" = 1 ]; then echo "lwip-check: kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-in_ns() { ip netns exec "$NS" "$@"; }
-
 # --- the namespace and the tap ----------------------------------------------
-ip netns add "$NS" || die "cannot create network namespace $NS"
-NS_MADE=1
-in_ns ip link set lo up || die "no loopback in $NS"
-in_ns ip tuntap add dev "$TAP" mode tap || die "cannot create tap device $TAP in $NS"
-in_ns sysctl -qw "net.ipv6.conf.$TAP.disable_ipv6=1" 2>/dev/null || true
-in_ns ip addr add "$KADDR/16" dev "$TAP" || die "cannot address $TAP"
-in_ns ip link set "$TAP" up || die "cannot bring $TAP up"
-if in_ns ip route show default | grep -q .; then die "$NS has a default route"; fi
+ns_create
 
 # --- Dovecot and the mail -----------------------------------------------------
-mkdir -p "$SRV"
-PORT=$(POP3_TEST_LISTEN=$KADDR in_ns bash "$ROOT/tests/integration/dovecot.sh" start "$SRV" \
+PORT=$(ns_dovecot_start "$SRV" \
        alice:secret bob:hunter2 carol:tiger) || die "Dovecot did not start in $NS"
 for u in alice bob; do
     python3 "$ROOT/tests/integration/mkmaildrop.py" --set full --big-mb "$BIG_MB" "$SRV" "$u" \

@@ -149,17 +149,14 @@ static char line[512];
 static uint8_t cmd[POP3_CMD_MAX];
 static pop3_slot queue[4];
 
-static int setup(void **state)
+/* A fresh client on port's transport; connect_ms 0: the default. */
+static void init_client(uint32_t connect_ms)
 {
     pop3_client_config cfg;
-    ip_addr_t ip;
 
-    (void)state;
-    memset(&f, 0, sizeof f);
-    memset(&ev, 0, sizeof ev);
-    f.pcb.snd_buf = 2048;
-    pop3_lwip_init(&port);
     pop3_client_config_defaults(&cfg);
+    if (connect_ms != 0)
+        cfg.connect_timeout_ms = connect_ms;
     cfg.transport = pop3_lwip_transport(&port);
     cfg.cb = on_event;
     cfg.line_buf = line; cfg.line_size = sizeof line;
@@ -167,6 +164,18 @@ static int setup(void **state)
     cfg.queue = queue;   cfg.queue_len = 4;
     cfg.reply_timeout_ms = 1000;
     assert_int_equal(pop3_client_init(&client, &cfg), POP3_OK);
+}
+
+static int setup(void **state)
+{
+    ip_addr_t ip;
+
+    (void)state;
+    memset(&f, 0, sizeof f);
+    memset(&ev, 0, sizeof ev);
+    f.pcb.snd_buf = 2048;
+    pop3_lwip_init(&port);
+    init_client(0);
     IP_ADDR4(&ip, 169, 254, 77, 1);
     assert_int_equal(pop3_lwip_connect_ip(&port, &client, &ip, 110), POP3_OK);
     return 0;
@@ -343,18 +352,10 @@ static void test_poll_callback_drives_timeouts(void **state)
 
 static void test_no_pcb_is_connect_error(void **state)
 {
-    pop3_client_config cfg;
-
     (void)state;
     pop3_lwip_transport(&port)->close(&port);
     pop3_lwip_init(&port);
-    pop3_client_config_defaults(&cfg);
-    cfg.transport = pop3_lwip_transport(&port);
-    cfg.cb = on_event;
-    cfg.line_buf = line; cfg.line_size = sizeof line;
-    cfg.cmd_buf = cmd;   cfg.cmd_size = sizeof cmd;
-    cfg.queue = queue;   cfg.queue_len = 4;
-    assert_int_equal(pop3_client_init(&client, &cfg), POP3_OK);
+    init_client(0);
     f.fail_alloc = 1;
     assert_int_equal(pop3_lwip_connect(&port, &client, "10.0.0.1", 110), POP3_ERR_CONNECT);
     assert_int_equal(pop3_client_error(&client), POP3_ERR_CONNECT);
@@ -362,20 +363,12 @@ static void test_no_pcb_is_connect_error(void **state)
 
 static void test_dns_answer_after_the_session_ended_is_ignored(void **state)
 {
-    pop3_client_config cfg;
     ip_addr_t ip;
 
     (void)state;
     pop3_lwip_transport(&port)->close(&port);
     pop3_lwip_init(&port);
-    pop3_client_config_defaults(&cfg);
-    cfg.transport = pop3_lwip_transport(&port);
-    cfg.cb = on_event;
-    cfg.line_buf = line; cfg.line_size = sizeof line;
-    cfg.cmd_buf = cmd;   cfg.cmd_size = sizeof cmd;
-    cfg.queue = queue;   cfg.queue_len = 4;
-    cfg.connect_timeout_ms = 500;
-    assert_int_equal(pop3_client_init(&client, &cfg), POP3_OK);
+    init_client(500);
     f.allocated = 0;
     f.connected = NULL;
     assert_int_equal(pop3_lwip_connect(&port, &client, "mail.example.org", 110), POP3_OK);
@@ -398,16 +391,7 @@ static void test_dns_failure_is_resolve_error(void **state)
     pop3_lwip_transport(&port)->close(&port);
     pop3_lwip_init(&port);
     memset(&ev, 0, sizeof ev);
-    {
-        pop3_client_config cfg;
-        pop3_client_config_defaults(&cfg);
-        cfg.transport = pop3_lwip_transport(&port);
-        cfg.cb = on_event;
-        cfg.line_buf = line; cfg.line_size = sizeof line;
-        cfg.cmd_buf = cmd;   cfg.cmd_size = sizeof cmd;
-        cfg.queue = queue;   cfg.queue_len = 4;
-        assert_int_equal(pop3_client_init(&client, &cfg), POP3_OK);
-    }
+    init_client(0);
     assert_int_equal(pop3_lwip_connect(&port, &client, "nosuch.example", 110), POP3_OK);
     f.dns_cb("nosuch.example", NULL, f.dns_arg);
     assert_int_equal(ev.reason, POP3_ERR_RESOLVE);
@@ -438,7 +422,6 @@ static void test_bad_connect_on_active_port_leaves_it_alone(void **state)
  * released, nothing left behind. */
 static void test_failed_connect_releases_the_pcb(void **state)
 {
-    pop3_client_config cfg;
     ip_addr_t ip;
 
     (void)state;
@@ -449,13 +432,7 @@ static void test_failed_connect_releases_the_pcb(void **state)
     assert_false(pop3_lwip_active(&port));
 
     memset(&ev, 0, sizeof ev);
-    pop3_client_config_defaults(&cfg);
-    cfg.transport = pop3_lwip_transport(&port);
-    cfg.cb = on_event;
-    cfg.line_buf = line; cfg.line_size = sizeof line;
-    cfg.cmd_buf = cmd;   cfg.cmd_size = sizeof cmd;
-    cfg.queue = queue;   cfg.queue_len = 4;
-    assert_int_equal(pop3_client_init(&client, &cfg), POP3_OK);
+    init_client(0);
     f.allocated = 1;
     f.connect_result = ERR_RTE;
     IP_ADDR4(&ip, 10, 0, 0, 1);
