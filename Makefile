@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # pop3 - portable POP3 client library. One Makefile for everything.
 #
 #   make            libpop3.a and the examples (build/)
@@ -45,7 +46,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 .SECONDARY: $(ASAN_OBJ)
 
 .PHONY: all check unit asan pedantic cross integration install-check demo install clean
-.PHONY: fuzz fuzz-build fuzz-check fuzz-coverage static hostile nothing-lost bench bench-smoke tls-check
+.PHONY: licence-check fuzz fuzz-build fuzz-check fuzz-coverage static hostile nothing-lost bench bench-smoke tls-check
 
 all: $(B)/libpop3.a $(EXAMPLES)
 
@@ -207,6 +208,11 @@ bench: all $(BENCH_BIN)
 bench-smoke: all $(BENCH_BIN)
 	python3 bench/bench.py --smoke --out $(B)/bench/smoke.md
 
+# Every source, header, script, makefile and test file starts with the
+# SPDX-License-Identifier: MIT line (LICENSE).
+licence-check:
+	bash tests/static/spdx.sh
+
 # cppcheck, clang-tidy (tests/static/clang-tidy.yaml) and the engine's
 # worst stack frame (bound STACK_FRAME_MAX, default 512 octets).
 static:
@@ -224,7 +230,7 @@ $(B)/asan/pop3get: examples/posix/pop3get.c $(ASAN_OBJ)
 nothing-lost: all
 	bash tests/hostile/nothing_lost.sh
 
-check: all unit asan pedantic cross install-check integration tls-check lwip-check netx-lwip-check static fuzz-check hostile nothing-lost bench-smoke
+check: licence-check all unit asan pedantic cross install-check integration tls-check lwip-check netx-lwip-check static fuzz-check hostile nothing-lost bench-smoke
 	@echo "make check: all passed"
 
 # Install into a staging directory and build an application from it with

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """bench.py - the pop3 benchmark: pop3get next to its peers, the engine
 alone, the firmware footprint and many sessions in one thread.
 

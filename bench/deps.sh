@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/deps.sh - what `make bench` needs beyond scripts/deps.sh.
 #
 #   bench/deps.sh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* engine - cost of the reply reader and engine alone.
  *
  *   engine engine|baseline PIECE plain|dotted MB [RUNS]

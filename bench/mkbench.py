@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """mkbench.py - fill a Dovecot Maildir with one of the benchmark maildrops.
 
     mkbench.py --set small|large|mixed|tiny [--seed N] DIR USER [USER...]

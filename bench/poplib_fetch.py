@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """poplib_fetch.py - the Python standard library's POP3 client as a peer.
 
     poplib_fetch.py HOST PORT USER PASS

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """relay.py - a TCP relay on 127.0.0.1 that delays every octet.
 
     relay.py LISTEN_PORT_FILE TARGET_PORT [DELAY_MS]

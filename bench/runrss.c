@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* runrss - run a command and report its resource use.
  *
  *   runrss OUTFILE COMMAND [ARG...]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scale - K concurrent POP3 sessions in one thread over port/posix.
  *
  *   scale HOST PORT PREFIX PASS K

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wirelimit - the least a POP3 fetch can cost: log in, send every RETR at
  * once, count and discard the octets. The benchmark's reference point.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nx_api.h - the NetX Duo types and codes that the NetX POP3 Client API
  * shim (nxd_pop3_client.h) needs, for applications that move from NetX Duo
  * to this library without changing their POP3 code.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nxd_pop3_client.h - NetX Duo POP3 Client API over the pop3 engine.
  *
  * Source compatible with NetX Duo's addons/pop3/nxd_pop3_client.h: the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3.h - non-blocking POP3 client engine (RFC 1939, RFC 2449, RFC 3206).
  *
  * The engine never blocks, allocates, or reads a clock. The caller owns all

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_config_defaults.h - compile-time knobs of the pop3 engine.
  *
  * Every knob can be overridden with -DPOP3_X=value or from a file named by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_lwip.h - lwIP port of the pop3 engine (raw/altcp API).
  *
  * Runs the engine over lwIP's callback API, on a NO_SYS=1 superloop or with

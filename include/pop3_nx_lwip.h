@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_nx_lwip.h - the NetX POP3 shim's wait hook over lwIP's raw TCP API.
  *
  * For a superloop (NO_SYS=1): while a NetX POP3 call blocks, the hook runs

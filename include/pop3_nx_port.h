@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_nx_port.h - the wait hook between the blocking NetX POP3 shim and a
  * network port. For port writers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_nx_posix.h - the NetX POP3 shim's wait hook over POSIX sockets.
  *
  * Replaces nx_ip_create() and the network driver of a NetX Duo program:

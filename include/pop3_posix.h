@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_posix.h - POSIX sockets port for the pop3 engine.
  *
  * Non-blocking TCP over IPv4 and IPv6 with a poll()-based driver. Use

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_tls.h - TLS decorator transport over Mbed TLS (POP3S and STLS).
  *
  * Wraps any inner pop3_transport (POSIX socket, lwIP, your own), so POP3S

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_tls_posix.h - TLS for the POSIX port: an Mbed TLS client config
  * (CA file or directory, system RNG) and the glue that routes the socket
  * through the TLS decorator (pop3_tls.h). Host builds only (POP3_TLS=1).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_transport.h - the interface between the pop3 engine and a port.
  *
  * For port writers. The engine writes through a pop3_transport; the port

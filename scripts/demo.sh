@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # demo.sh - pop3get against a real POP3 server, end to end (`make demo`).
 #
 # Starts a private Dovecot on 127.0.0.1 (tests/integration/dovecot.sh) with a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # deps.sh - install what building and testing pop3 needs on Debian 12 (bookworm).
 #
 #   scripts/deps.sh

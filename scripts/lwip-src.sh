@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # lwip-src.sh - unpack Debian's lwip source package into DIR (default
 # build/lwip-src) for the NO_SYS=1 build and the Cortex-M4 size report.
 #

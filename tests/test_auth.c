@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_auth.c - SASL encodings (src/core/pop3_auth.c) against published
  * vectors: RFC 4648 base64, RFC 4616 PLAIN, RFC 2195 CRAM-MD5 (and RFC 2104
  * HMAC-MD5 underneath), Google's XOAUTH2 example, the RFC 7628 OAUTHBEARER

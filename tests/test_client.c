@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_client.c - sessions of pop3_client over the in-memory transport:
  * login methods, every command and its reply, server errors, pipelining,
  * a misbehaving transport, timeouts, end of stream, back-pressure and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_cmd.c - what the command functions accept, refuse and put on the
  * wire: protocol-state rules (RFC 1939 secs. 4-6), argument checks (no CR,
  * LF or NUL, RFC 2449 sec. 4 line length, message numbers >= 1) and the

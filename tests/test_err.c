@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_err.c - pop3_strerror() and pop3_err_name(): one string per code,
  * never NULL, generated from the same list as the enum (pop3.h
  * POP3_ERR_LIST), so a log line or a bug report names the right error.

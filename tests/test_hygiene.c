@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_hygiene.c - credentials leave no trace in engine memory.
  *
  * After a login ends - accepted, refused, or cut off - neither the line

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_md5.c - the MD5 adapter (src/md5/pop3_md5.h) against the RFC 1321
  * test suite, and APOP digests on the wire (RFC 1939 sec. 7) for secrets
  * that put the end of the hashed data on every side of MD5's 64-octet

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_nx.c - the NetX Duo POP3 Client API shim (nxd_pop3_client.h) over a
  * scripted port: every function, every return code, what goes on the
  * wire, and awkward deliveries. Each session runs with the server's octets

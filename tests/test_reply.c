@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_reply.c - framing of server replies as the application sees it:
  * strict status lines, multi-line bodies and their dot-unstuffing, listing
  * and CAPA lines, numbers, and the bounded line buffer. Every transcript

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_stls_auth.c - STLS (RFC 2595) and SASL AUTH (RFC 5034) sessions of
  * pop3_client over the in-memory transport. Transcripts run through the
  * split checker, so "+ " continuations, the STLS silence rule and the

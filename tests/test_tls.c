@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_tls.c - the TLS decorator (src/transport/pop3_transport_tls.c)
  * against an in-process Mbed TLS server over in-memory pipes.
  *

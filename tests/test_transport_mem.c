@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_transport_mem.c - the in-memory transport's contract
  * (pop3_transport.h): the other tests trust it to record exactly what the
  * engine sent and to misbehave only when told to.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c - pop3 on a bare lwIP superloop (NO_SYS=1, no RTOS, one thread).
  *
  *   lwip_superloop TAP LOCAL_IP NETMASK DNS_IP HOST PORT USER PASS OUTDIR

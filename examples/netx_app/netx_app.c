@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* netx_app.c - a NetX Duo POP3 client application, unchanged but for its
  * start-up: it downloads every message of a maildrop through the NetX Duo
  * POP3 Client API (nxd_pop3_client.h) and stores message N in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # netx_app.mk - the NetX example over lwIP, included by the Makefile after
 # port/lwip/lwip.mk (it uses that file's NO_SYS=1 lwIP build).
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* minimal.c - the engine on a POSIX host in about 30 lines: log in, print
  * the message count and the first message, quit.
  * usage: minimal HOST PORT USER PASS */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3get - fetch mail from a POP3 server: list, print, or store into a
  * Maildir, optionally deleting what was stored.
  *

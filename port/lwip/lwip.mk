@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lwip.mk - lwIP port targets, included by the Makefile.
 #
 #   make lwip-unit    port/lwip against a scripted tcp_* layer (no root)

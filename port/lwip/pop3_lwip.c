@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_lwip.c - the pop3 engine over lwIP's altcp (or raw tcp) API.
  *
  * Contract in include/pop3_lwip.h. Everything runs in lwIP's context (the

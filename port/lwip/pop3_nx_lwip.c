@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_nx_lwip.c - the NetX POP3 shim's wait hook (pop3_nx_port.h) over
  * lwIP's raw TCP API, for NO_SYS=1 superloops. Contract in
  * include/pop3_nx_lwip.h. Not part of libpop3.a: build it with your lwIP.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_nx_posix.c - the NetX POP3 shim's wait hook (pop3_nx_port.h) over
  * POSIX non-blocking sockets and poll().
  */

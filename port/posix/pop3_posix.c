@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_posix.c - POSIX sockets port: non-blocking TCP and a poll() driver.
  *
  * The port owns the socket and the clock; the engine owns the protocol and

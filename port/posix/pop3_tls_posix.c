@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_tls_posix.c - Mbed TLS client config and filter glue for the POSIX
  * port. Built only with POP3_TLS=1 (the host build). */
 #include "pop3_config_defaults.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_auth.c - SASL mechanism names, choice and encodings (RFC 5034).
  *
  * Messages are never assembled in a separate buffer: each piece (user,

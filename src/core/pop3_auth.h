@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_auth.h - SASL encodings for the AUTH command (internal).
  *
  * Pure functions: no client, no transport. They build the AUTH command line

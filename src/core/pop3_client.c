@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_client.c - the POP3 protocol engine: states, command queue, replies.
  *
  * States follow RFC 1939: AUTHORIZATION after the greeting, TRANSACTION after

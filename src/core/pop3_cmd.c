@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_cmd.c - building and checking command lines.
  *
  * RFC 1939 sec. 3: a command is a keyword, then arguments separated by single

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_cmd.h - building and checking command lines (internal). */
 #ifndef POP3_CMD_H
 #define POP3_CMD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_err.c - error strings, generated from the one list in pop3.h.
  *
  * Every text and name lives in one constant struct, one char array member

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_reply.c - incremental reader of POP3 replies.
  *
  * RFC 1939 sec. 3: a multi-line reply ends with a line holding a single "."

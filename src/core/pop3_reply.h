@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_reply.h - incremental reader of POP3 replies (internal).
  *
  * Pure: no client, no transport, no clock. The caller says what it expects

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_md5.c - MD5 adapter over Mbed TLS. */
 #include "pop3_md5.h"
 

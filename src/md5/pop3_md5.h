@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_md5.h - MD5 for APOP (RFC 1939 sec. 7), a thin adapter over Mbed TLS.
  *
  * The engine sees only this interface, so a change of the Mbed TLS MD5 API

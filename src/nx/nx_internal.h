@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nx_internal.h - shared between the NetX shim's source files (internal). */
 #ifndef POP3_NX_INTERNAL_H
 #define POP3_NX_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nx_packet.c - NetX-style packet pools for the NetX POP3 shim.
  *
  * A pool is carved out of memory the application provides; nothing is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nx_pop3_client.c - the NetX Duo POP3 Client API, blocking, over the
  * non-blocking pop3 engine and a port's wait hook (pop3_nx_port.h).
  *

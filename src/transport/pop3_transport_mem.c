@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_transport_mem.c - in-memory transport: records what the engine sends.
  * Used by the unit tests, the fuzz targets and the engine benchmark. */
 #include "pop3_transport.h"

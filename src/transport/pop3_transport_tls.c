@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pop3_transport_tls.c - TLS decorator transport over Mbed TLS.
  *
  * Mbed TLS pulls ciphertext through a BIO callback; the port pushes it. The

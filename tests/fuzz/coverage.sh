@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # coverage.sh - source line coverage of each fuzz target's checked-in corpus
 # (make fuzz-coverage). Builds every target with clang's source-based
 # coverage (-fprofile-instr-generate -fcoverage-mapping, no sanitizers),

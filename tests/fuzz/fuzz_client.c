@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_client.c - libFuzzer target: the whole engine (src/core) driven by
  * arbitrary server octets, with application commands interleaved.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_nx.c - libFuzzer target: the NetX Duo POP3 shim (src/nx/) driven by
  * arbitrary server octets through a scripted port (pop3_nx_port.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_pop3get_args.c - libFuzzer target: pop3get's command line and URL
  * parsing (examples/posix/pop3get.c: parse_args, parse_url, percent
  * decoding, host/port/IPv6 brackets, --top N:LINES, --timeout ...).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_reply.c - libFuzzer target: the reply reader (src/core/pop3_reply.c).
  *
  * Input: byte 0 picks the line buffer size, byte 1 the modes the "client"

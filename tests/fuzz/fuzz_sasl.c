@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_sasl.c - libFuzzer target: SASL challenge handling and base64
  * (src/core/pop3_auth.c).
  *

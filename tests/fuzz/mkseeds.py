@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """mkseeds.py - write the seed corpora of the fuzz targets (tests/fuzz/corpus/).
 
     python3 tests/fuzz/mkseeds.py

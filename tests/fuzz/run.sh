@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # run.sh - run libFuzzer targets for a while each; fail on any finding.
 #
 #   tests/fuzz/run.sh SECONDS BIN...        time-boxed run (make fuzz, make check)

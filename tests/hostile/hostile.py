@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """hostile.py - hostile POP3 servers over real TCP against pop3get.
 
     python3 tests/hostile/hostile.py [POP3GET [SCRIPT...]]   (make hostile)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """lostcount.py - where did each message go? For nothing_lost.sh.
 
     lostcount.py SRV LOCAL USER...

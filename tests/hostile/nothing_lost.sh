@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # nothing_lost.sh - pop3get --maildir --delete against Dovecot, interrupted
 # at many points; no message may end up neither on the server nor stored.
 #

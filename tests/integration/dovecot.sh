@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # dovecot.sh - a private Dovecot POP3 server for the tests.
 #
 #   dovecot.sh start DIR [USER:PASS ...]   start; prints the port, also in DIR/port

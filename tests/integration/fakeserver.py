@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """fakeserver.py - misbehaving POP3 peers and a chopping proxy, for run.sh.
 
     fakeserver.py MODE PORTFILE [UPSTREAM_PORT [CUT_AFTER]]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """mailcheck.py - compare what a POP3 client fetched with what mkmaildrop.py made.
 
     mailcheck.py server PORT USER PASS EXPDIR

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """mkmaildrop.py - fill a Dovecot Maildir with deterministic test messages.
 
     mkmaildrop.py [--set full|small|many|demo] [--seed N] [--big-mb MB]

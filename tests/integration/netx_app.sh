@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # netx_app.sh - examples/netx_app (a NetX Duo POP3 application on the NetX
 # shim) against a private Dovecot and the misbehaving servers of
 # fakeserver.py. Every retrieved message is compared byte for byte with the

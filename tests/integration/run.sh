@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # run.sh - integration tests of build/pop3get against a private Dovecot.
 #
 #   bash tests/integration/run.sh          (what `make integration` runs)

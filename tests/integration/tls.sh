@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tls.sh - TLS (POP3S, STLS) and SASL integration tests of build/pop3get
 # (what `make tls-check` runs; part of `make check`).
 #

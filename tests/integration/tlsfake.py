@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """tlsfake.py - small servers for the TLS and SASL integration tests.
 
     tlsfake.py MODE PORTFILE LOGFILE [ARGS]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_lean.c - the engine built with POP3_LEAN=1 (pop3_config_defaults.h).
  *
  * Compiled together with the sources of src/core and -DPOP3_LEAN=1, without src/md5

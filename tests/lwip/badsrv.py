@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """badsrv.py - POP3 servers that end sessions badly, for the lwIP tests
 (run inside the test's network namespace only).
 

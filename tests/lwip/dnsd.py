@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """dnsd.py - a tiny DNS responder for the lwIP tests (runs inside the test's
 network namespace only).
 

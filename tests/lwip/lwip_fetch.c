@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lwip_fetch.c - fetch a whole maildrop through port/lwip on Debian's liblwip
  * (NO_SYS=0: tcpip thread, core locking) over a tap device.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ns.sh - shared by run.sh and netx_app.sh (sourced, not run): a private
 # network namespace NS with a tap device TAP addressed KADDR/16, loopback
 # up and no default route, so the lwIP stack on the other side of the tap

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # run.sh - port/lwip against a real lwIP stack and a real Dovecot.
 #
 #   bash tests/lwip/run.sh        (what `make lwip-check` runs; needs root)

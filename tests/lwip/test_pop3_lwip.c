@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_pop3_lwip.c - port/lwip against a scripted TCP layer.
  *
  * lwIP's own pbuf and memory pools (built from the source package with the

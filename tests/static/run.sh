@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # run.sh - static checks of the engine (src/core, src/transport, src/md5),
 # run by make static (part of make check):
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fixtures.h - server transcripts and expected logs shared by the tests.
  *
  * The greeting, user and secret are RFC 1939's examples (sec. 7), so the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* script.c - scripted POP3 sessions; see script.h. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* script.h - scripted POP3 sessions for the engine's unit tests.
  *
  * A script runs one pop3_client over the in-memory transport and records

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # check.sh - the lwIP half of `make cross` (run by `make cross-lwip`).
 #
 # Builds for Cortex-M4 (arm-none-eabi-gcc -Os -mcpu=cortex-m4 -mthumb):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lwipopts.h - lwIP settings for the NO_SYS=1 superloop build of pop3.
  *
  * Used by examples/lwip_superloop (lwIP core compiled from Debian's lwip

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* arch/cc.h - minimal lwIP architecture header for the bare-metal
  * (arm-none-eabi) build of `make cross`: lwIP's own defaults for types and
  * byte order, and no platform diagnostics (they would pull in printf). */
