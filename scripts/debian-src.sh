@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # debian-src.sh - unpack a Debian source package into DIR, for third-party
 # code the build needs but the repository never holds (lwip-src.sh,
 # mbedtls-src.sh).

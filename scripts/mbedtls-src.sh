@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # mbedtls-src.sh - unpack Debian's mbedtls source package into DIR, for
 # building Mbed TLS from source (the host build against 3.6, the Cortex-M4
 # firmware). Nothing it fetches is ever committed; use a DIR under build/.
