@@ -17,6 +17,10 @@ AR      ?= ar
 PREFIX  ?= /usr/local
 DESTDIR ?=
 B       := build
+# The version lives in include/pop3.h only (POP3_VERSION_*).
+POP3_VER_ = $(shell sed -n 's/^\#define POP3_VERSION_$(1) *\([0-9][0-9]*\).*/\1/p' include/pop3.h)
+VERSION_MAJOR := $(call POP3_VER_,MAJOR)
+VERSION       := $(VERSION_MAJOR).$(call POP3_VER_,MINOR).$(call POP3_VER_,PATCH)
 
 WARN    := -Wall -Wextra -Werror
 CSTD    := -std=c99
@@ -257,8 +261,8 @@ install: $(B)/libpop3.a
 	install -m 644 include/nx_api.h include/nxd_pop3_client.h include/pop3_nx_*.h $(DESTDIR)$(PREFIX)/include/pop3/netx/
 	install -m 644 $(B)/libpop3.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(B)/pop3get $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' pop3.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pop3.pc
-	sed -e 's|@PREFIX@|$(PREFIX)|g' pop3-netx.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pop3-netx.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' pop3.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pop3.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' pop3-netx.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pop3-netx.pc
 
 clean:
 	rm -rf $(B)

@@ -31,6 +31,23 @@
 extern "C" {
 #endif
 
+/* Version of these headers; pop3_version() gives the library's at run time.
+ * The pkg-config files and the shared library's file name come from here;
+ * the shared library's soname (libpop3.so.<MAJOR>) changes with MAJOR. */
+#define POP3_VERSION_MAJOR 0
+#define POP3_VERSION_MINOR 2
+#define POP3_VERSION_PATCH 0
+#define POP3_VERSION_STR_(x) #x
+#define POP3_VERSION_XSTR_(x) POP3_VERSION_STR_(x)
+#define POP3_VERSION_STRING                                                     \
+    POP3_VERSION_XSTR_(POP3_VERSION_MAJOR) "."                                  \
+    POP3_VERSION_XSTR_(POP3_VERSION_MINOR) "."                                  \
+    POP3_VERSION_XSTR_(POP3_VERSION_PATCH)
+
+/* The version of the library linked in, e.g. "0.2.0"; never NULL. Compare
+ * with POP3_VERSION_STRING to catch a header/library mismatch. */
+const char *pop3_version(void);
+
 /* Library results. X(name, text); the enum is POP3_OK / POP3_ERR_<name>.
  * Returned by the command functions (ARG, STATE, BUSY, CLOSED, APOP...) and
  * carried by POP3_EV_CLOSED as the reason a session ended (everything else).
