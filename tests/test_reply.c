@@ -114,6 +114,94 @@ static void test_body_blank_lines_and_bare_cr_pass_through(void **state)
                  NULL);
 }
 
+static void test_body_bare_lf_dot_lf_is_content_not_the_end(void **state)
+{
+    (void)state;
+    /* RFC 1939 sec. 3: lines end in CRLF. A bare LF inside a message is
+     * content, and the server stuffs only lines that start after CRLF, so
+     * "\n.\n" and "\n.x" are message octets: taking them as the end (or
+     * as a stuffed dot) would let a sender end the message early and
+     * append a forged reply. The forged "+OK" here stays in the body. */
+    script_opts o = {.rules = login_retr1};
+    script_check(&o,
+                 LOGIN_SRV "+OK\r\na\n.\n+OK 5 octets\r\nb\n.x\r\n..y\r\n.\r\n",
+                 RETR_LOG "MSG_BEGIN cmd=RETR msg=1 ''\n"
+                          "MSG_DATA msg=1 'a\\n.\\n+OK 5 octets\\r\\nb\\n.x\\r\\n.y\\r\\n'\n"
+                          "MSG_END msg=1\n" SUM_TRANS,
+                 NULL);
+}
+
+static void test_body_with_lf_line_ends_never_ends(void **state)
+{
+    (void)state;
+    /* A server that sends LF-only bodies never sends CRLF "." CRLF: the
+     * reply does not end (the reply timeout ends the session), and end of
+     * stream inside it is a truncation, never a guessed end. */
+    script_opts o = {.rules = login_retr1, .eof = true};
+    script_check(&o, LOGIN_SRV "+OK\r\nline one\nline two\n.\n",
+                 RETR_LOG "MSG_BEGIN cmd=RETR msg=1 ''\n"
+                          "MSG_DATA msg=1 'line one\\nline two\\n.\\n'\n"
+                          "CLOSED err=TRUNCATED\n" SUM_CLOSED("TRUNCATED"),
+                 NULL);
+}
+
+static void test_body_cr_before_lf_split_anywhere_still_ends_line(void **state)
+{
+    (void)state;
+    /* The CR of a CRLF and its LF may come in different reads; the dot
+     * after them is still at a line start. */
+    script_opts o = {.rules = login_retr1};
+    script_check(&o, LOGIN_SRV "+OK\r\nab\r\n..c\r\nd\r\r\n.\r\n",
+                 RETR_LOG "MSG_BEGIN cmd=RETR msg=1 ''\n"
+                          "MSG_DATA msg=1 'ab\\r\\n.c\\r\\nd\\r\\r\\n'\n"
+                          "MSG_END msg=1\n" SUM_TRANS,
+                 NULL);
+}
+
+static void test_body_starting_with_a_status_line_is_a_shifted_reply(void **state)
+{
+    (void)state;
+    /* A message starts with header fields. A body whose first line is
+     * "+OK ..." or "-ERR ..." is another command's reply: an unsolicited
+     * line earlier shifted the session by one. Nothing of it may be
+     * stored; the session ends without QUIT. */
+    static const char *const firsts[] = {"+OK 120 octets\r\n", "+OK\r\n",
+                                         "-ERR no such message\r\n", "-ERR\n"};
+    script_opts o = {.rules = login_retr1};
+    for (size_t i = 0; i < sizeof firsts / sizeof firsts[0]; i++) {
+        char srv[512];
+        snprintf(srv, sizeof srv, "%s+OK\r\n%sSubject: x\r\n\r\nbody\r\n.\r\n",
+                 LOGIN_SRV, firsts[i]);
+        script_check(&o, srv,
+                     RETR_LOG "MSG_BEGIN cmd=RETR msg=1 ''\n"
+                              "CLOSED err=UNEXPECTED\n" SUM_CLOSED("UNEXPECTED"),
+                     NULL);
+    }
+}
+
+static void test_body_starting_like_a_status_line_is_data(void **state)
+{
+    (void)state;
+    /* Only a whole "+OK"/"-ERR" token is a status line; "+OKAY", "-E" and
+     * a lone "+" are message octets, handed out unchanged. */
+    script_opts o = {.rules = login_retr1};
+    script_check(&o, LOGIN_SRV "+OK\r\n+OKAY\r\n-E\r\n.\r\n",
+                 RETR_LOG "MSG_BEGIN cmd=RETR msg=1 ''\n"
+                          "MSG_DATA msg=1 '+OKAY\\r\\n-E\\r\\n'\n"
+                          "MSG_END msg=1\n" SUM_TRANS,
+                 NULL);
+    script_check(&o, LOGIN_SRV "+OK\r\n+\r\n.\r\n",
+                 RETR_LOG "MSG_BEGIN cmd=RETR msg=1 ''\n"
+                          "MSG_DATA msg=1 '+\\r\\n'\n"
+                          "MSG_END msg=1\n" SUM_TRANS,
+                 NULL);
+    script_check(&o, LOGIN_SRV "+OK\r\n-ER.\r\n.\r\n",
+                 RETR_LOG "MSG_BEGIN cmd=RETR msg=1 ''\n"
+                          "MSG_DATA msg=1 '-ER.\\r\\n'\n"
+                          "MSG_END msg=1\n" SUM_TRANS,
+                 NULL);
+}
+
 static void test_body_last_line_crlf_is_delivered(void **state)
 {
     (void)state;
@@ -594,6 +682,11 @@ int main(void)
         cmocka_unit_test(test_body_is_dot_unstuffed),
         cmocka_unit_test(test_body_dot_then_cr_without_lf_is_data),
         cmocka_unit_test(test_body_blank_lines_and_bare_cr_pass_through),
+        cmocka_unit_test(test_body_bare_lf_dot_lf_is_content_not_the_end),
+        cmocka_unit_test(test_body_with_lf_line_ends_never_ends),
+        cmocka_unit_test(test_body_cr_before_lf_split_anywhere_still_ends_line),
+        cmocka_unit_test(test_body_starting_with_a_status_line_is_a_shifted_reply),
+        cmocka_unit_test(test_body_starting_like_a_status_line_is_data),
         cmocka_unit_test(test_body_last_line_crlf_is_delivered),
         cmocka_unit_test(test_body_terminator_found_wherever_split),
         cmocka_unit_test(test_body_line_longer_than_line_buffer),

@@ -13,10 +13,12 @@
 
 /* Body sub-states. */
 enum {
-    B_SOL = 0, /* at the start of a line */
+    B_SOL = 0, /* at the start of a line (after CRLF, or the status line) */
     B_MID,     /* inside a line: scan for LF */
+    B_CR,      /* inside a line, the last octet was CR */
     B_DOT,     /* a "." at line start was consumed */
-    B_DOTCR    /* "." CR consumed at the end of the previous input */
+    B_DOTCR,   /* "." CR consumed at the end of the previous input */
+    B_FIRST    /* first octets of a body, held while they read "+OK"/"-ERR" */
 };
 
 /* A CR held back after ".": it turned out to be data. */
@@ -25,7 +27,7 @@ static const uint8_t held_cr[1] = { '\r' };
 void pop3_reply_expect(pop3_reply *r, pop3_rd_mode mode)
 {
     r->mode = (uint8_t)mode;
-    r->bst = B_SOL;
+    r->bst = mode == POP3_RD_BODY ? B_FIRST : B_SOL;
     r->len = 0;
 }
 
@@ -92,14 +94,59 @@ static size_t body_data(pop3_tok *t, const uint8_t *from, size_t len, size_t use
     return used;
 }
 
+/* A message starts with header fields, never with a status line. A body
+ * whose first line reads "+OK" or "-ERR" is a reply that belongs to
+ * another command: the session has shifted by one reply (an unsolicited
+ * line earlier). Its first octets are held in the line buffer, which is
+ * free while a body is read, until they decide; at most "-ERR". */
+static size_t read_first(pop3_reply *r, char *line, size_t size,
+                         const uint8_t *in, size_t n, pop3_tok *t)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        const char *pat = r->len == 0 ? NULL : line[0] == '+' ? "+OK" : "-ERR";
+        size_t plen = pat == NULL ? 0 : strlen(pat);
+        uint8_t o = in[i];
+
+        if ((size_t)r->len + 1 < size && /* a tiny buffer: no check */
+            (r->len == 0 ? (o == '+' || o == '-') : r->len < plen && o == (uint8_t)pat[r->len])) {
+            line[r->len++] = (char)o;
+            i++;
+            continue;
+        }
+        if (r->len == plen && r->len > 0 && (o == ' ' || o == '\r' || o == '\n'))
+            return tok_error(t, POP3_ERR_UNEXPECTED, i + 1);
+        /* Decided: ordinary data. The held octets hold no CR, LF or dot. */
+        r->bst = r->len > 0 ? B_MID : B_SOL;
+        if (r->len > 0) {
+            t->kind = POP3_TOK_DATA;
+            t->data = (const uint8_t *)line;
+            t->len = r->len;
+        }
+        r->len = 0;
+        return i;
+    }
+    return n;
+}
+
 /* Body octets pass through untouched except for the stuffed dots, so a
  * slice normally runs from one stuffed dot (or the input's start) to the
- * next one (or the input's end); memchr finds the line ends. */
-static size_t read_body(pop3_reply *r, const uint8_t *in, size_t n, pop3_tok *t)
+ * next one (or the input's end); memchr finds the line ends. RFC 1939 sec.
+ * 3: lines end in CRLF, so only CRLF "." CRLF ends the body and only a dot
+ * right after CRLF is stuffed; a bare LF inside a message is content. */
+static size_t read_body(pop3_reply *r, char *line, size_t size,
+                        const uint8_t *in, size_t n, pop3_tok *t)
 {
     size_t i = 0, start = 0;
     const uint8_t *lf;
 
+    if (r->bst == B_FIRST) {
+        i = read_first(r, line, size, in, n, t);
+        if (t->kind != POP3_TOK_NONE || r->bst == B_FIRST)
+            return i;
+        start = i;
+    }
     if (r->bst == B_DOTCR) {
         if (in[0] == '\n')
             return multi_end(r, t, 1);
@@ -120,15 +167,17 @@ static size_t read_body(pop3_reply *r, const uint8_t *in, size_t n, pop3_tok *t)
             r->bst = B_MID;
             /* fallthrough */
         case B_MID:
+        case B_CR:
             lf = (const uint8_t *)memchr(in + i, '\n', n - i);
-            if (lf == NULL)
+            if (lf == NULL) {
+                r->bst = in[n - 1] == '\r' ? B_CR : B_MID;
                 return body_data(t, in + start, n - start, n);
+            }
+            /* CR LF ends a line; a bare LF is part of it. */
+            r->bst = (lf > in + i ? lf[-1] == '\r' : r->bst == B_CR) ? B_SOL : B_MID;
             i = (size_t)(lf - in) + 1;
-            r->bst = B_SOL;
             break;
         default: /* B_DOT: the dot is gone; decide what it was */
-            if (in[i] == '\n') /* tolerate a bare-LF terminator */
-                return multi_end(r, t, i + 1);
             if (in[i] == '\r') {
                 if (i + 1 == n) {
                     r->bst = B_DOTCR;
@@ -154,7 +203,7 @@ size_t pop3_reply_next(pop3_reply *r, char *line, size_t size,
     if (n == 0)
         return 0;
     if (r->mode == POP3_RD_BODY)
-        return read_body(r, in, n, t);
+        return read_body(r, line, size, in, n, t);
     return read_line(r, line, size, in, n, t);
 }
 
