@@ -9,13 +9,16 @@
 #   make cross      engine for Cortex-M4 with arm-none-eabi-gcc, size report;
 #                   with port/lwip against lwIP headers (port/lwip/lwip.mk)
 #   make lwip-check lwIP tests over a tap device in a network namespace (root)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= LIBDIR=$(PREFIX)/lib; make uninstall
 #   make clean
 
 CC      ?= cc
 AR      ?= ar
 PREFIX  ?= /usr/local
 DESTDIR ?=
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR  ?= $(PREFIX)/bin
 B       := build
 # The version lives in include/pop3.h only (POP3_VERSION_*).
 POP3_VER_ = $(shell sed -n 's/^\#define POP3_VERSION_$(1) *\([0-9][0-9]*\).*/\1/p' include/pop3.h)
@@ -38,6 +41,12 @@ POSIX_SRC  := $(wildcard port/posix/*.c)
 NX_SRC     := $(wildcard src/nx/*.c)
 LIB_SRC    := $(ENGINE_SRC) $(NX_SRC) $(POSIX_SRC)
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
+# libpop3.a and libpop3.so share these objects: position-independent, and
+# only what the public headers declare is visible outside the library
+# (they say so with #pragma GCC visibility).
+LIB_CFLAGS := -fPIC -fvisibility=hidden
+SO_NAME    := libpop3.so.$(VERSION_MAJOR)
+SO_FILE    := libpop3.so.$(VERSION)
 ASAN_OBJ   := $(LIB_SRC:%.c=$(B)/asan/%.o)
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BIN   := $(TEST_SRC:tests/%.c=$(B)/tests/%)
@@ -49,14 +58,14 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 # Keep the sanitizer objects between runs.
 .SECONDARY: $(ASAN_OBJ)
 
-.PHONY: all check unit asan pedantic cross integration install-check demo install clean
+.PHONY: all check unit asan pedantic cross integration install-check demo install uninstall symbols clean
 .PHONY: licence-check fuzz fuzz-build fuzz-check fuzz-coverage static hostile nothing-lost bench bench-smoke tls-check
 
-all: $(B)/libpop3.a $(EXAMPLES)
+all: $(B)/libpop3.a $(B)/libpop3.so $(EXAMPLES)
 
 $(B)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h port/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) -c $< -o $@
 
 $(B)/asan/%.o: %.c $(wildcard include/*.h src/*/*.h port/*/*.h)
 	@mkdir -p $(dir $@)
@@ -65,6 +74,12 @@ $(B)/asan/%.o: %.c $(wildcard include/*.h src/*/*.h port/*/*.h)
 $(B)/libpop3.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
+
+$(B)/$(SO_FILE): $(LIB_OBJ)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SO_NAME) -Wl,--no-undefined -o $@ $^ $(LDLIBS)
+$(B)/libpop3.so: $(B)/$(SO_FILE)
+	ln -sf $(SO_FILE) $(B)/$(SO_NAME)
+	ln -sf $(SO_NAME) $@
 
 $(B)/pop3get: examples/posix/pop3get.c $(B)/libpop3.a
 	$(CC) $(ALL_CFLAGS) -Iport/posix $< -o $@ $(B)/libpop3.a $(LDLIBS)
@@ -234,35 +249,49 @@ $(B)/asan/pop3get: examples/posix/pop3get.c $(ASAN_OBJ)
 nothing-lost: all
 	bash tests/hostile/nothing_lost.sh
 
-check: licence-check all unit asan pedantic cross install-check integration tls-check lwip-check netx-lwip-check static fuzz-check hostile nothing-lost bench-smoke
+check: licence-check all unit asan pedantic cross symbols install-check integration tls-check lwip-check netx-lwip-check static fuzz-check hostile nothing-lost bench-smoke
 	@echo "make check: all passed"
 
-# Install into a staging directory and build an application from it with
-# the installed pkg-config file only.
+# Install into a staging directory (with a multiarch LIBDIR), build the
+# README's example and the NetX example from it through pkg-config only,
+# shared and static, run them against a private Dovecot, then uninstall
+# (tests/integration/install.sh).
 install-check: all
-	@rm -rf $(B)/stage
-	@$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(B)/stage PREFIX=/usr >/dev/null
-	@PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(B)/stage PKG_CONFIG_LIBDIR=$(CURDIR)/$(B)/stage/usr/lib/pkgconfig \
-	  sh -c '$(CC) -std=c99 -Wall -Wextra -Werror $$(pkg-config --cflags pop3) examples/posix/minimal.c \
-	    -o $(B)/stage/minimal $$(pkg-config --static --libs pop3)'
-	@PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(B)/stage PKG_CONFIG_LIBDIR=$(CURDIR)/$(B)/stage/usr/lib/pkgconfig \
-	  sh -c '$(CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror $$(pkg-config --cflags pop3-netx) \
-	    examples/netx_app/netx_app.c -o $(B)/stage/netx_app $$(pkg-config --static --libs pop3-netx)'
-	@test ! -e $(B)/stage/usr/include/nx_api.h
-	@echo "install-check: staged install builds applications through pop3.pc and pop3-netx.pc"
+	bash tests/integration/install.sh
+
+# The shared library exports the public headers' functions and nothing else.
+symbols: $(B)/libpop3.so
+	bash tests/static/symbols.sh $(B)/libpop3.so
 
 demo: all
 	bash scripts/demo.sh
 
-install: $(B)/libpop3.a
-	install -d $(DESTDIR)$(PREFIX)/include/pop3/netx $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(filter-out include/pop3_nx_%,$(wildcard include/pop3*.h)) $(DESTDIR)$(PREFIX)/include/
-	# NetX-named headers apart, so they never shadow a real NetX installation
-	install -m 644 include/nx_api.h include/nxd_pop3_client.h include/pop3_nx_*.h $(DESTDIR)$(PREFIX)/include/pop3/netx/
-	install -m 644 $(B)/libpop3.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/pop3get $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' pop3.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pop3.pc
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' pop3-netx.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pop3-netx.pc
+# Headers go to INCLUDEDIR; the NetX-named ones apart, in INCLUDEDIR/pop3/netx,
+# so they never shadow a real NetX installation.
+PUBLIC_H := $(filter-out include/pop3_nx_%,$(wildcard include/pop3*.h))
+NETX_H   := include/nx_api.h include/nxd_pop3_client.h $(wildcard include/pop3_nx_*.h)
+PC_SUBST := sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+              -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
+install: $(B)/libpop3.a $(B)/libpop3.so $(B)/pop3get
+	install -d $(DESTDIR)$(INCLUDEDIR)/pop3/netx $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BINDIR)
+	install -m 644 $(PUBLIC_H) $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(NETX_H) $(DESTDIR)$(INCLUDEDIR)/pop3/netx/
+	install -m 644 $(B)/libpop3.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(B)/$(SO_FILE) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
+	ln -sf $(SO_NAME) $(DESTDIR)$(LIBDIR)/libpop3.so
+	install -m 755 $(B)/pop3get $(DESTDIR)$(BINDIR)/
+	$(PC_SUBST) pop3.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/pop3.pc
+	$(PC_SUBST) pop3-netx.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/pop3-netx.pc
+
+# Removes exactly what install put there (same PREFIX, DESTDIR, LIBDIR).
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/,$(notdir $(PUBLIC_H)))
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/pop3/netx/,$(notdir $(NETX_H)))
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,libpop3.a libpop3.so $(SO_NAME) $(SO_FILE))
+	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/pop3.pc $(DESTDIR)$(LIBDIR)/pkgconfig/pop3-netx.pc
+	rm -f $(DESTDIR)$(BINDIR)/pop3get
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/pop3/netx $(DESTDIR)$(INCLUDEDIR)/pop3 2>/dev/null
 
 clean:
 	rm -rf $(B)

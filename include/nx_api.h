@@ -38,6 +38,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#ifdef __GNUC__ /* exported from libpop3.so, which hides everything else */
+#pragma GCC visibility push(default)
+#endif
 
 typedef void VOID;
 typedef char CHAR;
@@ -181,6 +184,10 @@ UINT nx_packet_release(NX_PACKET *packet_ptr);
  * NX_PTR_ERROR for NULL pointers. */
 UINT nx_packet_data_retrieve(NX_PACKET *packet_ptr, VOID *buffer_start,
                              ULONG *bytes_copied);
+
+#ifdef __GNUC__
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -108,6 +108,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#ifdef __GNUC__ /* exported from libpop3.so, which hides everything else */
+#pragma GCC visibility push(default)
+#endif
 
 #define NX_POP3_CLIENT_ERROR_CONSTANT 0xB0
 
@@ -260,6 +263,10 @@ UINT nx_pop3_client_quit(NX_POP3_CLIENT *client_ptr);
 /* Close the connection (no QUIT), release a packet still held, and clear
  * the client. Safe to call twice or after a failed create. */
 UINT nx_pop3_client_delete(NX_POP3_CLIENT *client_ptr);
+
+#ifdef __GNUC__
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

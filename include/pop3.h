@@ -30,6 +30,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#ifdef __GNUC__ /* exported from libpop3.so, which hides everything else */
+#pragma GCC visibility push(default)
+#endif
 
 /* Version of these headers; pop3_version() gives the library's at run time.
  * The pkg-config files and the shared library's file name come from here;
@@ -387,6 +390,10 @@ bool pop3_client_pipelining(const pop3_client *c);
 size_t pop3_client_pending(const pop3_client *c);
 /* True while the engine has command octets the transport did not take. */
 bool pop3_client_want_write(const pop3_client *c);
+
+#ifdef __GNUC__
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

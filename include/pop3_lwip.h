@@ -71,6 +71,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#ifdef __GNUC__ /* exported from libpop3.so, which hides everything else */
+#pragma GCC visibility push(default)
+#endif
 
 /* Poll callback interval in TCP coarse-timer ticks (500 ms each). */
 #ifndef POP3_LWIP_POLL_INTERVAL
@@ -128,6 +131,10 @@ bool pop3_lwip_active(const pop3_lwip *p);
 /* Octets received and kept back unconsumed right now / at most so far. */
 size_t pop3_lwip_held(const pop3_lwip *p);
 size_t pop3_lwip_held_max(const pop3_lwip *p);
+
+#ifdef __GNUC__
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

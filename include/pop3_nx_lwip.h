@@ -35,6 +35,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#ifdef __GNUC__ /* exported from libpop3.so, which hides everything else */
+#pragma GCC visibility push(default)
+#endif
 
 typedef struct pop3_nx_lwip {
     /** PRIVATE **/
@@ -47,6 +50,10 @@ typedef struct pop3_nx_lwip {
  * NX_SUCCESS, or NX_PTR_ERROR for a NULL pointer. */
 UINT pop3_nx_lwip_ip_create(NX_IP *ip_ptr, pop3_nx_lwip *port,
                             void (*poll)(void *arg), void *arg);
+
+#ifdef __GNUC__
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -51,6 +51,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#ifdef __GNUC__ /* exported from libpop3.so, which hides everything else */
+#pragma GCC visibility push(default)
+#endif
 
 #ifndef POP3_NX_CONN_SIZE
 #define POP3_NX_CONN_SIZE 64
@@ -80,6 +83,10 @@ typedef struct pop3_nx_port {
 /* Bind ip to a port: sets nx_ip_id to NX_IP_ID. A port's own ip_create
  * (e.g. pop3_nx_posix_ip_create) calls this. */
 void pop3_nx_ip_bind(NX_IP *ip, const pop3_nx_port *port, void *ctx);
+
+#ifdef __GNUC__
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -20,9 +20,16 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#ifdef __GNUC__ /* exported from libpop3.so, which hides everything else */
+#pragma GCC visibility push(default)
+#endif
 
 /* Bind ip to the POSIX port. NX_SUCCESS, or NX_PTR_ERROR for NULL. */
 UINT pop3_nx_posix_ip_create(NX_IP *ip_ptr);
+
+#ifdef __GNUC__
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#ifdef __GNUC__ /* exported from libpop3.so, which hides everything else */
+#pragma GCC visibility push(default)
+#endif
 
 #ifndef POP3_POSIX_RX_SIZE
 #define POP3_POSIX_RX_SIZE (65536u) /* octets read per recv() */
@@ -101,6 +104,10 @@ pop3_err pop3_posix_run(pop3_posix *p);
 uint32_t pop3_posix_now_ms(void);
 /* Close the socket if open. */
 void pop3_posix_close(pop3_posix *p);
+
+#ifdef __GNUC__
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

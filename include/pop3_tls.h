@@ -54,6 +54,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#ifdef __GNUC__ /* exported from libpop3.so, which hides everything else */
+#pragma GCC visibility push(default)
+#endif
 
 /* Plaintext decrypted but not yet taken by the engine, in octets. Records
  * are up to 16 KB; this only bounds one push into the engine. */
@@ -124,6 +127,10 @@ uint32_t pop3_tls_verify_result(const pop3_tls *t);
 int pop3_tls_last_error(const pop3_tls *t);
 /* Release the Mbed TLS context and wipe t. NULL is fine. */
 void pop3_tls_free(pop3_tls *t);
+
+#ifdef __GNUC__
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

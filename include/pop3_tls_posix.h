@@ -28,6 +28,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#ifdef __GNUC__ /* exported from libpop3.so, which hides everything else */
+#pragma GCC visibility push(default)
+#endif
 
 /* Used when neither a CA file nor a CA directory is given (Debian's
  * ca-certificates bundle, then the directory). */
@@ -64,6 +67,10 @@ void pop3_tls_posix_filter(pop3_posix_filter *f, pop3_tls *t);
 void pop3_tls_posix_verify_text(uint32_t flags, char *buf, size_t n);
 /* Text for an Mbed TLS error code. */
 void pop3_tls_posix_error_text(int code, char *buf, size_t n);
+
+#ifdef __GNUC__
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

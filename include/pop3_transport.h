@@ -15,6 +15,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#ifdef __GNUC__ /* exported from libpop3.so, which hides everything else */
+#pragma GCC visibility push(default)
+#endif
 
 typedef struct pop3_transport {
     /* Offer len > 0 octets. Returns the number accepted (1..len), 0 when the
@@ -49,6 +52,10 @@ typedef struct pop3_transport_mem {
  * into buf[0..cap). */
 void pop3_transport_mem_init(pop3_transport *t, pop3_transport_mem *m,
                              uint8_t *buf, size_t cap);
+
+#ifdef __GNUC__
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
