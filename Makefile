@@ -58,7 +58,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 # Keep the sanitizer objects between runs.
 .SECONDARY: $(ASAN_OBJ)
 
-.PHONY: all check unit asan pedantic cross integration install-check demo install uninstall symbols clean
+.PHONY: all check unit asan pedantic cross integration install-check demo install uninstall symbols docs-check clean
 .PHONY: licence-check fuzz fuzz-build fuzz-check fuzz-coverage static hostile nothing-lost bench bench-smoke tls-check
 
 all: $(B)/libpop3.a $(B)/libpop3.so $(EXAMPLES)
@@ -249,7 +249,7 @@ $(B)/asan/pop3get: examples/posix/pop3get.c $(ASAN_OBJ)
 nothing-lost: all
 	bash tests/hostile/nothing_lost.sh
 
-check: licence-check all unit asan pedantic cross symbols install-check integration tls-check lwip-check netx-lwip-check static fuzz-check hostile nothing-lost bench-smoke
+check: licence-check all unit asan pedantic cross symbols docs-check install-check integration tls-check lwip-check netx-lwip-check static fuzz-check hostile nothing-lost bench-smoke
 	@echo "make check: all passed"
 
 # Install into a staging directory (with a multiarch LIBDIR), build the
@@ -258,6 +258,11 @@ check: licence-check all unit asan pedantic cross symbols install-check integrat
 # (tests/integration/install.sh).
 install-check: all
 	bash tests/integration/install.sh
+
+# Every C block in README.md and docs/*.md compiles; README's example is
+# examples/posix/minimal.c.
+docs-check: $(B)/libpop3.a
+	bash tests/static/docs.sh $(B)/libpop3.a
 
 # The shared library exports the public headers' functions and nothing else.
 symbols: $(B)/libpop3.so

@@ -14,7 +14,7 @@
 #     frame exceeds STACK_FRAME_MAX octets (default 512) or is "dynamic"
 #     without a bound (a VLA or alloca). The engine's call depth is small
 #     (input -> token -> handler -> callback), so frames bound the stack an
-#     application must budget: see README, "Hostile input and fuzzing".
+#     application must budget: see docs/testing.md, "Hostile input and fuzzing".
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)

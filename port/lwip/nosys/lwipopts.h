@@ -3,7 +3,7 @@
  *
  * Used by examples/lwip_superloop (lwIP core compiled from Debian's lwip
  * source package, on a tap device) and by `make cross` (Cortex-M4). The
- * values are small-firmware sizes; see README "Using it on lwIP" for what
+ * values are small-firmware sizes; see docs/lwip.md for what
  * matters to the pop3 port:
  *   TCP_WND         the most octets the port holds while the application
  *                   pauses; also the throughput ceiling per round trip.
