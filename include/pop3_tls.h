@@ -19,7 +19,10 @@
  *
  * Build: compiled only with -DPOP3_TLS=1 (the host build does this; the
  * default firmware/cross build is MD5-only, `make cross TLS=1` adds it).
- * Needs Mbed TLS 2.28 or 3.x (-lmbedtls -lmbedx509 -lmbedcrypto). This
+ * Needs Mbed TLS 2.28 or 3.6 (-lmbedtls -lmbedx509 -lmbedcrypto); with 3.x
+ * TLS 1.3 is used when both sides have it, pop3_tls_init() calls
+ * psa_crypto_init(), and NewSessionTicket signals (when the application
+ * enabled them on its config) are not errors. This
  * file itself never allocates, blocks or reads a clock, but Mbed TLS
  * allocates its record buffers (about 2 x 16.7 KB with the default
  * MBEDTLS_SSL_IN/OUT_CONTENT_LEN) in pop3_tls_init() through its
@@ -28,8 +31,13 @@
  * The application owns the mbedtls_ssl_config: CA certificates, RNG,
  * authmode. Verification is the config's business; use
  * MBEDTLS_SSL_VERIFY_REQUIRED (pop3_tls_posix_config() does) so a bad
- * certificate fails the handshake. The host name given to pop3_tls_init()
- * is sent as SNI and checked against the certificate.
+ * certificate fails the handshake. A host name given to pop3_tls_init()
+ * is sent as SNI and checked against the certificate by Mbed TLS. An IP
+ * address (anything with a ':' or of digits and dots only, no brackets) is
+ * never sent as SNI (RFC 6066 sec. 3) and must appear in the leaf
+ * certificate as an iPAddress subjectAltName, octet for octet; the
+ * decorator checks that itself with a per-session verify callback, which
+ * then calls the config's own verify callback, if any (docs/tls-sasl.md).
  *
  * Errors (as the reason of POP3_EV_CLOSED, after the TLS layer has closed
  * the inner transport):
@@ -81,12 +89,15 @@ typedef struct pop3_tls {
     int last_ret;
     uint8_t mode;                  /* clear, handshake, up, dead */
     uint8_t want_write, inner_broken;
+    uint8_t is_ip, ip_len;         /* the server is an IP address: 4 or 16 octets */
+    uint8_t ip[16];
     uint8_t plain[POP3_TLS_PLAIN_SIZE];
 } pop3_tls;
 
 /* Set t up over `inner` for client c (c need not be initialized yet; it is
  * only used once bytes move). conf must outlive t. hostname (SNI and the
- * certificate check) may be NULL only when conf does not verify. implicit:
+ * certificate check; an IP address: no SNI, iPAddress check) may be NULL
+ * only when conf does not verify. implicit:
  * true for POP3S (the handshake starts as soon as the connection is up),
  * false for STLS (clear text until pop3_tls_start()). Returns POP3_OK,
  * POP3_ERR_ARG, or POP3_ERR_TLS when Mbed TLS refuses (out of memory, bad
@@ -123,6 +134,9 @@ bool pop3_tls_active(const pop3_tls *t);
 /* mbedtls_ssl_get_verify_result() flags (MBEDTLS_X509_BADCERT_*); 0 when
  * the certificate was verified, (uint32_t)-1 before a handshake. */
 uint32_t pop3_tls_verify_result(const pop3_tls *t);
+/* The negotiated protocol ("TLSv1.2", "TLSv1.3"), as Mbed TLS names it;
+ * meaningful once pop3_tls_active(). */
+const char *pop3_tls_version(const pop3_tls *t);
 /* The last Mbed TLS error code seen (negative), 0 if none. */
 int pop3_tls_last_error(const pop3_tls *t);
 /* Release the Mbed TLS context and wipe t. NULL is fine. */

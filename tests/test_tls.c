@@ -24,7 +24,10 @@
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
+#include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/ssl_ticket.h>
+#include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
 
 #include "pop3_tls.h"
@@ -56,8 +59,31 @@ static mbedtls_pk_context key;
 static mbedtls_x509_crt cert;  /* localhost, self-signed */
 static mbedtls_x509_crt other; /* another self-signed certificate */
 static mbedtls_pk_context other_key;
+/* subjectAltName DNS:localhost, IP:127.0.0.1, IP:::1 */
+static mbedtls_x509_crt ipcert;
+static mbedtls_pk_context ipcert_key;
+/* CN=127.0.0.1 and a dNSName "127.0.0.1": the address as text only */
+static mbedtls_x509_crt textip;
+static mbedtls_pk_context textip_key;
+#if defined(MBEDTLS_SSL_SESSION_TICKETS) && defined(MBEDTLS_SSL_TICKET_C)
+#define TEST_TICKETS 1
+static mbedtls_ssl_ticket_context tickets; /* the server issues tickets */
+#endif
 
-static void make_cert(mbedtls_pk_context *k, mbedtls_x509_crt *out, const char *cn)
+/* DER subjectAltName values (RFC 5280 sec. 4.2.1.6): dNSName is [2],
+ * iPAddress [7] with the address in network order. */
+static const unsigned char san_ip[] = {
+    0x30, 0x23,
+    0x82, 0x09, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's', 't',
+    0x87, 0x04, 127, 0, 0, 1,
+    0x87, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+};
+static const unsigned char san_text_ip[] = {
+    0x30, 0x0b, 0x82, 0x09, '1', '2', '7', '.', '0', '.', '0', '.', '1',
+};
+
+static void make_cert(mbedtls_pk_context *k, mbedtls_x509_crt *out, const char *cn,
+                      const unsigned char *san, size_t san_len)
 {
     mbedtls_x509write_cert w;
     mbedtls_mpi serial;
@@ -76,8 +102,17 @@ static void make_cert(mbedtls_pk_context *k, mbedtls_x509_crt *out, const char *
     mbedtls_x509write_crt_set_issuer_key(&w, k);
     assert_int_equal(mbedtls_x509write_crt_set_subject_name(&w, cn), 0);
     assert_int_equal(mbedtls_x509write_crt_set_issuer_name(&w, cn), 0);
+#if MBEDTLS_VERSION_NUMBER >= 0x03040000
+    static unsigned char serial_raw[1] = { 7 };
+    assert_int_equal(mbedtls_x509write_crt_set_serial_raw(&w, serial_raw, 1), 0);
+#else
     assert_int_equal(mbedtls_mpi_lset(&serial, 7), 0);
     assert_int_equal(mbedtls_x509write_crt_set_serial(&w, &serial), 0);
+#endif
+    if (san != NULL)
+        assert_int_equal(mbedtls_x509write_crt_set_extension(
+                             &w, MBEDTLS_OID_SUBJECT_ALT_NAME,
+                             MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), 0, san, san_len), 0);
     assert_int_equal(mbedtls_x509write_crt_set_validity(&w, "20200101000000", "20991231235959"), 0);
     assert_int_equal(mbedtls_x509write_crt_set_basic_constraints(&w, 1, 0), 0);
     len = mbedtls_x509write_crt_der(&w, der, sizeof der, mbedtls_ctr_drbg_random, &drbg);
@@ -96,8 +131,16 @@ static int setup_pki(void **state)
     if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy,
                               (const unsigned char *)"test_tls", 8) != 0)
         return -1;
-    make_cert(&key, &cert, "CN=localhost");
-    make_cert(&other_key, &other, "CN=localhost");
+    make_cert(&key, &cert, "CN=localhost", NULL, 0);
+    make_cert(&other_key, &other, "CN=localhost", NULL, 0);
+    make_cert(&ipcert_key, &ipcert, "CN=localhost", san_ip, sizeof san_ip);
+    make_cert(&textip_key, &textip, "CN=127.0.0.1", san_text_ip, sizeof san_text_ip);
+#ifdef TEST_TICKETS
+    mbedtls_ssl_ticket_init(&tickets);
+    if (mbedtls_ssl_ticket_setup(&tickets, mbedtls_ctr_drbg_random, &drbg,
+                                 MBEDTLS_CIPHER_AES_256_GCM, 3600) != 0)
+        return -1;
+#endif
     return 0;
 }
 
@@ -108,6 +151,13 @@ static int teardown_pki(void **state)
     mbedtls_x509_crt_free(&other);
     mbedtls_pk_free(&key);
     mbedtls_pk_free(&other_key);
+    mbedtls_x509_crt_free(&ipcert);
+    mbedtls_pk_free(&ipcert_key);
+    mbedtls_x509_crt_free(&textip);
+    mbedtls_pk_free(&textip_key);
+#ifdef TEST_TICKETS
+    mbedtls_ssl_ticket_free(&tickets);
+#endif
     mbedtls_ctr_drbg_free(&drbg);
     mbedtls_entropy_free(&entropy);
     return 0;
@@ -135,6 +185,8 @@ typedef struct session {
     mbedtls_ssl_config scfg;
     mbedtls_ssl_context srv;
     int srv_tls, srv_hs_done, srv_quit;
+    int sni_calls;      /* server name indications received */
+    char sni[256];
     char srv_line[512];
     size_t srv_line_len;
     pipe_t c2s, s2c;
@@ -296,8 +348,23 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
     }
 }
 
-static session *session_new(int stls, int pause, const mbedtls_x509_crt *trust,
-                            const char *host)
+/* The server records the SNI the client sent (RFC 6066 sec. 3). */
+static int srv_sni(void *ctx, mbedtls_ssl_context *ssl, const unsigned char *name, size_t len)
+{
+    session *s = ctx;
+
+    (void)ssl;
+    s->sni_calls++;
+    assert_true(len < sizeof s->sni);
+    memcpy(s->sni, name, len);
+    s->sni[len] = '\0';
+    return 0;
+}
+
+/* A session whose server presents srv_crt (signed by itself). */
+static session *session_with(int stls, int pause, const mbedtls_x509_crt *trust,
+                             const char *host, mbedtls_x509_crt *srv_crt,
+                             mbedtls_pk_context *srv_key)
 {
     session *s = calloc(1, sizeof *s);
     pop3_client_config cfg;
@@ -322,7 +389,12 @@ static session *session_new(int stls, int pause, const mbedtls_x509_crt *trust,
                                                  MBEDTLS_SSL_TRANSPORT_STREAM,
                                                  MBEDTLS_SSL_PRESET_DEFAULT), 0);
     mbedtls_ssl_conf_rng(&s->scfg, mbedtls_ctr_drbg_random, &drbg);
-    assert_int_equal(mbedtls_ssl_conf_own_cert(&s->scfg, &cert, &key), 0);
+    assert_int_equal(mbedtls_ssl_conf_own_cert(&s->scfg, srv_crt, srv_key), 0);
+    mbedtls_ssl_conf_sni(&s->scfg, srv_sni, s);
+#ifdef TEST_TICKETS
+    mbedtls_ssl_conf_session_tickets_cb(&s->scfg, mbedtls_ssl_ticket_write,
+                                        mbedtls_ssl_ticket_parse, &tickets);
+#endif
     mbedtls_ssl_init(&s->srv);
     assert_int_equal(mbedtls_ssl_setup(&s->srv, &s->scfg), 0);
     mbedtls_ssl_set_bio(&s->srv, s, srv_send, srv_recv, NULL);
@@ -347,6 +419,12 @@ static session *session_new(int stls, int pause, const mbedtls_x509_crt *trust,
     assert_int_equal(pop3_client_init(&s->c, &cfg), POP3_OK);
     pop3_client_connected(&s->c);
     return s;
+}
+
+static session *session_new(int stls, int pause, const mbedtls_x509_crt *trust,
+                            const char *host)
+{
+    return session_with(stls, pause, trust, host, &cert, &key);
 }
 
 static void session_free(session *s)
@@ -491,14 +569,148 @@ static void test_peer_closing_during_handshake_is_a_tls_error(void **state)
     session_free(g);
 }
 
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
+#include <psa/crypto.h>
+/* Mbed TLS 3.x: pop3_tls_init() initialises PSA crypto, which TLS 1.3 and
+ * MBEDTLS_USE_PSA_CRYPTO builds need before a handshake. Runs first: no
+ * handshake may have initialised it already. */
+static void test_init_starts_psa_crypto(void **state)
+{
+    (void)state;
+    unsigned char b[4];
+    if (psa_generate_random(b, sizeof b) != PSA_ERROR_BAD_STATE)
+        fail_msg("PSA crypto already initialised: this test must run first");
+    session *s = session_new(0, 0, &cert, "localhost");
+    assert_int_equal(psa_generate_random(b, sizeof b), PSA_SUCCESS);
+    session_free(s);
+}
+#define PSA_TESTS cmocka_unit_test(test_init_starts_psa_crypto),
+#else
+#define PSA_TESTS /* Mbed TLS 2.28: TLS without PSA crypto */
+#endif
+
+static void test_host_name_is_sent_as_sni(void **state)
+{
+    (void)state;
+    session *s = session_new(0, 0, &cert, "localhost");
+    run(s, 4096);
+    assert_int_equal(s->closed, POP3_ERR_CLOSED);
+    assert_int_equal(s->sni_calls, 1);
+    assert_string_equal(s->sni, "localhost");
+    session_free(s);
+}
+
+/* RFC 6066 sec. 3: no IP address in SNI. An address is checked against the
+ * certificate's iPAddress entries only (RFC 6125 sec. 6.2.1). */
+static void test_ip_address_is_no_sni_and_matches_ip_san(void **state)
+{
+    (void)state;
+    static const char *good[] = { "127.0.0.1", "::1", "0:0:0:0:0:0:0:1", "0::0:1" };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        for (int stls = 0; stls <= 1; stls++) {
+            session *s = session_with(stls, 0, &ipcert, good[i], &ipcert, &ipcert_key);
+            run(s, 512);
+            assert_int_equal(s->closed, POP3_ERR_CLOSED);
+            assert_int_equal(pop3_tls_verify_result(&s->tls), 0);
+            check_message(s);
+            assert_int_equal(s->sni_calls, 0);
+            session_free(s);
+        }
+    }
+}
+
+static void test_ip_address_not_in_certificate_is_refused(void **state)
+{
+    (void)state;
+    /* Other addresses, malformed ones, and the right address written in a
+     * dNSName or the CN instead of an iPAddress entry. */
+    static const struct { const char *host; int text_cert; } bad[] = {
+        { "127.0.0.2", 0 }, { "::2", 0 }, { "::ffff:127.0.0.1", 0 }, { "127.0.0.01", 0 },
+        { "127.0.0.1.", 0 }, { "127.1", 0 }, { "1::2::3", 0 }, { "[::1]", 0 },
+        { "::1%lo", 0 }, { "1:2:3:4:5:6:7:8:9", 0 }, { "12345::1", 0 }, { "127.0.0.1", 1 },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        mbedtls_x509_crt *crt = bad[i].text_cert ? &textip : &ipcert;
+        mbedtls_pk_context *k = bad[i].text_cert ? &textip_key : &ipcert_key;
+        session *s = session_with(0, 0, crt, bad[i].host, crt, k);
+        run(s, 4096);
+        if (s->closed != POP3_ERR_TLS_VERIFY)
+            fail_msg("%s: closed with %d", bad[i].host, (int)s->closed);
+        assert_true(pop3_tls_verify_result(&s->tls) & MBEDTLS_X509_BADCERT_CN_MISMATCH);
+        assert_int_equal(s->sni_calls, 0);
+        assert_int_equal(s->body_len, 0);
+        session_free(s);
+    }
+}
+
+/* An application's own verify callback on the config still runs, after
+ * the address check, and sees its flag. */
+static int app_verify_calls;
+static uint32_t app_verify_leaf_flags;
+static int app_verify(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    (void)p;
+    (void)crt;
+    app_verify_calls++;
+    if (depth == 0)
+        app_verify_leaf_flags = *flags;
+    return 0;
+}
+
+static void test_ip_check_keeps_the_application_verify_callback(void **state)
+{
+    (void)state;
+    session *s = session_with(0, 0, &ipcert, "127.0.0.2", &ipcert, &ipcert_key);
+    mbedtls_ssl_conf_verify(&s->ccfg, app_verify, NULL);
+    app_verify_calls = 0;
+    run(s, 4096);
+    assert_int_equal(s->closed, POP3_ERR_TLS_VERIFY);
+    assert_true(app_verify_calls > 0);
+    assert_true(app_verify_leaf_flags & MBEDTLS_X509_BADCERT_CN_MISMATCH);
+    session_free(s);
+}
+
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3) && defined(TEST_TICKETS) && \
+    MBEDTLS_VERSION_NUMBER >= 0x03060100
+/* TLS 1.3: with ticket signalling on, handshake/read return
+ * MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET; that is no error. */
+static void test_tls13_new_session_tickets_do_not_end_the_session(void **state)
+{
+    (void)state;
+    static const size_t chunks[] = {1, 77, PIPE_CAP};
+    for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+        for (int stls = 0; stls <= 1; stls++) {
+            session *s = session_new(stls, 0, &cert, "localhost");
+            mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
+                &s->ccfg, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
+            run(s, chunks[i]);
+            assert_int_equal(s->closed, POP3_ERR_CLOSED);
+            assert_int_equal(mbedtls_ssl_get_version_number(&s->tls.ssl),
+                             MBEDTLS_SSL_VERSION_TLS1_3);
+            check_message(s);
+            session_free(s);
+        }
+    }
+}
+#define TLS13_TESTS cmocka_unit_test(test_tls13_new_session_tickets_do_not_end_the_session),
+#else
+#define TLS13_TESTS /* Mbed TLS 2.28: no TLS 1.3; make tls36-check runs it */
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        PSA_TESTS
         cmocka_unit_test(test_pop3s_session_in_any_ciphertext_split),
         cmocka_unit_test(test_paused_engine_holds_plaintext_and_ciphertext),
         cmocka_unit_test(test_stls_switches_in_place),
         cmocka_unit_test(test_wrong_host_or_untrusted_certificate_fails_verification),
         cmocka_unit_test(test_peer_closing_during_handshake_is_a_tls_error),
+        cmocka_unit_test(test_host_name_is_sent_as_sni),
+        cmocka_unit_test(test_ip_address_is_no_sni_and_matches_ip_san),
+        cmocka_unit_test(test_ip_address_not_in_certificate_is_refused),
+        cmocka_unit_test(test_ip_check_keeps_the_application_verify_callback),
+        TLS13_TESTS
     };
     return cmocka_run_group_tests(tests, setup_pki, teardown_pki);
 }

@@ -1550,7 +1550,7 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
     case POP3_EV_STLS:       pop3_tls_start(&a->tls); break;
     case POP3_EV_TLS_READY:
         if (a->o.verbose)
-            fputs("* TLS established\n", stderr);
+            fprintf(stderr, "* TLS established (%s)\n", pop3_tls_version(&a->tls));
         if (!a->o.pop3s) /* RFC 2595 sec. 4: ask again, over TLS */
             (void)pop3_client_capa(&a->c);
         break;

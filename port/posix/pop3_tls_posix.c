@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <mbedtls/error.h>
+#include <mbedtls/version.h>
 #include <mbedtls/x509.h>
 
 static void set_err(char *err, size_t errlen, const char *what, int code)
@@ -58,9 +59,14 @@ int pop3_tls_posix_config_init(pop3_tls_posix_config *c, const char *ca_file,
         return r;
     }
     mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, &c->drbg);
-    /* TLS 1.2 at least: older versions are broken (RFC 8996). */
+    /* TLS 1.2 at least: older versions are broken (RFC 8996). Mbed TLS 3.x
+     * offers TLS 1.3 as well when built with it. */
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    mbedtls_ssl_conf_min_tls_version(&c->conf, MBEDTLS_SSL_VERSION_TLS1_2);
+#else
     mbedtls_ssl_conf_min_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
                                  MBEDTLS_SSL_MINOR_VERSION_3);
+#endif
     if (insecure) {
         mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_NONE);
         return 0;

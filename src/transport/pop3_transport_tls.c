@@ -19,13 +19,24 @@
 
 #include <string.h>
 
+#include <mbedtls/asn1.h>
 #include <mbedtls/version.h>
 #include <mbedtls/x509.h>
+#include <mbedtls/x509_crt.h>
 
+/* 3.x hides the fields this file must read behind MBEDTLS_PRIVATE(). */
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define TLS_OUT_LEFT(t) ((t)->ssl.MBEDTLS_PRIVATE(out_left))
+#define TLS_PRIV(f) MBEDTLS_PRIVATE(f)
 #else
-#define TLS_OUT_LEFT(t) ((t)->ssl.out_left)
+#define TLS_PRIV(f) f
+#endif
+#define TLS_OUT_LEFT(t) ((t)->ssl.TLS_PRIV(out_left))
+
+/* Mbed TLS 3.x runs TLS 1.3 (and MBEDTLS_USE_PSA_CRYPTO) on PSA crypto,
+ * which must be initialised before the first handshake. */
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
+#include <psa/crypto.h>
+#define TLS_PSA_INIT 1
 #endif
 
 enum { MODE_CLEAR, MODE_HANDSHAKE, MODE_UP, MODE_DEAD };
@@ -74,6 +85,166 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     memcpy(buf, t->in + t->in_off, n);
     t->in_off += n;
     return (int)n;
+}
+
+/* ---- server identity: host name or IP address ----------------------------- */
+
+/* Dotted-quad IPv4, four decimal octets without leading zeros (as
+ * inet_pton() takes them). 1 when s[0..n) is one. */
+static int parse_ipv4(const char *s, size_t n, uint8_t out[4])
+{
+    unsigned v = 0, parts = 0, digits = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] >= '0' && s[i] <= '9') {
+            if (digits > 0 && v == 0)
+                return 0; /* leading zero */
+            v = v * 10u + (unsigned)(s[i] - '0');
+            if (v > 255u)
+                return 0;
+            digits++;
+        } else if (s[i] == '.' && digits > 0 && parts < 3) {
+            out[parts++] = (uint8_t)v;
+            v = digits = 0;
+        } else {
+            return 0;
+        }
+    }
+    if (digits == 0 || parts != 3)
+        return 0;
+    out[3] = (uint8_t)v;
+    return 1;
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* RFC 4291 sec. 2.2 text form: up to eight groups of 1-4 hex digits, one
+ * "::" for one or more zero groups, optionally a dotted quad as the last
+ * 32 bits. No zone index, no brackets. 1 when s[0..n) is one. */
+static int parse_ipv6(const char *s, size_t n, uint8_t out[16])
+{
+    uint8_t w[16];
+    size_t len = 0, i = 0, j;
+    int gap = -1, d;
+    unsigned v;
+
+    if (n >= 2 && s[0] == ':' && s[1] == ':') {
+        gap = 0;
+        i = 2;
+    }
+    while (i < n) {
+        for (j = i, v = 0; j < n && j - i < 4 && (d = hex_digit(s[j])) >= 0; j++)
+            v = v * 16u + (unsigned)d;
+        if (j < n && s[j] == '.') { /* the last 32 bits as a dotted quad */
+            if (len > 12 || !parse_ipv4(s + i, n - i, w + len))
+                return 0;
+            len += 4;
+            break;
+        }
+        if (j == i || len > 14)
+            return 0;
+        w[len++] = (uint8_t)(v >> 8);
+        w[len++] = (uint8_t)v;
+        if (j == n)
+            break;
+        if (s[j] != ':' || ++j == n)
+            return 0; /* not a separator, or a trailing single ':' */
+        if (s[j] == ':') {
+            if (gap >= 0)
+                return 0; /* a second "::" */
+            gap = (int)len;
+            j++;
+        }
+        i = j;
+    }
+    if (gap < 0 ? len != 16 : len > 14)
+        return 0;
+    memset(out, 0, 16);
+    if (gap < 0)
+        gap = (int)len;
+    memcpy(out, w, (size_t)gap);
+    memcpy(out + 16 - (len - (size_t)gap), w + gap, len - (size_t)gap);
+    return 1;
+}
+
+/* RFC 6066 sec. 3: a literal IPv4 or IPv6 address is not a HostName for
+ * SNI. A name with a ':', or of digits and dots only, is taken for an
+ * address. Returns 1 for an address, with its octets in t->ip (t->ip_len 4
+ * or 16, or 0 when it does not parse: then no certificate can match). */
+static int host_is_address(pop3_tls *t, const char *host)
+{
+    size_t n = strlen(host), i;
+    int colon = 0, other = 0;
+
+    for (i = 0; i < n; i++) {
+        if (host[i] == ':')
+            colon = 1;
+        else if (host[i] != '.' && (host[i] < '0' || host[i] > '9'))
+            other = 1;
+    }
+    if (!colon && other)
+        return 0;
+    if (colon ? parse_ipv6(host, n, t->ip) : parse_ipv4(host, n, t->ip))
+        t->ip_len = colon ? 16u : 4u;
+    return 1;
+}
+
+/* RFC 6125 sec. 6.2.1 (RFC 9525 sec. 6.3): an IP address is matched only
+ * against iPAddress subjectAltName entries, octet for octet; never against
+ * a dNSName or the CN. */
+static int crt_has_ip(const mbedtls_x509_crt *crt, const uint8_t *ip, size_t len)
+{
+    const mbedtls_x509_sequence *cur;
+
+    if (len == 0)
+        return 0;
+    for (cur = &crt->subject_alt_names; cur != NULL; cur = cur->next) {
+        if (cur->buf.p != NULL &&
+            (cur->buf.tag & MBEDTLS_ASN1_TAG_VALUE_MASK) == MBEDTLS_X509_SAN_IP_ADDRESS &&
+            cur->buf.len == len && memcmp(cur->buf.p, ip, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The per-session verify callback when the server is an IP address: the
+ * leaf certificate must carry it; then whatever callback the application
+ * set on its config sees the flags, as with Mbed TLS's own name check. */
+static int verify_ip(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    pop3_tls *t = (pop3_tls *)ctx;
+    const mbedtls_ssl_config *conf = t->ssl.TLS_PRIV(conf);
+
+    if (depth == 0 && !crt_has_ip(crt, t->ip, t->ip_len))
+        *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    if (conf->TLS_PRIV(f_vrfy) != NULL)
+        return conf->TLS_PRIV(f_vrfy)(conf->TLS_PRIV(p_vrfy), crt, depth, flags);
+    return 0;
+}
+
+/* SNI and the certificate check. A host name goes to Mbed TLS for both.
+ * An address is never sent (no SNI); Mbed TLS is told there is no name to
+ * check, and verify_ip() checks the address instead (Mbed TLS's own check
+ * would need the address as its host name, which it also sends as SNI). */
+static int set_server_identity(pop3_tls *t, const char *hostname)
+{
+    if (hostname == NULL)
+        return 0;
+    if (!host_is_address(t, hostname))
+        return mbedtls_ssl_set_hostname(&t->ssl, hostname);
+    t->is_ip = 1;
+    mbedtls_ssl_set_verify(&t->ssl, verify_ip, t);
+    return mbedtls_ssl_set_hostname(&t->ssl, NULL);
 }
 
 /* ---- failure -------------------------------------------------------------- */
@@ -191,11 +362,27 @@ static int deliver(pop3_tls *t)
     return 1;
 }
 
+/* TLS 1.3 (Mbed TLS 3.x): with ticket signalling enabled on the config,
+ * a NewSessionTicket makes handshake and read return this once; the
+ * session goes on (tickets are not kept: every session is a full one). */
+static int tls_ticket(int r)
+{
+#ifdef MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET
+    return r == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET;
+#else
+    (void)r;
+    return 0;
+#endif
+}
+
 /* One handshake step. 1 when the handshake completed now. */
 static int handshake(pop3_tls *t)
 {
-    int r = mbedtls_ssl_handshake(&t->ssl);
+    int r;
 
+    do
+        r = mbedtls_ssl_handshake(&t->ssl);
+    while (tls_ticket(r));
     if (r == 0) {
         t->mode = MODE_UP;
         t->want_write = TLS_OUT_LEFT(t) > 0;
@@ -237,6 +424,8 @@ static void pump(pop3_tls *t)
             t->plain_len = (size_t)r;
             continue;
         }
+        if (tls_ticket(r))
+            continue;
         if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE)
             return;
         if (r == 0 || r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
@@ -267,10 +456,14 @@ pop3_err pop3_tls_init(pop3_tls *t, pop3_client *c, const pop3_transport *inner,
     t->tr.send = tls_send;
     t->tr.close = tls_close;
     t->tr.ctx = t;
+#ifdef TLS_PSA_INIT
+    /* Idempotent; cheap after the first call. */
+    if ((t->last_ret = (int)psa_crypto_init()) != PSA_SUCCESS)
+        return POP3_ERR_TLS;
+#endif
     if ((t->last_ret = mbedtls_ssl_setup(&t->ssl, conf)) != 0)
         return POP3_ERR_TLS;
-    if (hostname != NULL &&
-        (t->last_ret = mbedtls_ssl_set_hostname(&t->ssl, hostname)) != 0)
+    if ((t->last_ret = set_server_identity(t, hostname)) != 0)
         return POP3_ERR_TLS;
     mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
     t->mode = implicit ? MODE_HANDSHAKE : MODE_CLEAR;
@@ -382,6 +575,11 @@ bool pop3_tls_active(const pop3_tls *t)
 uint32_t pop3_tls_verify_result(const pop3_tls *t)
 {
     return t != NULL ? mbedtls_ssl_get_verify_result(&t->ssl) : (uint32_t)-1;
+}
+
+const char *pop3_tls_version(const pop3_tls *t)
+{
+    return t != NULL ? mbedtls_ssl_get_version(&t->ssl) : "unknown";
 }
 
 int pop3_tls_last_error(const pop3_tls *t)

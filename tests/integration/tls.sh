@@ -8,8 +8,12 @@
 # private Dovecot with them (dovecot.sh --tls: STLS on one port, POP3S on
 # another), then checks with certificate verification on:
 #   - POP3S and STLS logins fetch the right octets;
-#   - a wrong host name (127.0.0.1 is not in the certificate) and an
-#     untrusted CA are refused with exit 78 before any login;
+#   - an IP address is checked against the certificate's iPAddress
+#     entries only (127.0.0.1 and ::1 are; 127.0.0.2 is only a dNSName's
+#     text) and never sent as SNI (RFC 6066 sec. 3), a host name is;
+#   - a wrong host name or address and an untrusted CA are refused with
+#     exit 78 before any login;
+#   - the TLS version is TLS_VERSION when set (make tls36-check: TLSv1.3);
 #   - every SASL mechanism logs in to Dovecot (PLAIN, LOGIN, CRAM-MD5,
 #     XOAUTH2, OAUTHBEARER), Dovecot's log showing the mechanism and TLS;
 #   - man-in-the-middle servers (tlsfake.py) that strip STLS from CAPA or
@@ -88,7 +92,7 @@ ossl req -x509 -newkey rsa:2048 -nodes -keyout "$P/ca.key" -out "$P/ca.pem" \
 ossl req -x509 -newkey rsa:2048 -nodes -keyout "$P/other.key" -out "$P/other-ca.pem" \
     -days 2 -subj "/CN=pop3 unrelated CA"
 ossl req -newkey rsa:2048 -nodes -keyout "$P/srv.key" -out "$P/srv.csr" -subj "/CN=localhost"
-printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1,DNS:127.0.0.2\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
     > "$P/ext.cnf"
 ossl x509 -req -in "$P/srv.csr" -CA "$P/ca.pem" -CAkey "$P/ca.key" -CAcreateserial \
     -out "$P/srv.pem" -days 2 -extfile "$P/ext.cnf"
@@ -115,7 +119,7 @@ printf '%s\n' "$TOKEN" > "$T/token"
 printf 'wrong-token\n' > "$T/badtoken"
 fake_start introspect "$TOKEN"
 INTROSPECT_LOG=$FAKE_LOG
-PORT=$(bash "$HERE/dovecot.sh" start "$SRV" --tls "$P/srv.pem" "$P/srv.key" \
+PORT=$(POP3_TEST_LISTEN=127.0.0.2 bash "$HERE/dovecot.sh" start "$SRV" --tls "$P/srv.pem" "$P/srv.key" \
        --oauth2 "http://127.0.0.1:$FAKE_PORT/introspect/" alice:secret \
        bob:hunter2) || die "could not start Dovecot with TLS"
 SPORT=$(cat "$SRV/port_pop3s")
@@ -151,19 +155,37 @@ if expect_rc stls 0 "STLS required: message 2"; then
     fi
 fi
 
+if [ -n "${TLS_VERSION:-}" ]; then
+    grep -q "^\* TLS established ($TLS_VERSION" "$T/stls.err" && ok "STLS negotiated $TLS_VERSION" ||
+        bad "TLS version: want $TLS_VERSION" "$(grep 'TLS established' "$T/stls.err")"
+fi
+
 get capath --capath "$P/capath" --list "pop3s://alice:secret@localhost:$SPORT"
 expect_rc capath 0 "POP3S with --capath DIR"
 get stlsopt --cafile "$P/ca.pem" --stls --list "pop3://alice:secret@localhost:$PORT"
 expect_rc stlsopt 0 "STLS opportunistic (--stls) on a server that offers it"
 
+# --- IP addresses: iPAddress entries only (RFC 6125 sec. 6.2.1) -------------------
+get ip4 --cafile "$P/ca.pem" --msg 1 "pop3s://alice:secret@127.0.0.1:$SPORT"
+expect_rc ip4 0 "POP3S to 127.0.0.1, an iPAddress of the certificate" &&
+    { same "$T/ip4.out" "$EA/0001.eml" || bad "POP3S to 127.0.0.1: message 1 differs"; }
+get ip4stls --cafile "$P/ca.pem" --stls=required --list "pop3://alice:secret@127.0.0.1:$PORT"
+expect_rc ip4stls 0 "STLS to 127.0.0.1, an iPAddress of the certificate"
+if [ "$(cat "$SRV/family")" = 6 ]; then
+    get ip6 --cafile "$P/ca.pem" --list "pop3s://alice:secret@[::1]:$SPORT"
+    expect_rc ip6 0 "POP3S to [::1], an iPAddress of the certificate"
+else
+    echo "SKIP POP3S to [::1]: no IPv6 loopback on this machine (not counted)"
+fi
+
 # --- refused certificates: exit 78, no login ------------------------------------
 n0=$(all_logins)
-get wrongname --cafile "$P/ca.pem" --list "pop3s://alice:secret@127.0.0.1:$SPORT"
-expect_rc wrongname 78 "POP3S to 127.0.0.1 with a certificate for localhost refused" &&
+get wrongname --cafile "$P/ca.pem" --list "pop3s://alice:secret@127.0.0.2:$SPORT"
+expect_rc wrongname 78 "POP3S to 127.0.0.2 (in the certificate only as dNSName text) refused" &&
     { grep -q "another host name" "$T/wrongname.err" && ok "wrong host name: clear message" ||
       bad "wrong host name: message" "$(cat "$T/wrongname.err")"; }
-get wrongname2 --cafile "$P/ca.pem" --stls=required --list "pop3://alice:secret@127.0.0.1:$PORT"
-expect_rc wrongname2 78 "STLS to 127.0.0.1: wrong host name refused"
+get wrongname2 --cafile "$P/ca.pem" --stls=required --list "pop3://alice:secret@127.0.0.2:$PORT"
+expect_rc wrongname2 78 "STLS to 127.0.0.2: wrong address refused"
 get untrusted --cafile "$P/other-ca.pem" --list "pop3s://alice:secret@localhost:$SPORT"
 expect_rc untrusted 78 "POP3S with a certificate from an untrusted CA refused" &&
     { grep -q "trusted CA" "$T/untrusted.err" && ok "untrusted CA: clear message" ||
@@ -173,7 +195,7 @@ expect_rc untrusted2 78 "STLS with the system CAs (test CA not among them) refus
 [ "$(all_logins)" -eq "$n0" ] && ok "no login reached Dovecot from a refused certificate" ||
     bad "a login happened despite a refused certificate"
 
-get insecure --insecure --list "pop3s://alice:secret@127.0.0.1:$SPORT"
+get insecure --insecure --list "pop3s://alice:secret@127.0.0.2:$SPORT"
 expect_rc insecure 0 "--insecure skips verification" &&
     { grep -q "WARNING: --insecure" "$T/insecure.err" && ok "--insecure warns on stderr" ||
       bad "--insecure printed no warning"; }
@@ -256,6 +278,18 @@ expect_rc oauth-auto 0 "token without --auth: OAUTHBEARER chosen from CAPA" &&
     { grep -q "^C: AUTH OAUTHBEARER \*\*\*\*" "$T/oauth-auto.err" &&
       ! grep -q "$TOKEN" "$T/oauth-auto.err" && ok "trace masks the bearer token" ||
       bad "trace of the token login" "$(grep '^C: ' "$T/oauth-auto.err" | tr '\n' '|')"; }
+
+# --- SNI: the host name, never an address (RFC 6066 sec. 3) -------------------------
+fake_start oauth "$P/srv.pem" "$P/srv.key" "$TOKEN"
+get sni-name --cafile "$P/ca.pem" --oauth2-token-file "$T/token" --list "pop3s://alice@localhost:$FAKE_PORT"
+expect_rc sni-name 0 "POP3S to localhost (scripted server)" &&
+    { [ "$(grep -a '^SNI=' "$FAKE_LOG")" = "SNI=localhost" ] && ok "SNI sent: localhost" ||
+      bad "SNI for localhost" "$(grep -a '^SNI=' "$FAKE_LOG" | tr '\n' ' ')"; }
+fake_start oauth "$P/srv.pem" "$P/srv.key" "$TOKEN"
+get sni-ip --cafile "$P/ca.pem" --oauth2-token-file "$T/token" --list "pop3s://alice@127.0.0.1:$FAKE_PORT"
+expect_rc sni-ip 0 "POP3S to 127.0.0.1 (scripted server)" &&
+    { [ "$(grep -a '^SNI=' "$FAKE_LOG")" = "SNI=-" ] && ok "no SNI for an IP address" ||
+      bad "SNI for 127.0.0.1" "$(grep -a '^SNI=' "$FAKE_LOG" | tr '\n' ' ')"; }
 
 # --- memcheck of one TLS session --------------------------------------------------
 if [ "${NO_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null; then

@@ -22,7 +22,9 @@ Modes:
   oauth CERT KEY TOKEN    POP3S server offering SASL XOAUTH2 and OAUTHBEARER;
                           accepts USER alice with bearer TOKEN, serves an
                           empty maildrop; a wrong token gets the error
-                          challenge, then -ERR [AUTH]
+                          challenge, then -ERR [AUTH]. LOGFILE also gets a
+                          line "SNI=<name>" per handshake ("SNI=-" when the
+                          client sent no server name)
 
 Only the standard library is used.
 """
@@ -198,6 +200,11 @@ def main():
     if mode == "oauth":
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args[0], args[1])
+
+        def sni(sock, name, context):
+            log_octets(log, ("SNI=%s\n" % (name if name is not None else "-")).encode())
+
+        ctx.sni_callback = sni
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", 0))
