@@ -16,6 +16,19 @@
  * order; with PIPELINING advertised by CAPA, queued commands are written
  * together (USER and PASS too; STLS and AUTH alone), otherwise one at a
  * time. Transaction commands may be queued right behind a queued login.
+ *
+ * Staying in step (nothing lost, nothing injected):
+ * - A reply is matched only to a command whose last octet the transport
+ *   accepted; a status line while none is outstanding ends the session
+ *   with POP3_ERR_UNEXPECTED. A port that pushes input before it writes
+ *   (the POSIX port does) also catches replies that arrived before their
+ *   command left.
+ * - A body ends only at CRLF "." CRLF; only a dot after CRLF is unstuffed.
+ *   A body or CAPA list that starts with a status line is a shifted reply
+ *   (UNEXPECTED); STAT must carry two numbers, LIST n / UIDL n echo n.
+ * - A QUIT queued after a DELE is written only once every earlier reply
+ *   arrived and matched; after any error no QUIT is sent, so the server
+ *   commits nothing (RFC 1939 sec. 6).
  */
 #ifndef POP3_H
 #define POP3_H
@@ -83,7 +96,9 @@ const char *pop3_version(void);
     /* TLS and SASL (pop3_tls.h, pop3_client_auth) */                           \
     X(TLS, "TLS handshake or record layer failed")                              \
     X(TLS_VERIFY, "server certificate verification failed")                     \
-    X(UNSUPPORTED, "feature left out of this build (POP3_SASL, POP3_LEAN, ...)")
+    X(UNSUPPORTED, "feature left out of this build (POP3_SASL, POP3_LEAN, ...)") \
+    X(TIMEOUT_SPEED, "server sent too little for too long (low-speed rule)")   \
+    X(QUIT_REFUSED, "server answered QUIT with -ERR (deletions may not be committed)")
 
 #define POP3_ERR_ENUM_(name, text) POP3_ERR_##name,
 typedef enum pop3_err {
@@ -161,7 +176,10 @@ typedef enum pop3_event_type {
     POP3_EV_MSG_DATA,   /* text/len = next body octets, dot-unstuffed */
     POP3_EV_MSG_END,    /* terminator seen; last line's CRLF was delivered */
     POP3_EV_OK,         /* +OK to USER, DELE, RSET, NOOP or QUIT; text */
-    POP3_EV_SERVER_ERR, /* -ERR to cmd; code and text (after the code) */
+    POP3_EV_SERVER_ERR, /* -ERR to cmd; code and text (after the code).
+                         * err = POP3_ERR_STATE (no text): the command was
+                         * queued behind a login that failed and was never
+                         * sent; it completes here, in order. */
     POP3_EV_CLOSED,     /* session over; err = POP3_ERR_CLOSED after QUIT, or why */
     POP3_EV_STLS,       /* +OK to STLS: start TLS on the transport now (e.g.
                          * pop3_tls_start()). The engine sends nothing and
@@ -178,7 +196,7 @@ typedef struct pop3_event {
     pop3_event_type type;
     pop3_cmd cmd;        /* the command this reply answers */
     pop3_resp_code code; /* SERVER_ERR / OK / LOGIN: extended response code */
-    pop3_err err;        /* CLOSED: reason */
+    pop3_err err;        /* CLOSED: reason; SERVER_ERR: STATE if unsent */
     uint32_t msg;        /* message number (LIST, UIDL, MSG_*, DELE, ERR) */
     uint32_t count;      /* STAT: number of messages */
     uint64_t size;       /* STAT: total octets; LIST: message octets */
@@ -196,6 +214,7 @@ typedef struct pop3_slot {
     uint32_t arg;  /* message number */
     uint32_t arg2; /* TOP: lines */
     uint8_t cmd;   /* pop3_cmd */
+    uint16_t end;  /* engine: where its line ends in the command buffer */
 } pop3_slot;
 
 /* Storage and settings handed to pop3_client_init(). */
@@ -213,6 +232,13 @@ typedef struct pop3_client_config {
     uint32_t greeting_timeout_ms;
     uint32_t reply_timeout_ms;
     uint32_t idle_timeout_ms;
+    /* Low-speed rule (like curl's --speed-limit/--speed-time): while a
+     * reply or the greeting is awaited, a window of low_speed_ms in which
+     * the server sent at least one octet but fewer than low_speed_octets
+     * ends the session with POP3_ERR_TIMEOUT_SPEED. A silent server is the
+     * reply timeout's case. 0 in either disables the rule. */
+    uint32_t low_speed_octets;
+    uint32_t low_speed_ms;
 } pop3_client_config;
 
 /* Reply reader state (private; see src/core/pop3_reply.h). */
@@ -235,6 +261,8 @@ typedef struct pop3_client {
     const char *auth_user;
     const char *auth_pass;
     uint32_t t_connect, t_greeting, t_reply, t_idle;
+    uint32_t speed_octets, speed_ms; /* the low-speed rule */
+    uint32_t win_octets, win_ms;     /* the current low-speed window */
     uint32_t elapsed;   /* ms since the current wait began */
     uint32_t last_tick;
     uint32_t expire;    /* CAPA EXPIRE days, POP3_EXPIRE_NEVER */
@@ -245,8 +273,10 @@ typedef struct pop3_client {
     uint8_t sasl;
     uint8_t tls, mech, mech_step, mech_ir; /* STLS/TLS state; SASL exchange */
     uint16_t q_len, q_head, q_count, q_sent;
+    uint16_t q_acked; /* of the q_sent: whose last octet the transport took */
     pop3_reply rd;
-    uint8_t state, err, flags;
+    uint8_t state, err;
+    uint16_t flags;
     uint8_t apop[16];
 } pop3_client;
 
@@ -346,9 +376,10 @@ unsigned pop3_sasl_from_name(const char *name);
 /* TRANSACTION, or AUTHORIZATION while a login (pop3_client_login or
  * pop3_client_auth) is queued: then they are written after the login (with
  * PIPELINING right behind USER/PASS or APOP, in the same round trip; after
- * AUTH only once it ends), and if the login fails each gets the server's
- * -ERR as POP3_EV_SERVER_ERR. STATE otherwise. msg >= 1 (ARG for 0); for
- * list and uidl msg 0 means "all messages". */
+ * AUTH only once it ends). If the login fails, those already on the wire
+ * get the server's -ERR and the rest are never sent: each completes as
+ * POP3_EV_SERVER_ERR with err = POP3_ERR_STATE. STATE otherwise. msg >= 1
+ * (ARG for 0); for list and uidl msg 0 means "all messages". */
 pop3_err pop3_client_stat(pop3_client *c);
 pop3_err pop3_client_list(pop3_client *c, uint32_t msg);
 pop3_err pop3_client_uidl(pop3_client *c, uint32_t msg);
@@ -359,7 +390,9 @@ pop3_err pop3_client_rset(pop3_client *c);
 pop3_err pop3_client_noop(pop3_client *c);
 /* AUTHORIZATION or TRANSACTION. In TRANSACTION the server then commits
  * deletions (UPDATE); the session ends with POP3_EV_CLOSED. Nothing can be
- * queued after QUIT (POP3_ERR_STATE). */
+ * queued after QUIT (POP3_ERR_STATE). Once a DELE was queued, QUIT waits
+ * until every earlier reply arrived (one round trip). -ERR to QUIT gives
+ * SERVER_ERR, then CLOSED with POP3_ERR_QUIT_REFUSED. */
 pop3_err pop3_client_quit(pop3_client *c);
 
 /* Abandon the session now, without QUIT, so the server rolls back any DELE

@@ -53,6 +53,17 @@
 #ifndef POP3_IDLE_TIMEOUT_MS
 #define POP3_IDLE_TIMEOUT_MS (600000u)
 #endif
+/* Low-speed rule (pop3_client_config.low_speed_*): while a reply is
+ * awaited, a window of POP3_LOW_SPEED_MS that brings some octets but fewer
+ * than POP3_LOW_SPEED_OCTETS ends the session (POP3_ERR_TIMEOUT_SPEED).
+ * The default, 1000 octets a minute (about 130 bit/s), only catches a
+ * server that trickles to hold the session; 0 disables the rule. */
+#ifndef POP3_LOW_SPEED_OCTETS
+#define POP3_LOW_SPEED_OCTETS (1000u)
+#endif
+#ifndef POP3_LOW_SPEED_MS
+#define POP3_LOW_SPEED_MS (60000u)
+#endif
 
 /* Optional log hook, used for protocol traces. Double parentheses:
  * POP3_LOG_DEBUG(("sent %u octets", n)). Expands to nothing by default.

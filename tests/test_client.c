@@ -671,16 +671,49 @@ static void test_err_to_user_without_pipelining_never_sends_pass(void **state)
     (void)state;
     /* Without PIPELINING the password waits for +OK to USER, so a server
      * that refused the user name never receives it. A STAT queued behind
-     * the login still goes out and gets the server's answer. */
+     * the login never reaches the wire either (the server is still in
+     * AUTHORIZATION): it completes locally, err=STATE. A server line that
+     * follows answers nothing that was sent. */
     static const script_rule rules[] = {RULE(GREETING, NONE, "login; stat"),
                                         RULES_END};
     script_opts o = {.rules = rules};
+    script_check(&o, GREET "-ERR [AUTH] unknown user\r\n",
+                 GREET_LOG "> login = OK\n"
+                           "> stat = OK\n"
+                           "ERR cmd=USER code=AUTH 'unknown user'\n"
+                           "ERR cmd=STAT err=STATE ''\n" SUM_AUTH,
+                 "USER mrose\r\n");
     script_check(&o, GREET "-ERR [AUTH] unknown user\r\n-ERR not logged in\r\n",
                  GREET_LOG "> login = OK\n"
                            "> stat = OK\n"
                            "ERR cmd=USER code=AUTH 'unknown user'\n"
-                           "ERR cmd=STAT 'not logged in'\n" SUM_AUTH,
-                 "USER mrose\r\nSTAT\r\n");
+                           "ERR cmd=STAT err=STATE ''\n"
+                           "CLOSED err=UNEXPECTED\n" SUM_CLOSED("UNEXPECTED"),
+                 "USER mrose\r\n");
+}
+
+static void test_commands_behind_a_refused_password_never_leave(void **state)
+{
+    (void)state;
+    /* RFC 1939 sec. 4: after -ERR to PASS the server is still in the
+     * AUTHORIZATION state. RETR and DELE queued behind the login complete
+     * locally in order (err=STATE); QUIT, allowed in AUTHORIZATION, still
+     * goes out and ends the session normally. */
+    static const script_rule rules[] = {
+        RULE(GREETING, NONE, "login; retr 1; dele 1; quit"), RULES_END};
+    script_opts o = {.rules = rules, .queue_len = 6};
+    script_check(&o, GREET "+OK\r\n-ERR [AUTH] Login failure\r\n+OK bye\r\n",
+                 GREET_LOG "> login = OK\n"
+                           "> retr 1 = OK\n"
+                           "> dele 1 = OK\n"
+                           "> quit = OK\n"
+                           "OK cmd=USER ''\n"
+                           "ERR cmd=PASS code=AUTH 'Login failure'\n"
+                           "ERR cmd=RETR msg=1 err=STATE ''\n"
+                           "ERR cmd=DELE msg=1 err=STATE ''\n"
+                           "OK cmd=QUIT 'bye'\n"
+                           "CLOSED err=CLOSED\n" SUM_CLOSED("CLOSED"),
+                 LOGIN_SENT "QUIT\r\n");
 }
 
 static void test_pipelined_login_carries_the_first_transaction_command(void **state)
@@ -1630,6 +1663,7 @@ int main(void)
         cmocka_unit_test(test_pipelining_beyond_command_buffer),
         cmocka_unit_test(test_err_to_user_with_pipelining_answers_pass_too),
         cmocka_unit_test(test_err_to_user_without_pipelining_never_sends_pass),
+        cmocka_unit_test(test_commands_behind_a_refused_password_never_leave),
         cmocka_unit_test(test_pipelined_login_carries_the_first_transaction_command),
         cmocka_unit_test(test_pipelined_error_does_not_disturb_later_replies),
         cmocka_unit_test(test_queue_ring_wraps_around),

@@ -345,7 +345,8 @@ static void test_command_lines_are_formatted_exactly(void **state)
                         "CAPA\r\n" LOGIN_SENT
                         "STAT\r\nLIST\r\nLIST 7\r\nUIDL\r\nUIDL 7\r\n"
                         "RETR 4294967295\r\nTOP 3 4294967295\r\nTOP 1 0\r\n"
-                        "DELE 12\r\nRSET\r\nNOOP\r\nQUIT\r\n");
+                        "DELE 12\r\nRSET\r\nNOOP\r\n");
+    /* QUIT behind a DELE commits it: it waits for every earlier reply. */
     assert_int_equal(pop3_client_pending(&s->c), 12);
     script_free(s);
 }

@@ -24,7 +24,8 @@ enum {
     F_SECRET = 1u << 3,                      /* the command buffer holds a secret */
     F_IN_GREETING = POP3_APOP ? 1u << 4 : 0u, /* the greeting is in the line buffer */
     F_HAS_TS = POP3_APOP ? 1u << 5 : 0u,     /* it carried an APOP timestamp */
-    F_APOP = POP3_APOP ? 1u << 6 : 0u        /* c->apop holds the digest */
+    F_APOP = POP3_APOP ? 1u << 6 : 0u,       /* c->apop holds the digest */
+    F_DELE = 1u << 7                         /* a DELE was queued: QUIT commits */
 };
 
 /* +OK to STLS came and the handshake is not done: nothing may be sent or
@@ -48,7 +49,7 @@ static void forget_credentials(pop3_client *c)
     c->auth_pass = NULL;
 #if POP3_APOP
     wipe(c->apop, sizeof(c->apop));
-    c->flags = (uint8_t)(c->flags & ~F_APOP);
+    c->flags = (uint16_t)(c->flags & ~F_APOP);
 #endif
 }
 
@@ -97,11 +98,12 @@ static void finish(pop3_client *c, pop3_err err, int close_transport)
     c->err = (uint8_t)err;
     c->q_count = 0;
     c->q_sent = 0;
+    c->q_acked = 0;
     forget_credentials(c);
     if (c->out != NULL)
         wipe(c->out, c->out_size);
     c->out_off = c->out_len = 0;
-    c->flags = (uint8_t)(c->flags & ~(F_SECRET | F_PAUSED));
+    c->flags = (uint16_t)(c->flags & ~(F_SECRET | F_PAUSED));
     if (close_transport && c->tr != NULL && c->tr->close != NULL)
         c->tr->close(c->tr->ctx);
     event_init(&ev, POP3_EV_CLOSED, POP3_CMD_NONE, NULL);
@@ -116,6 +118,15 @@ static int is_open(const pop3_client *c)
 
 /* ---- sending -------------------------------------------------------------- */
 
+/* A transaction command still queued while no login is: the login it was
+ * queued behind failed (RFC 1939 sec. 4: the server is still in the
+ * AUTHORIZATION state), so it must never reach the wire. */
+static int is_dead(const pop3_client *c, uint8_t cmd)
+{
+    return c->state == POP3_STATE_AUTHORIZATION && c->auth_pass == NULL &&
+           cmd >= POP3_CMD_STAT && cmd <= POP3_CMD_NOOP;
+}
+
 /* Whether slot s (the next unsent one) may be written now. Without
  * PIPELINING one command is on the wire at a time. With it (RFC 2449 sec.
  * 6.6) queued commands go together, PASS right behind its USER and
@@ -129,6 +140,10 @@ static int may_format(const pop3_client *c, const pop3_slot *s)
         return 0; /* nothing goes out before the greeting */
     if (STLS_WAIT(c))
         return 0; /* +OK to STLS: silent until the handshake is done */
+    if (is_dead(c, s->cmd))
+        return 0; /* behind a failed login: completed locally, never sent */
+    if (s->cmd == POP3_CMD_QUIT && (c->flags & F_DELE))
+        return c->q_sent == 0; /* commits: only once every reply matched */
     if (c->q_sent == 0)
         return 1;
     if (!(c->flags & F_PIPELINING))
@@ -175,6 +190,7 @@ static int format_next(pop3_client *c)
     if (n == 0)
         return -1; /* no room now; the arguments were checked when queued */
     c->out_len = (uint16_t)(c->out_len + n);
+    s->end = c->out_len;
     if (s->cmd == POP3_CMD_PASS || (POP3_APOP && s->cmd == POP3_CMD_APOP) ||
         (s->cmd == POP3_CMD_AUTH && c->mech_ir))
         c->flags |= F_SECRET;
@@ -200,11 +216,14 @@ static int send_out(pop3_client *c)
         if ((unsigned long)r > (unsigned long)(c->out_len - c->out_off))
             r = (long)(c->out_len - c->out_off); /* a lying transport */
         c->out_off = (uint16_t)(c->out_off + (unsigned long)r);
+        /* A reply belongs to a command only once its last octet left. */
+        while (c->q_acked < c->q_sent && slot_at(c, c->q_acked)->end <= c->out_off)
+            c->q_acked++;
     }
     if (c->flags & F_SECRET) {
         /* The secret is on the wire: no copy of it stays behind. */
         wipe(c->out, c->out_size);
-        c->flags = (uint8_t)(c->flags & ~F_SECRET);
+        c->flags = (uint16_t)(c->flags & ~F_SECRET);
     }
     c->out_off = c->out_len = 0;
     return 1;
@@ -261,8 +280,12 @@ static pop3_err push(pop3_client *c, pop3_cmd cmd, uint32_t arg, uint32_t arg2)
     s->cmd = (uint8_t)cmd;
     s->arg = arg;
     s->arg2 = arg2;
-    if (c->q_count == 0)
-        c->elapsed = 0; /* from idle to waiting for a reply */
+    if (c->q_count == 0) { /* from idle to waiting for a reply */
+        c->elapsed = 0;
+        c->win_ms = c->win_octets = 0;
+    }
+    if (cmd == POP3_CMD_DELE)
+        c->flags |= F_DELE;
     c->q_count++;
     return POP3_OK;
 }
@@ -539,6 +562,19 @@ static void parse_capa_line(pop3_client *c, const char *line)
 }
 #endif
 
+#if POP3_CAPA
+/* A line that reads as a status line: "+OK" or "-ERR", then a blank or
+ * its end. Inside a listing it is another command's reply: an unsolicited
+ * line earlier shifted every reply by one. */
+static int is_status_line(const char *line)
+{
+    size_t n = line[0] == '+' ? 3u : 4u;
+
+    return memcmp(line, line[0] == '+' ? "+OK" : "-ERR", n) == 0 &&
+           (line[n] == '\0' || line[n] == ' ' || line[n] == '\t');
+}
+#endif
+
 /* ---- reply handling ----------------------------------------------------------- */
 
 /* Removes the head slot; its reply is complete. Callers take what the
@@ -549,6 +585,8 @@ static void pop_head(pop3_client *c)
     c->q_count--;
     if (c->q_sent > 0)
         c->q_sent--;
+    if (c->q_acked > 0)
+        c->q_acked--;
 }
 
 static void on_greeting(pop3_client *c, int ok, const char *text)
@@ -580,7 +618,7 @@ static void on_greeting(pop3_client *c, int ok, const char *text)
 #endif
     c->flags |= F_IN_GREETING;
     emit(c, &ev);
-    c->flags = (uint8_t)(c->flags & ~F_IN_GREETING);
+    c->flags = (uint16_t)(c->flags & ~F_IN_GREETING);
 }
 
 /* Commands of a left-out feature are never queued, so they are not
@@ -635,6 +673,10 @@ static pop3_err on_reply(pop3_client *c, int ok, const char *text)
 
     head_event(c, &ev, ok ? POP3_EV_OK : POP3_EV_SERVER_ERR, text);
     ev.code = code;
+    /* AUTH: our SASL response has not left yet. STLS: nothing of the
+     * clear-text phase may be left to send once TLS starts. */
+    if ((cmd == POP3_CMD_AUTH || cmd == POP3_CMD_STLS) && c->out_len != 0)
+        return POP3_ERR_UNEXPECTED;
     if (!ok) {
         pop_head(c);
         if (cmd == POP3_CMD_USER) { /* its PASS is the head now */
@@ -646,6 +688,8 @@ static pop3_err on_reply(pop3_client *c, int ok, const char *text)
         if (pop3_cmd_is_barrier(cmd))
             forget_credentials(c);
         emit(c, &ev);
+        if (cmd == POP3_CMD_QUIT) /* RFC 1939 sec. 6: the session is over */
+            finish(c, POP3_ERR_QUIT_REFUSED, 1);
         return POP3_OK;
     }
     if (is_multiline(cmd, ev.msg)) {
@@ -761,6 +805,8 @@ static pop3_err on_listing_line(pop3_client *c, const char *line, size_t len)
     switch (s->cmd) {
 #if POP3_CAPA
     case POP3_CMD_CAPA:
+        if (is_status_line(line))
+            return POP3_ERR_UNEXPECTED; /* a reply inside the list: shifted */
         parse_capa_line(c, line);
         ev.type = POP3_EV_CAPA_LINE;
         ev.text = line;
@@ -801,7 +847,7 @@ static void on_end(pop3_client *c)
         if (c->capa & POP3_CAPA_PIPELINING)
             c->flags |= F_PIPELINING;
         else
-            c->flags = (uint8_t)(c->flags & ~F_PIPELINING);
+            c->flags = (uint16_t)(c->flags & ~F_PIPELINING);
     }
 #endif
     emit(c, &ev);
@@ -832,12 +878,27 @@ static pop3_err on_token(pop3_client *c, const pop3_tok *t)
     }
 }
 
+/* Commands queued behind a login that failed complete here, in order, as
+ * SERVER_ERR with err = POP3_ERR_STATE: they were never sent. */
+static void drop_dead(pop3_client *c)
+{
+    pop3_event ev;
+
+    while (is_open(c) && c->q_sent == 0 && c->q_count > 0 &&
+           is_dead(c, c->q[c->q_head].cmd)) {
+        head_event(c, &ev, POP3_EV_SERVER_ERR, NULL);
+        ev.err = POP3_ERR_STATE;
+        pop_head(c);
+        emit(c, &ev);
+    }
+}
+
 /* ---- port-facing calls --------------------------------------------------- */
 
 size_t pop3_client_input(pop3_client *c, const void *data, size_t len)
 {
     const uint8_t *in = (const uint8_t *)data;
-    size_t off = 0;
+    size_t off = 0, n;
     pop3_tok t;
     pop3_err e;
 
@@ -850,12 +911,16 @@ size_t pop3_client_input(pop3_client *c, const void *data, size_t len)
             finish(c, POP3_ERR_STLS_DATA, 1);
             break;
         }
-        if (c->state != POP3_STATE_GREETING && c->q_sent == 0 &&
+        /* A reply belongs only to a command whose last octet the
+         * transport took: the server cannot answer what it never got. */
+        if (c->state != POP3_STATE_GREETING && c->q_acked == 0 &&
             c->rd.mode == POP3_RD_STATUS) {
             finish(c, POP3_ERR_UNEXPECTED, 1);
             break;
         }
-        off += pop3_reply_next(&c->rd, c->line, c->line_size, in + off, len - off, &t);
+        n = pop3_reply_next(&c->rd, c->line, c->line_size, in + off, len - off, &t);
+        off += n;
+        c->win_octets = c->win_octets > UINT32_MAX - n ? UINT32_MAX : c->win_octets + (uint32_t)n;
         if (t.kind != POP3_TOK_NONE)
             c->elapsed = 0; /* a whole line or body octets: the reply moves */
         e = on_token(c, &t);
@@ -863,8 +928,10 @@ size_t pop3_client_input(pop3_client *c, const void *data, size_t len)
             finish(c, e, 1);
             break;
         }
-        if (t.kind == POP3_TOK_END || t.kind == POP3_TOK_LINE)
+        if (t.kind == POP3_TOK_END || t.kind == POP3_TOK_LINE) {
+            drop_dead(c);
             flush(c); /* a reply ended: the next command may go out */
+        }
     }
     return off;
 }
@@ -924,6 +991,28 @@ static pop3_err timeout_for(const pop3_client *c, uint32_t *limit)
     return POP3_ERR_TIMEOUT_IDLE;
 }
 
+/* The low-speed rule: while the greeting or a reply is awaited, each
+ * window of speed_ms must bring no octet (the timeouts' case) or at least
+ * speed_octets, so a server cannot hold a session by trickling. */
+static void low_speed(pop3_client *c, pop3_err waiting, uint32_t delta)
+{
+    if (c->speed_ms == 0 || c->speed_octets == 0 ||
+        (waiting != POP3_ERR_TIMEOUT_GREETING && waiting != POP3_ERR_TIMEOUT_REPLY) ||
+        STLS_WAIT(c)) {
+        c->win_ms = c->win_octets = 0;
+        return;
+    }
+    c->win_ms = c->win_ms > UINT32_MAX - delta ? UINT32_MAX : c->win_ms + delta;
+    if (c->win_ms < c->speed_ms)
+        return;
+    /* Octets per window, scaled to the time that passed: ticks may be
+     * coarser than the window. */
+    if (c->win_octets > 0 &&
+        (uint64_t)c->win_octets * c->speed_ms < (uint64_t)c->speed_octets * c->win_ms)
+        finish(c, POP3_ERR_TIMEOUT_SPEED, 1);
+    c->win_ms = c->win_octets = 0;
+}
+
 void pop3_client_tick(pop3_client *c, uint32_t now_ms)
 {
     uint32_t delta, limit;
@@ -941,6 +1030,8 @@ void pop3_client_tick(pop3_client *c, uint32_t now_ms)
     why = timeout_for(c, &limit);
     if (limit != 0 && c->elapsed >= limit)
         finish(c, why, 1);
+    else
+        low_speed(c, why, delta);
 }
 
 /* ---- application-facing calls --------------------------------------------- */
@@ -952,6 +1043,8 @@ void pop3_client_config_defaults(pop3_client_config *cfg)
     cfg->greeting_timeout_ms = POP3_GREETING_TIMEOUT_MS;
     cfg->reply_timeout_ms = POP3_REPLY_TIMEOUT_MS;
     cfg->idle_timeout_ms = POP3_IDLE_TIMEOUT_MS;
+    cfg->low_speed_octets = POP3_LOW_SPEED_OCTETS;
+    cfg->low_speed_ms = POP3_LOW_SPEED_MS;
 }
 
 pop3_err pop3_client_init(pop3_client *c, const pop3_client_config *cfg)
@@ -981,6 +1074,8 @@ pop3_err pop3_client_init(pop3_client *c, const pop3_client_config *cfg)
     c->t_greeting = cfg->greeting_timeout_ms;
     c->t_reply = cfg->reply_timeout_ms;
     c->t_idle = cfg->idle_timeout_ms;
+    c->speed_octets = cfg->low_speed_octets;
+    c->speed_ms = cfg->low_speed_ms;
     c->state = POP3_STATE_CONNECTING;
     return POP3_OK;
 }
@@ -1058,7 +1153,7 @@ void pop3_client_tls_ready(pop3_client *c)
 #if POP3_CAPA
         forget_capa(c);
 #endif
-        c->flags = (uint8_t)(c->flags & ~F_PIPELINING);
+        c->flags = (uint16_t)(c->flags & ~F_PIPELINING);
     } else if (c->state > POP3_STATE_GREETING) {
         return; /* TLS without STLS in the middle of a session: not ours */
     }
@@ -1132,7 +1227,7 @@ void pop3_client_pause(pop3_client *c)
 void pop3_client_resume(pop3_client *c)
 {
     if (c != NULL)
-        c->flags = (uint8_t)(c->flags & ~F_PAUSED);
+        c->flags = (uint16_t)(c->flags & ~F_PAUSED);
 }
 
 bool pop3_client_paused(const pop3_client *c)

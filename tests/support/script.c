@@ -202,7 +202,7 @@ static unsigned allowed_fields(pop3_event_type t)
     case POP3_EV_MSG_DATA: return F_MSG | F_TEXT;
     case POP3_EV_MSG_END: return F_MSG;
     case POP3_EV_OK: return F_MSG | F_TEXT | F_CODE;
-    case POP3_EV_SERVER_ERR: return F_MSG | F_TEXT | F_CODE;
+    case POP3_EV_SERVER_ERR: return F_MSG | F_TEXT | F_CODE | F_ERR;
     case POP3_EV_CLOSED: return F_ERR;
     case POP3_EV_STLS: return F_TEXT;
     case POP3_EV_TLS_READY: return 0;
@@ -316,6 +316,8 @@ static void log_event(script *s, const pop3_event *ev)
         if (msg != 0)
             log_fmt(s, " msg=%lu", msg);
         log_code(s, ev->code);
+        if (ev->type == POP3_EV_SERVER_ERR && ev->err != POP3_OK)
+            log_fmt(s, " err=%s", err_name(ev->err)); /* completed unsent */
         break;
     case POP3_EV_CLOSED:
         log_fmt(s, "CLOSED err=%s", err_name(ev->err));
@@ -522,7 +524,7 @@ script *script_new(const script_opts *o)
     s->sent = xmalloc(s->sent_cap + 1);
     pop3_transport_mem_init(&s->inner, &s->mem, s->sent, s->sent_cap);
     s->mem.max_chunk = s->o.max_chunk;
-    s->budget = -1;
+    s->budget = s->o.limit_sends ? s->o.send_budget : -1;
     s->tr.send = budget_send;
     s->tr.close = budget_close;
     s->tr.ctx = s;
@@ -542,6 +544,8 @@ script *script_new(const script_opts *o)
     s->cfg.greeting_timeout_ms = s->o.greeting_timeout_ms;
     s->cfg.reply_timeout_ms = s->o.reply_timeout_ms;
     s->cfg.idle_timeout_ms = s->o.idle_timeout_ms;
+    s->cfg.low_speed_octets = s->o.low_speed_octets;
+    s->cfg.low_speed_ms = s->o.low_speed_ms;
     s->init_rc = pop3_client_init(&s->c, &s->cfg);
     if (s->init_rc != POP3_OK)
         log_fmt(s, "! init = %s\n", err_name(s->init_rc));

@@ -72,8 +72,11 @@ typedef struct script_opts {
     size_t cmd_size;          /* 0: POP3_CMD_MAX */
     size_t queue_len;         /* 0: 4 */
     size_t max_chunk;         /* transport: octets accepted per send */
+    bool limit_sends;         /* transport: takes send_budget octets in */
+    long send_budget;         /* all, then says "not now" for ever */
     uint32_t connect_timeout_ms, greeting_timeout_ms;
     uint32_t reply_timeout_ms, idle_timeout_ms;
+    uint32_t low_speed_octets, low_speed_ms;
 } script_opts;
 
 struct script {
