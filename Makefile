@@ -84,8 +84,12 @@ $(B)/libpop3.so: $(B)/$(SO_FILE)
 	ln -sf $(SO_FILE) $(B)/$(SO_NAME)
 	ln -sf $(SO_NAME) $@
 
-$(B)/pop3get: examples/posix/pop3get.c $(B)/libpop3.a
-	$(CC) $(ALL_CFLAGS) -Iport/posix $< -o $@ $(B)/libpop3.a $(LDLIBS)
+# pop3get: examples/pop3get/, one job per file (pop3get.c says which).
+PG_SRC := $(wildcard examples/pop3get/pg_*.c)
+PG_DEP := examples/pop3get/pop3get.c $(PG_SRC) $(wildcard examples/pop3get/*.h)
+$(B)/pop3get: $(PG_DEP) $(B)/libpop3.a
+	$(CC) $(ALL_CFLAGS) -Iport/posix -Iexamples/pop3get examples/pop3get/pop3get.c $(PG_SRC) \
+	  -o $@ $(B)/libpop3.a $(LDLIBS)
 
 $(B)/minimal: examples/posix/minimal.c $(B)/libpop3.a
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(B)/libpop3.a $(LDLIBS)
@@ -116,6 +120,19 @@ $(B)/asan-tests/test_lean: $(LEAN_TEST_DEP)
 	$(LEAN_TEST_CC) $(SAN_FLAGS) -o $@
 TEST_BIN += $(B)/tests/test_lean
 ASAN_BIN += $(B)/asan-tests/test_lean
+
+# pop3get's modules, one CMocka binary each (tests/pop3get/).
+PG_TEST_SRC := $(wildcard tests/pop3get/test_pg_*.c)
+$(B)/tests/pop3get/%: tests/pop3get/%.c $(PG_DEP) $(B)/libpop3.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iport/posix -Iexamples/pop3get -Itests $< $(PG_SRC) -o $@ \
+	  $(B)/libpop3.a -lcmocka $(LDLIBS)
+$(B)/asan-tests/pop3get/%: tests/pop3get/%.c $(PG_DEP) $(ASAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Iport/posix -Iexamples/pop3get -Itests $< $(PG_SRC) \
+	  -o $@ $(ASAN_OBJ) -lcmocka $(LDLIBS)
+TEST_BIN += $(PG_TEST_SRC:tests/pop3get/%.c=$(B)/tests/pop3get/%)
+ASAN_BIN += $(PG_TEST_SRC:tests/pop3get/%.c=$(B)/asan-tests/pop3get/%)
 
 # Every binary runs even when one fails; the target fails at the end.
 unit: $(TEST_BIN)
@@ -182,10 +199,10 @@ FUZZ_SECONDS       ?= 60
 FUZZ_CHECK_SECONDS ?= 30
 FUZZ_FLAGS := -std=c99 $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DPOP3_TLS=1
 FUZZ_BIN   := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_EXTRA_pop3get_args := $(filter-out port/posix/pop3_nx_posix.c,$(POSIX_SRC))
+FUZZ_EXTRA_pop3get_args := -Iexamples/pop3get examples/pop3get/pg_options.c examples/pop3get/pg_util.c
 FUZZ_EXTRA_nx := $(NX_SRC)
 
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) examples/posix/pop3get.c $(wildcard include/*.h src/*/*.h port/*/*.h)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(PG_DEP) $(wildcard include/*.h src/*/*.h port/*/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Iinclude -Isrc/md5 -Isrc/core -Iport/posix $< $(ENGINE_SRC) $(FUZZ_EXTRA_$*) -o $@ $(LDLIBS)
 
@@ -247,8 +264,9 @@ hostile: all $(B)/asan/pop3get
 	python3 tests/hostile/hostile.py $(B)/pop3get
 	MAX_RSS_KB=0 python3 tests/hostile/hostile.py $(B)/asan/pop3get
 
-$(B)/asan/pop3get: examples/posix/pop3get.c $(ASAN_OBJ)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Iport/posix $< $(ASAN_OBJ) -o $@ $(LDLIBS)
+$(B)/asan/pop3get: $(PG_DEP) $(ASAN_OBJ)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Iport/posix -Iexamples/pop3get examples/pop3get/pop3get.c \
+	  $(PG_SRC) $(ASAN_OBJ) -o $@ $(LDLIBS)
 nothing-lost: all
 	bash tests/hostile/nothing_lost.sh
 

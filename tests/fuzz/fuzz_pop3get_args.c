@@ -1,21 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz_pop3get_args.c - libFuzzer target: pop3get's command line and URL
- * parsing (examples/posix/pop3get.c: parse_args, parse_url, percent
- * decoding, host/port/IPv6 brackets, --top N:LINES, --timeout ...).
+ * parsing (examples/pop3get/pg_options.c: pg_options_parse, the URL,
+ * percent decoding, host/port/IPv6 brackets, --top N:LINES, --timeout ...),
+ * linked as it is in the program.
  *
- * pop3get.c is compiled into this target with its main() renamed, so the
- * static parsers are reached without changing the program. The input is
- * split at NUL octets into at most 32 arguments. Arguments naming files
- * (--pass-file, --oauth2-token-file, --cafile, --capath) are dropped: the
- * target must not read files named by the fuzzer and POP3_PASSWORD is
- * unset. Checked: no crash or sanitizer report; on success the host is
- * non-empty, the port is 1..65535, the user is set, and a password given
- * in the URL has been masked in argv (it must not linger in the process
- * listing).
+ * The input is split at NUL octets into at most 32 arguments. Arguments
+ * naming files (--pass-file, --oauth2-token-file, --cafile, --capath) are
+ * dropped: the target must not read files named by the fuzzer and
+ * POP3_PASSWORD is unset. Checked: no crash or sanitizer report; on success
+ * the host is non-empty, the port is 1..65535, the user is set, and a
+ * password given in the URL has been masked in argv (it must not linger in
+ * the process listing).
  */
-#define main pop3get_main
-#include "../../examples/posix/pop3get.c"
-#undef main
+#define _POSIX_C_SOURCE 200809L
+
+#include "pg_options.h"
+#include "pg_util.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define MAX_ARGS 32
 
@@ -35,7 +39,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static struct options o;
+    static struct pg_options o;
     char *buf = malloc(size + 1), *argv[MAX_ARGS + 2];
     int argc = 1, r;
     size_t i, start = 0;
@@ -54,14 +58,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     argv[argc] = NULL;
     memset(&o, 0, sizeof(o));
-    r = parse_args(&o, argc, argv);
+    r = pg_options_parse(&o, argc, argv);
     if (r == 0) {
         if (o.host == NULL || o.host[0] == '\0' || o.user == NULL ||
             o.user[0] == '\0' || !o.have_pass || o.url == NULL)
             abort();
-        if (parse_u32(o.port, 1, &port) < 0 || port > 65535)
+        if (pg_parse_u32(o.port, 1, &port) < 0 || port > 65535)
             abort();
-        if (o.mode == MODE_MSG && o.msg == 0)
+        if (o.mode == PG_MODE_MSG && o.msg == 0)
             abort();
     }
     if (r == 0) {
@@ -77,9 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (*p != '*')
                 abort();
     }
-    free(o.user);
-    free(o.host);
-    wipe(o.pass, sizeof(o.pass));
+    pg_options_free(&o);
     free(buf);
     return 0;
 }

@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: MIT */
+/* pg_options.c - see pg_options.h. The full reference is the manual
+ * page pop3get.1. */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+
+#include "pg_options.h"
+#include "pg_util.h"
+
+#include "pop3.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+
+/* --- command line ----------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+    fputs(
+"usage: " PG_PROG " [options] pop3[s]://[USER[:PASS]@]HOST[:PORT][/N]\n"
+"\n"
+"Actions (one; default --maildir $MAILDIR):\n"
+"  --list              print 'N SIZE' for each message\n"
+"  --uidl              print 'N UID' for each message\n"
+"  --top N:LINES       write the headers and LINES body lines of message N\n"
+"  --msg N, URL /N     write message N to stdout\n"
+"  --maildir DIR       store every message into Maildir DIR\n"
+"  --delete            with --maildir: delete each message once stored\n"
+"  --discard           retrieve every message, drop the octets, print\n"
+"                      'N messages, B octets' (a sink for benchmarks)\n"
+"\n"
+"Options:\n"
+"  -u, --user USER     user name (overrides the URL)\n"
+"  --pass-file FILE    read the password from the first line of FILE\n"
+"                      (else the URL, else $POP3_PASSWORD)\n"
+"  --apop              log in with APOP instead of USER/PASS\n"
+"  --auth MECH         SASL login: PLAIN, LOGIN, CRAM-MD5, XOAUTH2,\n"
+"                      OAUTHBEARER, or USER for USER/PASS (default:\n"
+"                      the strongest the server offers; PLAIN and LOGIN\n"
+"                      only over TLS unless named here)\n"
+"  --oauth2-token-file FILE  bearer token (first line of FILE) for\n"
+"                      OAUTHBEARER or XOAUTH2\n"
+"  --timeout SEC       connect, greeting and reply timeout\n"
+"  -4, -6              use IPv4 or IPv6 only\n"
+"  -v, --verbose       trace the protocol on stderr (passwords masked)\n"
+"  -h, --help          show this help\n"
+"\n"
+"TLS (pop3s://HOST uses implicit TLS, default port 995):\n"
+"  --stls              use STLS when the server offers it\n"
+"  --stls=required     refuse to log in unless STLS succeeds\n"
+"  --cafile FILE       trusted CA certificates (PEM); default: the system's\n"
+"  --capath DIR        directory of trusted CA certificates (PEM)\n"
+"  --insecure          DANGEROUS: do not verify the server certificate\n"
+"\n"
+"Exit status: 0 ok, 64 usage, 68 unknown host, 69 unavailable,\n"
+"74 local I/O error, 75 temporary failure, 76 protocol error,\n"
+"77 login refused, 78 server certificate not trusted (TLS).\n", f);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "%s: ", PG_PROG);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry '%s --help'.\n", PG_PROG);
+    return EX_USAGE;
+}
+
+static int set_mode(struct pg_options *o, enum pg_mode m, const char *opt)
+{
+    if (o->mode != PG_MODE_NONE && o->mode != m)
+        return usage_error("%s conflicts with another action", opt);
+    o->mode = m;
+    return 0;
+}
+
+static int parse_top(struct pg_options *o, const char *v)
+{
+    const char *colon = strchr(v, ':');
+    char num[16];
+    size_t n;
+
+    if (colon == NULL || (n = (size_t)(colon - v)) == 0 || n >= sizeof num)
+        return usage_error("--top wants N:LINES, not '%s'", v);
+    memcpy(num, v, n);
+    num[n] = '\0';
+    if (pg_parse_u32(num, 1, &o->msg) < 0 || pg_parse_u32(colon + 1, 0, &o->top_lines) < 0)
+        return usage_error("--top wants N:LINES, not '%s'", v);
+    return set_mode(o, PG_MODE_TOP, "--top");
+}
+
+/* Options that take a value: "--opt VALUE" or "--opt=VALUE". */
+static const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+
+    if (strncmp(a, name, n) == 0 && a[n] == '=')
+        return a + n + 1;
+    if (strcmp(a, name) == 0 && *i + 1 < argc)
+        return argv[++*i];
+    return NULL;
+}
+
+static int is_opt(const char *a, const char *name)
+{
+    size_t n = strlen(name);
+
+    return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=');
+}
+
+static int parse_valued(struct pg_options *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i], *v;
+    uint32_t n;
+
+    if (strcmp(a, "-u") == 0 || is_opt(a, "--user")) {
+        v = strcmp(a, "-u") == 0 ? (*i + 1 < argc ? argv[++*i] : NULL)
+                                 : opt_value(argc, argv, i, "--user");
+        if (v == NULL)
+            return usage_error("%s needs a value", a);
+        o->user_opt = v;
+        return 0;
+    }
+    if (strncmp(a, "-u", 2) == 0 && a[2] != '\0') {
+        o->user_opt = a + 2;
+        return 0;
+    }
+    v = NULL;
+    if (is_opt(a, "--pass-file") && (v = opt_value(argc, argv, i, "--pass-file")))
+        o->pass_file = v;
+    else if (is_opt(a, "--maildir") && (v = opt_value(argc, argv, i, "--maildir"))) {
+        o->maildir = v;
+        return set_mode(o, PG_MODE_MAILDIR, "--maildir");
+    } else if (is_opt(a, "--top") && (v = opt_value(argc, argv, i, "--top")))
+        return parse_top(o, v);
+    else if (is_opt(a, "--msg") && (v = opt_value(argc, argv, i, "--msg"))) {
+        if (pg_parse_u32(v, 1, &n) < 0)
+            return usage_error("--msg wants a message number >= 1, not '%s'", v);
+        if (o->mode == PG_MODE_MSG && o->msg != n)
+            return usage_error("%s: two different message numbers", v);
+        o->msg = n;
+        return set_mode(o, PG_MODE_MSG, "--msg");
+    } else if (is_opt(a, "--cafile") && (v = opt_value(argc, argv, i, "--cafile"))) {
+        o->cafile = v;
+    } else if (is_opt(a, "--capath") && (v = opt_value(argc, argv, i, "--capath"))) {
+        o->capath = v;
+    } else if (is_opt(a, "--oauth2-token-file") &&
+               (v = opt_value(argc, argv, i, "--oauth2-token-file"))) {
+        o->token_file = v;
+    } else if (is_opt(a, "--auth") && (v = opt_value(argc, argv, i, "--auth"))) {
+        o->auth_name = v;
+        o->auth_mech = pop3_sasl_from_name(v);
+        if (o->auth_mech == 0 && strcasecmp(v, "USER") != 0)
+            return usage_error("--auth wants PLAIN, LOGIN, CRAM-MD5, XOAUTH2, "
+                               "OAUTHBEARER or USER, not '%s'", v);
+    } else if (is_opt(a, "--timeout") && (v = opt_value(argc, argv, i, "--timeout"))) {
+        if (pg_parse_u32(v, 1, &n) < 0 || n > 86400)
+            return usage_error("--timeout wants 1..86400 seconds, not '%s'", v);
+        o->timeout_s = n;
+    }
+    if (v == NULL)
+        return usage_error("unknown option or missing value: %s", a);
+    return 0;
+}
+
+static int parse_flag(struct pg_options *o, const char *a)
+{
+    if (strcmp(a, "--list") == 0)
+        return set_mode(o, PG_MODE_LIST, a);
+    if (strcmp(a, "--uidl") == 0)
+        return set_mode(o, PG_MODE_UIDL, a);
+    if (strcmp(a, "--discard") == 0) {
+        o->discard = 1;
+        return set_mode(o, PG_MODE_MAILDIR, a);
+    }
+    if (strcmp(a, "--apop") == 0)
+        o->apop = 1;
+    else if (strcmp(a, "--stls") == 0)
+        o->stls = 1;
+    else if (strcmp(a, "--stls=required") == 0)
+        o->stls = 2;
+    else if (strcmp(a, "--insecure") == 0)
+        o->insecure = 1;
+    else if (strcmp(a, "--delete") == 0)
+        o->del = 1;
+    else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
+        o->verbose = 1;
+    else if (strcmp(a, "-4") == 0)
+        o->family = 4;
+    else if (strcmp(a, "-6") == 0)
+        o->family = 6;
+    else
+        return 1; /* not a flag */
+    return 0;
+}
+
+/* Userinfo "USER[:PASS]" of the URL. The password is overwritten in argv
+ * afterwards so it does not linger in the process listing. */
+static int parse_userinfo(struct pg_options *o, char *s, size_t n)
+{
+    char *colon = memchr(s, ':', n);
+    size_t ulen = colon ? (size_t)(colon - s) : n;
+
+    o->user = malloc(ulen + 1);
+    if (o->user == NULL || pg_pct_decode(s, ulen, o->user, ulen + 1) < 0)
+        return usage_error("bad user name in URL%s", "");
+    if (colon != NULL) {
+        size_t plen = n - ulen - 1;
+
+        if (pg_pct_decode(colon + 1, plen, o->pass, sizeof o->pass) < 0)
+            return usage_error("bad or too long password in URL%s", "");
+        o->have_pass = 1;
+        memset(colon + 1, '*', plen);
+    }
+    return 0;
+}
+
+static int parse_hostport(struct pg_options *o, const char *s, size_t n)
+{
+    const char *host = s, *port = NULL, *end = s + n;
+    size_t hlen;
+    uint32_t pn;
+
+    if (n > 0 && s[0] == '[') {
+        const char *rb = memchr(s, ']', n);
+
+        if (rb == NULL || (rb + 1 != end && rb[1] != ':'))
+            return usage_error("bad [IPv6] host in URL%s", "");
+        host = s + 1;
+        hlen = (size_t)(rb - host);
+        if (rb + 1 != end)
+            port = rb + 2;
+    } else {
+        const char *colon = memchr(s, ':', n);
+
+        hlen = colon ? (size_t)(colon - s) : n;
+        if (colon != NULL) {
+            port = colon + 1;
+            if (memchr(port, ':', (size_t)(end - port)) != NULL)
+                return usage_error("IPv6 hosts go in brackets: pop3://[%s]/", "::1");
+        }
+    }
+    if (hlen == 0)
+        return usage_error("no host in URL%s", "");
+    o->host = malloc(hlen + 1);
+    if (o->host == NULL)
+        return usage_error("out of memory%s", "");
+    memcpy(o->host, host, hlen);
+    o->host[hlen] = '\0';
+    if (strpbrk(o->host, " \t\r\n%@/?#[]") != NULL)
+        return usage_error("bad host '%s' in URL", o->host);
+    if (port == NULL) {
+        strcpy(o->port, o->pop3s ? "995" : "110");
+        return 0;
+    }
+    if ((size_t)(end - port) >= sizeof o->port)
+        return usage_error("bad port in URL%s", "");
+    memcpy(o->port, port, (size_t)(end - port));
+    o->port[end - port] = '\0';
+    if (pg_parse_u32(o->port, 1, &pn) < 0 || pn > 65535)
+        return usage_error("bad port '%s' in URL", o->port);
+    return 0;
+}
+
+static int parse_url(struct pg_options *o, char *url)
+{
+    char *rest, *slash, *at, *p;
+    size_t alen;
+    int r;
+
+    if (strncasecmp(url, "pop3s://", 8) == 0) {
+        o->pop3s = 1;
+        rest = url + 8;
+    } else if (strncasecmp(url, "pop3://", 7) == 0) {
+        rest = url + 7;
+    } else {
+        return usage_error("%s", "URL must start with pop3:// or pop3s://"); /* never echo: it may hold a password */
+    }
+    slash = strchr(rest, '/');
+    alen = slash ? (size_t)(slash - rest) : strlen(rest);
+    at = NULL;
+    for (p = rest; p < rest + alen; p++)
+        if (*p == '@')
+            at = p; /* the last '@': an unencoded one may sit in the password */
+    if (at != NULL && (r = parse_userinfo(o, rest, (size_t)(at - rest))) != 0)
+        return r;
+    p = at ? at + 1 : rest;
+    if ((r = parse_hostport(o, p, (size_t)(rest + alen - p))) != 0)
+        return r;
+    if (slash != NULL && slash[1] != '\0') {
+        uint32_t n;
+
+        if (pg_parse_u32(slash + 1, 1, &n) < 0)
+            return usage_error("bad message number '/%s' in URL", slash + 1);
+        if (o->mode == PG_MODE_MSG && o->msg != n)
+            return usage_error("%s: two different message numbers", slash + 1);
+        o->msg = n;
+        return set_mode(o, PG_MODE_MSG, "/N in the URL");
+    }
+    return 0;
+}
+
+/* The first line of a secret file into buf: 0 or an exit status. */
+static int read_secret(const char *path, char *buf, size_t n, const char *what)
+{
+    int r = pg_read_first_line(path, buf, n);
+
+    if (r == -1) {
+        fprintf(stderr, "%s: %s: %s\n", PG_PROG, path, strerror(errno));
+        return EX_IOERR; /* a local file that cannot be read */
+    }
+    if (r == -2) {
+        fprintf(stderr, "%s: %s: %s too long\n", PG_PROG, path, what);
+        return EX_USAGE;
+    }
+    return 0;
+}
+
+static int read_pass_file(struct pg_options *o)
+{
+    int r = read_secret(o->pass_file, o->pass, sizeof o->pass, "password");
+
+    o->have_pass = r == 0;
+    return r;
+}
+
+/* The bearer token: first line of --oauth2-token-file, CR/LF stripped. */
+static int read_token_file(struct pg_options *o)
+{
+    int r;
+
+    o->token = calloc(1, PG_TOKEN_MAX);
+    if (o->token == NULL)
+        return EX_OSERR;
+    if ((r = read_secret(o->token_file, o->token, PG_TOKEN_MAX, "token")) != 0)
+        return r;
+    if (o->token[0] == '\0')
+        return usage_error("%s: empty token", o->token_file);
+    return 0;
+}
+
+/* Credentials: -u beats the URL user; --pass-file beats the URL password,
+ * which beats $POP3_PASSWORD. With --oauth2-token-file no password is
+ * needed. */
+static int resolve_credentials(struct pg_options *o)
+{
+    const char *env;
+    int r;
+
+    if (o->user_opt != NULL) {
+        free(o->user);
+        o->user = strdup(o->user_opt);
+        if (o->user == NULL)
+            return EX_OSERR;
+    }
+    if (o->pass_file != NULL && (r = read_pass_file(o)) != 0)
+        return r;
+    if (o->token_file != NULL) {
+        if ((r = read_token_file(o)) != 0)
+            return r;
+        if (o->user == NULL || o->user[0] == '\0')
+            return usage_error("no user name (pop3://USER@HOST or -u USER)%s", "");
+        return 0;
+    }
+    if (!o->have_pass && (env = getenv("POP3_PASSWORD")) != NULL) {
+        if (strlen(env) >= sizeof o->pass)
+            return usage_error("POP3_PASSWORD too long%s", "");
+        strcpy(o->pass, env);
+        o->have_pass = 1;
+    }
+    if (o->user == NULL || o->user[0] == '\0')
+        return usage_error("no user name (pop3://USER@HOST or -u USER)%s", "");
+    if (!o->have_pass)
+        return usage_error("no password (URL, --pass-file or POP3_PASSWORD)%s", "");
+    return 0;
+}
+
+static int check_options(struct pg_options *o)
+{
+    if (o->url == NULL)
+        return usage_error("missing URL%s", "");
+    if (o->mode == PG_MODE_NONE && (o->maildir = getenv("MAILDIR")) != NULL &&
+        o->maildir[0] != '\0')
+        o->mode = PG_MODE_MAILDIR; /* the usual Maildir location variable */
+    if (o->mode == PG_MODE_NONE)
+        return usage_error("nothing to do: give --list, --uidl, --top, --msg, "
+                           "/N or --maildir DIR (or set MAILDIR)%s", "");
+    if (o->del && (o->mode != PG_MODE_MAILDIR || o->discard))
+        return usage_error("--delete works only with --maildir%s", "");
+    if (o->discard && o->maildir != NULL)
+        return usage_error("--discard conflicts with --maildir%s", "");
+    if (o->pop3s && o->stls)
+        return usage_error("--stls makes no sense with pop3:// (implicit TLS)%s", "s");
+    if (o->apop && (o->stls || o->auth_name != NULL))
+        return usage_error("--apop needs the greeting's timestamp: it cannot follow "
+                           "STLS or go with --auth%s", "");
+    if (o->token_file != NULL && o->auth_mech != 0 && o->auth_mech != POP3_SASL_XOAUTH2 &&
+        o->auth_mech != POP3_SASL_OAUTHBEARER)
+        return usage_error("--oauth2-token-file goes with --auth XOAUTH2 or OAUTHBEARER%s", "");
+    if (o->token_file != NULL && o->auth_name != NULL && o->auth_mech == 0)
+        return usage_error("--oauth2-token-file goes with --auth XOAUTH2 or OAUTHBEARER%s", "");
+    if ((o->auth_mech == POP3_SASL_XOAUTH2 || o->auth_mech == POP3_SASL_OAUTHBEARER) &&
+        o->token_file == NULL)
+        return usage_error("--auth %s needs --oauth2-token-file", o->auth_name);
+    if ((o->cafile || o->capath || o->insecure) && !o->pop3s && !o->stls)
+        return usage_error("--cafile, --capath and --insecure need pop3s:// or --stls%s", "");
+    return 0;
+}
+
+int pg_options_parse(struct pg_options *o, int argc, char **argv)
+{
+    int i, r, opts_done = 0;
+
+    for (i = 1; i < argc; i++) {
+        char *a = argv[i];
+
+        if (opts_done || a[0] != '-' || a[1] == '\0') {
+            if (o->url != NULL)
+                return usage_error("%s", "more than one URL"); /* it may hold a password */
+            o->url = a;
+            if ((r = parse_url(o, a)) != 0)
+                return r;
+        } else if (strcmp(a, "--") == 0) {
+            opts_done = 1;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return -1;
+        } else if ((r = parse_flag(o, a)) != 1) {
+            if (r != 0)
+                return r;
+        } else if ((r = parse_valued(o, argc, argv, &i)) != 0) {
+            return r;
+        }
+    }
+    if ((r = check_options(o)) != 0)
+        return r;
+    return resolve_credentials(o);
+}
+
+void pg_options_free(struct pg_options *o)
+{
+    if (o->token != NULL) {
+        pg_wipe(o->token, PG_TOKEN_MAX);
+        free(o->token);
+        o->token = NULL;
+    }
+    pg_wipe(o->pass, sizeof o->pass);
+    free(o->user);
+    free(o->host);
+    o->user = NULL;
+    o->host = NULL;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* pg_options.h - pop3get's command line: options, the URL and the
+ * credentials they name. Nothing here touches the network. */
+#ifndef PG_OPTIONS_H
+#define PG_OPTIONS_H
+
+#include <stdint.h>
+
+#define PG_PASS_MAX 256
+#define PG_TOKEN_MAX 8192
+
+enum pg_mode { PG_MODE_NONE, PG_MODE_MAILDIR, PG_MODE_LIST, PG_MODE_UIDL,
+               PG_MODE_TOP, PG_MODE_MSG };
+
+struct pg_options {
+    enum pg_mode mode;
+    const char *url;
+    const char *user_opt;   /* -u */
+    const char *pass_file;
+    const char *maildir;
+    char *user;             /* decoded from the URL or -u, heap */
+    char pass[PG_PASS_MAX];
+    int have_pass;
+    char *host;             /* heap */
+    char port[8];
+    uint32_t msg;
+    uint32_t top_lines;
+    int apop, del, verbose, family;
+    int pop3s;              /* pop3s:// URL: implicit TLS */
+    int stls;               /* --stls: 1 opportunistic, 2 required */
+    int insecure;           /* --insecure: no certificate verification */
+    const char *cafile, *capath;
+    const char *auth_name;  /* --auth MECH, NULL: automatic */
+    unsigned auth_mech;     /* POP3_SASL_* bit, 0 for USER/PASS */
+    const char *token_file; /* --oauth2-token-file */
+    char *token;            /* bearer token, heap (PG_TOKEN_MAX) */
+    int discard;            /* --discard: every message, octets dropped */
+    unsigned timeout_s;     /* --timeout, 0: the engine's defaults */
+};
+
+/* Parse argv into o (zeroed by the caller). A password in the URL is
+ * overwritten with '*' in argv. Returns 0 when o is ready to use, -1 after
+ * --help (printed to stdout), else a sysexits code after a message naming
+ * the offending argument on stderr. Call pg_options_free() in every case. */
+int pg_options_parse(struct pg_options *o, int argc, char **argv);
+
+/* Free what o holds and wipe the secrets. */
+void pg_options_free(struct pg_options *o);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* pg_util.h - small helpers shared by pop3get's modules: secret wiping,
+ * terminal-safe output of server text, strict number and percent decoding,
+ * reading the first line of a secret file. */
+#ifndef PG_UTIL_H
+#define PG_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PG_PROG "pop3get"
+
+/* Overwrite n octets at p in a way the compiler keeps. */
+void pg_wipe(void *p, size_t n);
+
+/* Write n octets of server text with control characters shown as '?', so
+ * a hostile server cannot send terminal escape sequences. */
+void pg_put_safe(FILE *f, const char *s, size_t n);
+
+/* Decimal without sign or blanks, >= min, <= UINT32_MAX. 0 or -1. */
+int pg_parse_u32(const char *s, uint32_t min, uint32_t *out);
+
+/* RFC 3986 percent-decoding of n octets of s into out (size outsz, NUL
+ * terminated). Control characters, decoded or not, are refused: they
+ * cannot appear in a POP3 argument. 0 or -1. */
+int pg_pct_decode(const char *s, size_t n, char *out, size_t outsz);
+
+/* First line of the file at path into buf (size n), CR/LF stripped.
+ * 0; -1 with errno when the file cannot be read; -2 when the line does
+ * not fit (buf is wiped). */
+int pg_read_first_line(const char *path, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/* pg_wrap.c - see pg_wrap.h. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "pg_wrap.h"
+#include "pg_util.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static void trace_flush(struct pg_trace *t)
+{
+    fputs("C: ", stderr);
+    pg_put_safe(stderr, t->line, t->len);
+    fputs(t->hidden ? "****\n" : "\n", stderr);
+    pg_wipe(t->line, sizeof t->line);
+    t->len = 0;
+    t->hidden = 0;
+    t->spaces = 0;
+}
+
+/* Echo octets the server accepted. PASS hides its argument; APOP hides the
+ * digest (it is derived from the password and could be brute-forced). */
+static void trace_octets(struct pg_trace *t, const uint8_t *d, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        char ch = (char)d[i];
+
+        if (ch == '\n') {
+            trace_flush(t);
+            continue;
+        }
+        if (t->len == 0 && t->in_auth)
+            t->hidden = 1; /* a SASL response line */
+        if (ch == '\r' || t->hidden || t->len + 1 >= sizeof t->line)
+            continue;
+        t->line[t->len++] = ch;
+        if (ch != ' ')
+            continue;
+        t->spaces++;
+        if ((t->spaces == 1 && t->len == 5 && strncasecmp(t->line, "PASS ", 5) == 0) ||
+            (t->spaces == 2 && strncasecmp(t->line, "APOP ", 5) == 0))
+            t->hidden = 1;
+        if (t->spaces == 2 && strncasecmp(t->line, "AUTH ", 5) == 0)
+            t->hidden = 1; /* the initial response */
+        if (t->spaces == 1 && t->len == 5 && strncasecmp(t->line, "AUTH ", 5) == 0)
+            t->in_auth = 1;
+    }
+}
+
+static long trace_send(void *ctx, const uint8_t *data, size_t len)
+{
+    struct pg_trace *t = ctx;
+    long n = t->inner->send(t->inner->ctx, data, len);
+
+    if (n > 0)
+        trace_octets(t, data, (size_t)n);
+    return n;
+}
+
+static void trace_close(void *ctx)
+{
+    struct pg_trace *t = ctx;
+
+    if (t->inner->close != NULL)
+        t->inner->close(t->inner->ctx);
+}
+
+static long cork_send(void *ctx, const uint8_t *data, size_t len)
+{
+    struct pg_cork *k = ctx;
+
+    if (k->on)
+        return 0; /* resumed by pop3_client_writable() after uncorking */
+    return k->inner->send(k->inner->ctx, data, len);
+}
+
+static void cork_close(void *ctx)
+{
+    struct pg_cork *k = ctx;
+
+    if (k->inner->close != NULL)
+        k->inner->close(k->inner->ctx);
+}
+
+const pop3_transport *pg_cork_wrap(struct pg_cork *k, const pop3_transport *inner)
+{
+    memset(k, 0, sizeof *k);
+    k->inner = inner;
+    k->tr.send = cork_send;
+    k->tr.close = cork_close;
+    k->tr.ctx = k;
+    return &k->tr;
+}
+
+const pop3_transport *pg_trace_wrap(struct pg_trace *t, const pop3_transport *inner)
+{
+    memset(t, 0, sizeof *t);
+    t->inner = inner;
+    t->tr.send = trace_send;
+    t->tr.close = trace_close;
+    t->tr.ctx = t;
+    return &t->tr;
+}
+
+void pg_trace_auth_done(struct pg_trace *t)
+{
+    t->in_auth = 0;
+}

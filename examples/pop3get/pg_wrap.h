@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* pg_wrap.h - transport decorators pop3get puts between the engine and
+ * the socket (or TLS): the protocol trace of -v, and the cork that batches
+ * the commands queued during one read into one write. */
+#ifndef PG_WRAP_H
+#define PG_WRAP_H
+
+#include "pop3_transport.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Echoes to stderr, as "C: ..." lines, each command line the inner
+ * transport accepted, with secrets masked: PASS's argument, APOP's digest,
+ * AUTH's initial response and every line of an AUTH exchange (until
+ * pg_trace_auth_done()). */
+struct pg_trace {
+    pop3_transport tr;
+    const pop3_transport *inner;
+    char line[300];
+    size_t len;
+    int hidden;   /* rest of this line is a secret */
+    int spaces;
+    int in_auth;  /* an AUTH exchange is on: every line is a secret */
+};
+
+const pop3_transport *pg_trace_wrap(struct pg_trace *t, const pop3_transport *inner);
+/* The AUTH exchange ended (login answered): lines are shown again. */
+void pg_trace_auth_done(struct pg_trace *t);
+
+/* While on, send() says "not now", so the engine gathers the commands
+ * queued during one read in its command buffer; once off,
+ * pop3_client_writable() hands them to the socket in one write. */
+struct pg_cork {
+    pop3_transport tr;
+    const pop3_transport *inner;
+    int on;
+};
+
+const pop3_transport *pg_cork_wrap(struct pg_cork *k, const pop3_transport *inner);
+
+#endif

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/* pop3get - fetch mail from a POP3 server: list, print, or store into a
+ * Maildir, optionally deleting what was stored.
+ *
+ *   pop3get [options] pop3://[USER[:PASS]@]HOST[:PORT][/N]
+ *   pop3get [options] pop3s://[USER[:PASS]@]HOST[:PORT][/N]   (TLS, port 995)
+ *
+ * The reference is the manual page pop3get.1 (docs/pop3get.md). This file
+ * wires the parts together and runs the poll() loop:
+ *   pg_options  command line, URL, credentials
+ *   pg_session  CAPA/STLS/login choice, ending the session, exit statuses
+ *   pg_fetch    RETR window, DELE only after the store made a message durable
+ *   pg_maildir  Maildir delivery with background fsync
+ *   pg_wrap     the -v protocol trace and the write cork (transports)
+ *   pg_report   the error line and the progress line
+ * It is also the worked example of the library: the engine is driven from
+ * our own poll() loop through the POSIX port, commands are pipelined,
+ * message bodies stream straight to disk, and nothing is deleted on the
+ * server unless it was stored and fsync'd first.
+ */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+
+#include "pop3_posix.h"
+#include "pop3_tls_posix.h"
+
+#include "pg_fetch.h"
+#include "pg_maildir.h"
+#include "pg_options.h"
+#include "pg_report.h"
+#include "pg_session.h"
+#include "pg_util.h"
+#include "pg_wrap.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+/* Engine storage. A deep queue lets a whole window of RETRs and the DELEs
+ * that follow them be in flight on a PIPELINING server: at 20 ms round trip
+ * and 2 KB messages, a window of 32 would cap the fetch at 32 messages per
+ * round trip; 3840 covers most mailboxes in one go. The queue costs 12
+ * octets a slot. */
+#define CMD_BUF_SIZE 16384
+#define LINE_BUF_SIZE 1024
+#define POLL_MS 100
+
+struct app {
+    struct pg_options o;
+    struct pg_report rep;
+    struct pg_session s;
+    struct pg_fetch f;
+    struct pg_maildir md;
+    int md_open;
+    pop3_posix posix;
+    pop3_client c;
+    struct pg_trace trace;
+    struct pg_cork cork;
+    pop3_tls tls;
+    pop3_tls_posix_config tlsconf;
+    pop3_posix_filter filter;
+    int tls_inited;
+    char line_buf[LINE_BUF_SIZE];
+    uint8_t cmd_buf[CMD_BUF_SIZE];
+    pop3_slot queue[PG_QUEUE_LEN];
+};
+
+static int store_mode(const struct app *a)
+{
+    return a->o.mode == PG_MODE_MAILDIR;
+}
+
+static void local_failure(struct app *a, const char *what, int err)
+{
+    pg_session_abort(&a->s, EX_IOERR, what, strerror(err));
+}
+
+static void maildir_failure(struct app *a, int err)
+{
+    local_failure(a, pg_maildir_errpath(&a->md), err);
+}
+
+/* --- store callbacks ----------------------------------------------------------- */
+
+static void on_stored(void *ctx, uint32_t msg)
+{
+    struct app *a = ctx;
+
+    pg_fetch_stored(&a->f, msg);
+}
+
+/* Make every message stored so far durable; then their DELEs may go. */
+static int flush_store(void *ctx)
+{
+    struct app *a = ctx;
+    int e;
+
+    if ((e = pg_maildir_reap(&a->md, 1)) != 0 || (e = pg_maildir_sync(&a->md)) != 0) {
+        maildir_failure(a, e);
+        return -1;
+    }
+    pg_fetch_durable(&a->f);
+    return 0;
+}
+
+static void pump(struct app *a)
+{
+    if (a->s.abort || a->s.quit_sent || pop3_client_state(&a->c) != POP3_STATE_TRANSACTION)
+        return;
+    switch (pg_fetch_pump(&a->f)) {
+    case PG_FETCH_QUIT:   pg_session_quit(&a->s); break;
+    case PG_FETCH_FAILED: pg_session_queue_failed(&a->s, a->f.err_cmd, a->f.err); break;
+    default: break;
+    }
+}
+
+/* --- events ----------------------------------------------------------------- */
+
+static void on_msg_data(struct app *a, const pop3_event *ev)
+{
+    int e;
+
+    if (store_mode(a)) {
+        if ((e = pg_maildir_write(&a->md, ev->text, ev->len)) != 0)
+            maildir_failure(a, e);
+        a->f.done_bytes += ev->len;
+    } else if (fwrite(ev->text, 1, ev->len, stdout) != ev->len) {
+        local_failure(a, "stdout", errno);
+    }
+}
+
+static void on_msg_end(struct app *a, const pop3_event *ev)
+{
+    int e;
+
+    if (!store_mode(a)) {
+        if (fflush(stdout) != 0)
+            local_failure(a, "stdout", errno);
+        else
+            pg_session_quit(&a->s);
+        return;
+    }
+    pg_fetch_answered(&a->f);
+    if (a->o.discard)
+        pg_fetch_stored(&a->f, ev->msg);
+    else if ((e = pg_maildir_end(&a->md, ev->msg)) != 0)
+        maildir_failure(a, e);
+}
+
+static void on_listing_end(struct app *a)
+{
+    if (fflush(stdout) != 0)
+        local_failure(a, "stdout", errno);
+    else
+        pg_session_quit(&a->s);
+}
+
+static void on_event(pop3_client *c, const pop3_event *ev, void *user)
+{
+    struct app *a = user;
+    int e;
+
+    pg_session_trace(&a->s, ev);
+    if (a->s.abort)
+        return;
+    switch (ev->type) {
+    case POP3_EV_GREETING:   pg_session_greeting(&a->s); break;
+    case POP3_EV_STLS:       pop3_tls_start(&a->tls); break;
+    case POP3_EV_TLS_READY:
+        if (a->o.verbose)
+            fprintf(stderr, "* TLS established (%s)\n", pop3_tls_version(&a->tls));
+        pg_session_tls_ready(&a->s);
+        break;
+    case POP3_EV_LOGIN:
+        pg_trace_auth_done(&a->trace); /* the first command is queued behind the login */
+        break;
+    case POP3_EV_STAT:       pg_fetch_stat(&a->f, ev->count, ev->size); break;
+    case POP3_EV_LIST:
+        if (a->o.mode == PG_MODE_LIST)
+            printf("%" PRIu32 " %" PRIu64 "\n", ev->msg, ev->size);
+        break;
+    case POP3_EV_UIDL:
+        if (a->o.mode == PG_MODE_UIDL)
+            printf("%" PRIu32 " %.*s\n", ev->msg, (int)ev->len, ev->text);
+        break;
+    case POP3_EV_END:
+        if (ev->cmd == POP3_CMD_CAPA && pop3_client_state(c) == POP3_STATE_AUTHORIZATION)
+            pg_session_capa_done(&a->s);
+        if (ev->cmd == POP3_CMD_LIST || ev->cmd == POP3_CMD_UIDL)
+            on_listing_end(a);
+        break;
+    case POP3_EV_MSG_BEGIN:
+        if (store_mode(a) && !a->o.discard && (e = pg_maildir_begin(&a->md)) != 0)
+            maildir_failure(a, e);
+        break;
+    case POP3_EV_MSG_DATA:   on_msg_data(a, ev); break;
+    case POP3_EV_MSG_END:    on_msg_end(a, ev); break;
+    case POP3_EV_OK:
+        if (ev->cmd == POP3_CMD_DELE)
+            a->f.deleted++;
+        break;
+    case POP3_EV_SERVER_ERR:
+        if (pg_session_server_err(&a->s, ev)) {
+            if (ev->cmd == POP3_CMD_RETR)
+                pg_fetch_answered(&a->f);
+            pg_maildir_discard(&a->md);
+        }
+        break;
+    case POP3_EV_CLOSED:
+        pg_maildir_discard(&a->md);
+        pg_session_closed(&a->s, ev);
+        break;
+    default: break;
+    }
+    if (a->s.want_quit)
+        pg_session_quit(&a->s);
+    if (store_mode(a))
+        pump(a);
+}
+
+/* --- setup and main loop ------------------------------------------------------ */
+
+static void tls_why(void *ctx, pop3_err err, char *buf, size_t n)
+{
+    pop3_tls *tls = ctx;
+
+    if (err == POP3_ERR_TLS_VERIFY)
+        pop3_tls_posix_verify_text(pop3_tls_verify_result(tls), buf, n);
+    else
+        pop3_tls_posix_error_text(pop3_tls_last_error(tls), buf, n);
+}
+
+static int setup_client(struct app *a)
+{
+    pop3_client_config cfg;
+    const pop3_transport *tr;
+
+    pop3_posix_init(&a->posix);
+    pop3_posix_set_family(&a->posix, a->o.family);
+    tr = pop3_posix_transport(&a->posix);
+    if (a->o.pop3s || a->o.stls) {
+        char err[300];
+
+        if (a->o.insecure)
+            fprintf(stderr, "%s: WARNING: --insecure: the server certificate is NOT "
+                    "verified; anyone on the path can read and change the session, "
+                    "password included\n", PG_PROG);
+        a->tls_inited = 1;
+        if (pop3_tls_posix_config_init(&a->tlsconf, a->o.cafile, a->o.capath,
+                                       a->o.insecure != 0, err, sizeof err) != 0) {
+            pg_fail_str(&a->rep, EX_IOERR, "TLS", err);
+            return -1;
+        }
+        if (pop3_tls_init(&a->tls, &a->c, tr, &a->tlsconf.conf, a->o.host,
+                          a->o.pop3s != 0) != POP3_OK) {
+            pg_fail_str(&a->rep, EX_SOFTWARE, "TLS", "cannot set up the TLS context");
+            return -1;
+        }
+        tr = pop3_tls_transport(&a->tls);
+        pop3_tls_posix_filter(&a->filter, &a->tls);
+        pop3_posix_set_filter(&a->posix, &a->filter);
+    }
+    if (a->o.verbose)
+        tr = pg_trace_wrap(&a->trace, tr);
+    tr = pg_cork_wrap(&a->cork, tr);
+    pop3_client_config_defaults(&cfg);
+    cfg.transport = tr;
+    cfg.cb = on_event;
+    cfg.user = a;
+    cfg.line_buf = a->line_buf;
+    cfg.line_size = sizeof a->line_buf;
+    cfg.cmd_buf = a->cmd_buf;
+    cfg.cmd_size = sizeof a->cmd_buf;
+    cfg.queue = a->queue;
+    cfg.queue_len = PG_QUEUE_LEN;
+    if (a->o.timeout_s != 0) {
+        uint32_t ms = a->o.timeout_s * 1000u;
+
+        cfg.connect_timeout_ms = ms;
+        cfg.greeting_timeout_ms = ms;
+        cfg.reply_timeout_ms = ms;
+    }
+    if (pop3_client_init(&a->c, &cfg) != POP3_OK) {
+        pg_fail_str(&a->rep, EX_SOFTWARE, "init", "pop3_client_init refused the configuration");
+        return -1;
+    }
+    a->s.c = &a->c;
+    a->s.o = &a->o;
+    a->s.rep = &a->rep;
+    a->s.trace = a->o.verbose ? &a->trace : NULL;
+    a->s.tls_why = tls_why;
+    a->s.tls_ctx = &a->tls;
+    pg_fetch_init(&a->f, &a->c, a->o.del);
+    a->f.ctx = a;
+    if (!a->o.discard)
+        a->f.flush = flush_store;
+    return 0;
+}
+
+/* Our own poll() loop rather than pop3_posix_run(): a local failure must be
+ * able to drop the connection between two events. */
+static void run(struct app *a)
+{
+    while (pop3_client_state(&a->c) != POP3_STATE_CLOSED) {
+        struct pollfd pfd;
+        int n, e;
+
+        if (a->s.abort) {
+            pop3_client_abort(&a->c);
+            break;
+        }
+        pfd.fd = pop3_posix_fd(&a->posix);
+        pfd.events = pop3_posix_events(&a->posix);
+        pfd.revents = 0;
+        if (pfd.events == 0)
+            pfd.fd = -1;
+        n = poll(&pfd, 1, POLL_MS);
+        if (n < 0 && errno != EINTR) {
+            local_failure(a, "poll", errno);
+            continue;
+        }
+        a->cork.on = 1;
+        pop3_posix_handle(&a->posix, n > 0 ? pfd.revents : 0);
+        a->cork.on = 0;
+        if (pop3_client_state(&a->c) != POP3_STATE_CLOSED)
+            pop3_client_writable(&a->c);
+        if (a->md_open && !a->s.abort) {
+            /* Finished background fsyncs: into new/. With --delete, what is
+             * in new/ becomes durable now, so its DELEs can go out. */
+            if ((e = pg_maildir_reap(&a->md, 0)) != 0) {
+                maildir_failure(a, e);
+                continue;
+            }
+            if (a->o.del && (a->md.dir_dirty || pg_fetch_waiting(&a->f)) &&
+                flush_store(a) == 0)
+                pump(a);
+        }
+        pg_progress(&a->rep, pop3_posix_now_ms(), 0, a->f.stored, a->f.count,
+                    a->f.done_bytes, a->f.total_bytes);
+    }
+}
+
+/* Whatever was stored is durable when we exit, whatever happened. */
+static void close_store(struct app *a)
+{
+    int e;
+
+    if (!a->md_open)
+        return;
+    a->md_open = 0;
+    if ((e = pg_maildir_close(&a->md)) != 0)
+        pg_fail_str(&a->rep, EX_IOERR, pg_maildir_errpath(&a->md), strerror(e));
+}
+
+int main(int argc, char **argv)
+{
+    static struct app app;
+    struct app *a = &app;
+    int r;
+
+    /* A closed stdout pipe is a write error (exit 74), not a silent death. */
+    signal(SIGPIPE, SIG_IGN);
+    r = pg_options_parse(&a->o, argc, argv);
+    if (r != 0) {
+        pg_options_free(&a->o);
+        return r < 0 ? 0 : r;
+    }
+    if (store_mode(a) && !a->o.discard) {
+        if ((r = pg_maildir_open(&a->md, a->o.maildir, on_stored, a)) != 0) {
+            pg_fail_str(&a->rep, EX_IOERR, pg_maildir_errpath(&a->md), strerror(r));
+            if (a->md.newfd >= 0)
+                close(a->md.newfd);
+            goto out;
+        }
+        a->md_open = 1;
+    }
+    a->rep.progress = store_mode(a) && !a->o.verbose && isatty(STDERR_FILENO);
+    if (!store_mode(a))
+        setvbuf(stdout, NULL, _IOFBF, 65536);
+    if (setup_client(a) < 0)
+        goto out;
+    if (a->o.verbose)
+        fprintf(stderr, "* connecting to %s port %s\n", a->o.host, a->o.port);
+    if (pop3_posix_connect(&a->posix, &a->c, a->o.host, a->o.port) == POP3_OK)
+        run(a);
+    close_store(a);
+    pg_progress(&a->rep, pop3_posix_now_ms(), 1, a->f.stored, a->f.count,
+                a->f.done_bytes, a->f.total_bytes);
+    pg_progress_end(&a->rep);
+    if (a->o.discard && a->rep.exit_code == 0)
+        printf("%" PRIu32 " messages, %" PRIu64 " octets\n", a->f.stored, a->f.done_bytes);
+    if (store_mode(a) && a->o.verbose && a->rep.exit_code == 0)
+        fprintf(stderr, "* stored %" PRIu32 ", deleted %" PRIu32 "\n", a->f.stored, a->f.deleted);
+out:
+    close_store(a);
+    pop3_posix_close(&a->posix);
+    if (a->tls_inited) {
+        pop3_tls_free(&a->tls);
+        pop3_tls_posix_config_free(&a->tlsconf);
+    }
+    pop3_client_free(&a->c);
+    pg_options_free(&a->o);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        pg_fail_str(&a->rep, EX_IOERR, "stdout", strerror(errno));
+    return a->rep.exit_code;
+}
