@@ -36,12 +36,17 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "tests", "support"))
+import skiplog  # noqa: E402
+
 T0 = time.time()
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 B = os.path.join(ROOT, "build", "bench")
 PASS = "benchpw"
 NETX_TEXT, NETX_TEXT_MD5, NETX_CLIENT = 4058, 6136, 576
 WARM_UP = True       # bench-smoke turns it off
+SMOKE = False
 
 failures = []
 out_lines = []
@@ -127,6 +132,21 @@ def run_measured(argv, env=None, stdout_count=False, timeout=900):
     except (OSError, ValueError):
         cpu, maxrss = ru.ru_utime + ru.ru_stime, ru.ru_maxrss
     return Result(t1 - t0, cpu, maxrss, out, err, p.returncode)
+
+
+def degraded(why):
+    """A part of the benchmark that could not be built: a failure."""
+    failures.append(why)
+    emit("<!-- FAILED: %s -->" % why)
+
+
+def not_run(what, why):
+    """A figure left out because a tool is missing: loud, and logged in
+    the shared skip log (tests/support/skiplog.py) by a smoke run."""
+    emit("<!-- not measured: %s (%s) -->" % (what, why))
+    sys.stderr.write("bench: not measured: %s (%s)\n" % (what, why))
+    if SMOKE:
+        skiplog.skip("bench-smoke", what, why)
 
 
 def measure(name, runs, setup, argv_fn, verify, **kw):
@@ -360,6 +380,9 @@ def make_clients(host, port, user, expected, work):
     c.verify = v_fm
     c.kw = {"env": {"FETCHMAILHOME": work}}
     clients.append(c)
+    for c in clients:
+        if not c.available():
+            not_run("%s/%s" % (user, c.name), "%s not installed (bench/deps.sh)" % c.needs)
     return [c for c in clients if c.available()]
 
 
@@ -651,13 +674,15 @@ def part4():
             os.path.dirname(os.path.dirname(src))),
                      cross_objs("mbedmd5", [src], ["-I", inc, "-w",
                                 '-DMBEDTLS_USER_CONFIG_FILE="%s"' % ucfg])))
+    else:
+        not_run("footprint of Mbed TLS md5.c", "no Mbed TLS source in build/mbedtls-src")
     # The lwIP port proper; port/lwip/pop3_nx_lwip.c is the NetX shim's
     # lwIP glue, not needed by an lwIP application.
     lwip = sorted(glob.glob(os.path.join(ROOT, "port", "lwip", "pop3_lwip*.c")))
     lw = None
     lwip_inc = os.path.join(ROOT, "build", "lwip-src", "src", "include")
     if lwip and not os.path.isdir(lwip_inc):
-        emit("<!-- port/lwip: lwIP headers missing (make lwip-src) -->")
+        degraded("port/lwip: lwIP headers missing (make lwip-src)")
         lwip = []
     if lwip:
         try:
@@ -666,8 +691,8 @@ def part4():
                                            lwip_inc])
             rows.append(("port/lwip (NO_SYS=1 lwipopts.h)", lw))
         except subprocess.CalledProcessError as e:
-            emit("<!-- port/lwip did not cross-compile: %s -->"
-                 % (e.stderr or "").strip().splitlines()[-1:])
+            degraded("port/lwip did not cross-compile: %s"
+                     % (e.stderr or "").strip().splitlines()[-1:])
             lwip = []
     nx = sorted(glob.glob(os.path.join(ROOT, "src", "nx", "*.c")))
     if nx:
@@ -675,7 +700,7 @@ def part4():
             rows.append(("NetX shim (src/nx)",
                          cross_objs("nx", nx, ["-w"])))
         except subprocess.CalledProcessError:
-            emit("<!-- src/nx did not cross-compile on its own -->")
+            degraded("src/nx did not cross-compile on its own")
     tls = sorted(glob.glob(os.path.join(ROOT, "src", "transport",
                                         "pop3_transport_tls*.c")))
     if tls:
@@ -685,7 +710,7 @@ def part4():
                          cross_objs("tls", tls, mbed_flags +
                                     ["-DPOP3_TLS=1", "-w"])))
         except subprocess.CalledProcessError:
-            emit("<!-- the TLS transport did not cross-compile -->")
+            degraded("the TLS transport did not cross-compile")
     emit("| part | text | data | bss | worst stack frame (bytes, function) |")
     emit("|---|---|---|---|---|")
     sizes = {}
@@ -984,7 +1009,8 @@ def main():
     ks = ([int(x) for x in a.scale.split(",")] if a.scale else
           ([1, 10] if a.smoke else [1, 100, 1000]))
     os.makedirs(os.path.join(B, "tmp"), exist_ok=True)
-    global WARM_UP
+    global WARM_UP, SMOKE
+    SMOKE = a.smoke
     WARM_UP = not a.smoke
     build(a.smoke)
     header(a.smoke, runs)

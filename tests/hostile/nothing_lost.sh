@@ -17,8 +17,11 @@
 # After all runs (and a settling pause, so Dovecot has finished any QUIT
 # it got), lostcount.py sorts every message into: only on the server,
 # only stored, both (a duplicate on the next run - acceptable in POP3
-# without UIDL tracking, but counted), or lost (fails the test). Extra local
-# copies are counted too. A summary line gives the totals.
+# without UIDL tracking, but counted), or lost (fails the test). A message
+# stored twice locally fails the test; so does a lostcount.py that does not
+# answer for every run, an exit status outside the set expected for the
+# kind of run, and too little progress (see below). A summary line gives
+# the totals.
 #
 # Environment: POP3GET (default build/pop3get), KILLS (30), CUTS (30),
 # COUNT (25), KEEP=1 keeps the work directory.
@@ -53,15 +56,15 @@ for i in $(seq 1 "$KILLS"); do users+=("k$i:pw"); done
 for i in $(seq 1 "$CUTS"); do users+=("c$i:pw"); done
 PORT=$(bash "$INT/dovecot.sh" start "$SRV" "${users[@]}") || die "could not start Dovecot"
 # All maildrops from one interpreter (Python start-up dominates otherwise).
-python3 - "$INT" "$SRV" "$COUNT" "${users[@]%%:*}" <<'PY' >/dev/null || die "mkmaildrop failed"
-import sys
-sys.path.insert(0, sys.argv[1])
-import mkmaildrop
-srv, count = sys.argv[2], sys.argv[3]
-for user in sys.argv[4:]:
-    sys.argv = ["mkmaildrop.py", srv, user, "--set", "many", "--count", count]
-    mkmaildrop.main()
-PY
+python3 "$INT/mkmaildrop.py" "$SRV" "${users[@]%%:*}" --set many --count "$COUNT" >/dev/null ||
+    die "mkmaildrop failed"
+
+# Exit statuses a run may end with: a killed run 137 (SIGKILL) or 0 (it
+# finished first); a cut run 0 (cut after the end), 69 (connection lost
+# before the greeting), 75 (reply timeout), 76 (connection lost mid-session).
+# Anything else (a crash, a usage error, a local I/O error) fails.
+rc_allowed() { case $1 in kill) echo "0 137" ;; cut) echo "0 69 75 76" ;; *) echo "" ;; esac; }
+rc_expected() { local c; for c in $(rc_allowed "$1"); do [ "$2" = "$c" ] && return 0; done; return 1; }
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
@@ -121,22 +124,50 @@ for r in "${RUNS[@]}"; do
     KIND[$u]="$kind $where $rc"
     RCS[$rc]=$(( ${RCS[$rc]:-0} + 1 ))
 done
+# lostcount.py must answer for every run; a crash or a short answer fails.
+python3 "$HERE/lostcount.py" "$SRV" "$WORK/local" "${!KIND[@]}" >"$WORK/counts" 2>"$WORK/counts.err" ||
+    die "lostcount.py failed: $(head -c 600 "$WORK/counts.err")"
+[ "$(grep -c . "$WORK/counts")" -eq "${#KIND[@]}" ] ||
+    die "lostcount.py answered for $(grep -c . "$WORK/counts") of ${#KIND[@]} runs"
 while read -r u total sonly stored both lost dups; do
     T_MSGS=$((T_MSGS + total)) T_SONLY=$((T_SONLY + sonly)) T_STORED=$((T_STORED + stored))
     T_BOTH=$((T_BOTH + both)) T_LOST=$((T_LOST + lost)) T_DUPS=$((T_DUPS + dups))
+    if [ "$total" -ne "$COUNT" ]; then
+        FAILS=$((FAILS + 1)); echo "FAIL ${KIND[$u]}: manifest of $u has $total messages, not $COUNT"
+    fi
     if [ "$lost" -ne 0 ]; then
         FAILS=$((FAILS + 1))
         echo "FAIL ${KIND[$u]}: $lost of $total messages lost (server-only $sonly, stored $stored, both $both)"
     fi
-done < <(python3 "$HERE/lostcount.py" "$SRV" "$WORK/local" "${!KIND[@]}")
+    if [ "$dups" -ne 0 ]; then
+        FAILS=$((FAILS + 1))
+        echo "FAIL ${KIND[$u]}: $dups messages stored twice locally"
+    fi
+    read -r kind where rc <<<"${KIND[$u]}"
+    if ! rc_expected "$kind" "$rc"; then
+        FAILS=$((FAILS + 1))
+        echo "FAIL ${KIND[$u]}: pop3get exit status $rc is none of those expected for a $kind run ($(rc_allowed "$kind"))"
+    fi
+done < "$WORK/counts"
 
 codes=""
 for k in $(printf '%s\n' "${!RCS[@]}" | sort -n); do codes+=" exit $k: ${RCS[$k]};"; done
 echo "nothing-lost: $((KILLS + CUTS)) interrupted runs ($KILLS kill -9, $CUTS cut connections), $T_MSGS messages:"
 echo "  only on the server $T_SONLY, only stored $T_STORED, both (duplicates) $T_BOTH, lost $T_LOST, extra local copies $T_DUPS"
 echo "  pop3get exit statuses:$codes (137 = killed)"
-if [ "$FAILS" -ne 0 ] || [ "$T_LOST" -ne 0 ]; then
+# Progress: interrupted runs at evenly spread points must, together, have
+# stored a good part of the mail and committed deletions for some of it; a
+# pop3get that stores or deletes nothing would otherwise pass.
+if [ $(( (T_STORED + T_BOTH) * 4 )) -lt "$T_MSGS" ]; then
+    FAILS=$((FAILS + 1))
+    echo "FAIL progress: only $((T_STORED + T_BOTH)) of $T_MSGS messages stored (at least a quarter expected)"
+fi
+if [ "$T_STORED" -lt "$COUNT" ]; then
+    FAILS=$((FAILS + 1))
+    echo "FAIL progress: only $T_STORED messages stored and deleted from the server (at least $COUNT expected)"
+fi
+if [ "$FAILS" -ne 0 ] || [ "$T_LOST" -ne 0 ] || [ "$T_DUPS" -ne 0 ]; then
     echo "nothing-lost: FAIL ($FAILS runs lost messages)"
     exit 1
 fi
-echo "nothing-lost: no message lost"
+echo "nothing-lost: no message lost, none stored twice"

@@ -25,18 +25,27 @@ connections until killed. MODE:
                (the third argument) made by mkmaildrop.py. nopipe does not
                advertise PIPELINING, nocapa answers CAPA with -ERR. Either
                way a client that sends a command before the previous reply
-               is complete gets "-ERR [SYS/PERM] pipelining..." and the
-               connection is closed. QUIT commits deletions: the numbers of
-               the messages deleted are appended to PORTFILE.deleted.
+               was sent gets "-ERR [SYS/PERM] pipelining..." and the
+               connection is closed. Early commands are noticed whether
+               they share a read with the previous one or not: before each
+               reply the server waits PIPE_WATCH seconds (0.02) for octets
+               the client has no business sending yet. Every violation is
+               appended to PORTFILE.violations, every command verb to
+               PORTFILE.log. QUIT commits deletions: the numbers of the
+               messages deleted are appended to PORTFILE.deleted.
 
 Standard library only.
 """
 
 import random
+import select
 import socket
 import sys
 import threading
 import time
+
+
+PIPE_WATCH = 0.02
 
 
 def recv_line(conn):
@@ -102,7 +111,26 @@ class MiniPop3:
                     self.msgs.append(m.read())
         self.quirk = quirk
         self.deleted_file = portfile + ".deleted"
+        self.violations_file = portfile + ".violations"
+        self.log_file = portfile + ".log"
         self.lock = threading.Lock()
+
+    def record(self, path, text):
+        with self.lock, open(path, "a") as f:
+            f.write(text + "\n")
+
+    def early(self, conn, buf):
+        """True if the client sent octets before the reply to its last
+        command: already buffered, or arriving while we hold the reply."""
+        if buf:
+            return True
+        r, _, _ = select.select([conn], [], [], PIPE_WATCH)
+        if not r:
+            return False
+        try:
+            return bool(conn.recv(1, socket.MSG_PEEK))
+        except OSError:
+            return False
 
     def __call__(self, conn):
         import hashlib
@@ -120,11 +148,15 @@ class MiniPop3:
                     return
                 buf += data
             line, buf = buf.split(b"\r\n", 1)
-            if buf:
-                conn.sendall(b"-ERR [SYS/PERM] pipelining without PIPELINING\r\n")
-                return
             parts = line.split(b" ")
             verb = parts[0].upper()
+            self.record(self.log_file, verb.decode("latin-1"))
+            if verb != b"QUIT" and self.early(conn, buf):
+                self.record(self.violations_file,
+                            "pipelining without PIPELINING: a command after %s "
+                            "before its reply" % verb.decode("latin-1"))
+                conn.sendall(b"-ERR [SYS/PERM] pipelining without PIPELINING\r\n")
+                return
             args = parts[1:]
 
             def ok(text=b""):

@@ -11,9 +11,10 @@
         Every file in MAILDIR/new and MAILDIR/cur must equal, octet for octet,
         the expected message with the same Message-ID, and every expected
         message must be there exactly once.
-    mailcheck.py subset MAILDIR EXPDIR
+    mailcheck.py subset MAILDIR EXPDIR MIN
         The same, except that expected messages may be missing (after a
-        transfer that was cut off): whatever was stored must be complete.
+        transfer that was cut off): whatever was stored must be complete,
+        and at least MIN messages must be there. A missing Maildir fails.
     mailcheck.py top FILE EXPFILE LINES
         FILE must be what TOP returns for EXPFILE: the header, the empty
         line, and the first LINES lines of the body.
@@ -153,12 +154,15 @@ def cmd_server(port, user, password, expdir):
     print("server fixture ok: %d messages" % len(exp))
 
 
-def cmd_subset(maildir, expdir):
-    cmd_maildir(maildir, expdir, subset=True)
+def cmd_subset(maildir, expdir, minimum):
+    cmd_maildir(maildir, expdir, subset=True, minimum=int(minimum))
 
 
-def cmd_maildir(maildir, expdir, subset=False):
+def cmd_maildir(maildir, expdir, subset=False, minimum=0):
     exp = {mid: (n, size) for n, size, mid in manifest(expdir)}
+    for sub in ("new", "cur", "tmp"):
+        if not os.path.isdir(os.path.join(maildir, sub)):
+            fail("%s is not a Maildir (no %s/)" % (maildir, sub))
     seen = {}
     files = []
     for sub in ("new", "cur"):
@@ -187,6 +191,9 @@ def cmd_maildir(maildir, expdir, subset=False):
             errors.append("%s (message %d, %s): %s"
                           % (path, n, mid, describe_mismatch(data, want)))
     missing = sorted(exp[m][0] for m in exp if m not in seen)
+    if subset and len(seen) < minimum:
+        errors.append("only %d messages stored in %s, at least %d expected"
+                      % (len(seen), maildir, minimum))
     if missing and not subset:
         errors.append("%d messages missing from %s: %s%s"
                       % (len(missing), maildir, " ".join(map(str, missing[:20])),
@@ -225,7 +232,7 @@ def cmd_msgid(path):
 
 def main(argv):
     cmds = {"server": (cmd_server, 4), "maildir": (cmd_maildir, 2),
-            "subset": (cmd_subset, 2),
+            "subset": (cmd_subset, 3),
             "top": (cmd_top, 3), "msgid": (cmd_msgid, 1)}
     if len(argv) < 2 or argv[1] not in cmds or len(argv) - 2 != cmds[argv[1]][1]:
         sys.stderr.write(__doc__)

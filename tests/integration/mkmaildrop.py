@@ -3,7 +3,7 @@
 """mkmaildrop.py - fill a Dovecot Maildir with deterministic test messages.
 
     mkmaildrop.py [--set full|small|many|demo] [--seed N] [--big-mb MB]
-                  [--count N] DIR USER
+                  [--count N] DIR USER [USER...]   (one maildrop per USER)
 
 Sets: full (every hard case: dot lines, 8-bit, CRLF on disk, long lines, an
 empty body, a big message), small (3 short messages), many (--count short
@@ -239,33 +239,37 @@ def write_file(path, data, owner):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dir", help="the Dovecot directory given to dovecot.sh")
-    ap.add_argument("user")
+    ap.add_argument("user", nargs="+", help="one maildrop per user")
     ap.add_argument("--set", choices=("full", "small", "many", "demo"),
                     default="full")
     ap.add_argument("--count", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1939)
     ap.add_argument("--big-mb", type=int, default=5)
     a = ap.parse_args()
+    for user in a.user:
+        make(a, user)
 
-    rng = random.Random("%d/%s/%s" % (a.seed, a.user, a.set))
+
+def make(a, user):
+    rng = random.Random("%d/%s/%s" % (a.seed, user, a.set))
     if a.set == "full":
-        msgs = full_set(a.user, rng, a.big_mb)
+        msgs = full_set(user, rng, a.big_mb)
     elif a.set == "small":
-        msgs = small_set(a.user, rng)
+        msgs = small_set(user, rng)
     elif a.set == "many":
-        msgs = many_set(a.user, rng, a.count)
+        msgs = many_set(user, rng, a.count)
     else:
-        msgs = demo_set(a.user, rng)
+        msgs = demo_set(user, rng)
 
     owner = owner_of(a.dir)
-    md = os.path.join(a.dir, "mail", a.user)
+    md = os.path.join(a.dir, "mail", user)
     for sub in ("new", "cur", "tmp"):
         os.makedirs(os.path.join(md, sub), exist_ok=True)
         if owner:
             os.chown(os.path.join(md, sub), *owner)
     if owner:
         os.chown(md, *owner)
-    exp = os.path.join(a.dir, "expected", a.user)
+    exp = os.path.join(a.dir, "expected", user)
     os.makedirs(exp, exist_ok=True)
 
     existing = [f for sub in ("new", "cur")
@@ -286,7 +290,7 @@ def main():
     with open(os.path.join(exp, "manifest"), "w") as f:
         f.write("\n".join(manifest) + "\n")
     print("mkmaildrop.py: %d messages for %s (%d octets on the wire)"
-          % (len(msgs), a.user, sum(len(m.wire_bytes()) for m in msgs)))
+          % (len(msgs), user, sum(len(m.wire_bytes()) for m in msgs)))
 
 
 if __name__ == "__main__":

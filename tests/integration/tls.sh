@@ -35,6 +35,7 @@ TIMEOUT=${TIMEOUT:-60}
 unset POP3_PASSWORD
 
 die() { echo "tls: $*" >&2; exit 1; }
+. "$ROOT/tests/support/skip.sh"
 [ -x "$POP3GET" ] || die "$POP3GET not built (run make)"
 command -v openssl >/dev/null || die "openssl missing (run scripts/deps.sh)"
 command -v python3 >/dev/null || die "python3 missing (run scripts/deps.sh)"
@@ -225,8 +226,13 @@ for mode in strip refuse; do
     get "mitm-$mode" --cafile "$P/ca.pem" --stls=required --list \
         "pop3://alice:secret@localhost:$FAKE_PORT"
     expect_rc "mitm-$mode" 69 "man in the middle ($mode STLS) refused under --stls=required"
+    # The proxy logs what the client sent it: CAPA must be there (the
+    # client did talk to it), and for "refuse" the STLS it refused.
+    want=CAPA; [ "$mode" = refuse ] && want=STLS
     if grep -qaE "secret|PASS|AUTH|USER" "$FAKE_LOG"; then
         bad "MITM ($mode) saw credentials or a login" "$(tr '\r\n' '  ' < "$FAKE_LOG")"
+    elif ! grep -qa "^CAPA" "$FAKE_LOG" || ! grep -qa "^$want" "$FAKE_LOG"; then
+        bad "MITM ($mode): the proxy's log lacks the client's CAPA/$want" "log: $(tr '\r\n' '  ' < "$FAKE_LOG")"
     else
         ok "MITM ($mode) saw only: $(tr '\r\n' ' ' < "$FAKE_LOG" | tr -s ' ')"
     fi
@@ -300,6 +306,8 @@ if [ "${NO_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null; then
     CMD="valgrind pop3get --stls=required"
     expect_rc vg 0 "valgrind: STLS session clean" && { same "$T/vg.out" "$EA/0001.eml" ||
         bad "valgrind run: message differs"; }
+else
+    skip tls "valgrind: STLS session clean" "valgrind not installed or NO_VALGRIND=1"
 fi
 
 echo "tls: $PASS passed, $FAIL failed"

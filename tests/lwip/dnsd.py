@@ -3,11 +3,12 @@
 """dnsd.py - a tiny DNS responder for the lwIP tests (runs inside the test's
 network namespace only).
 
-    dnsd.py BIND_ADDR NAME IPV4 READYFILE
+    dnsd.py BIND_ADDR NAME IPV4 READYFILE [LOGFILE]
 
 Answers UDP queries on BIND_ADDR:53: an A query for NAME gets IPV4 (TTL 60),
 any other query NXDOMAIN, anything unparsable is dropped. Writes READYFILE
-once bound. Standard library only; it serves until killed.
+once bound; with LOGFILE, appends "QTYPE NAME" for every query answered.
+Standard library only; it serves until killed.
 """
 import socket
 import struct
@@ -50,9 +51,10 @@ def answer(query, name, ip):
 
 
 def main():
-    if len(sys.argv) != 5:
+    if len(sys.argv) not in (5, 6):
         sys.exit(__doc__)
-    bind, name, ip, ready = sys.argv[1:]
+    bind, name, ip, ready = sys.argv[1:5]
+    log = sys.argv[5] if len(sys.argv) == 6 else None
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((bind, 53))
     with open(ready, "w") as f:
@@ -66,6 +68,10 @@ def main():
             reply = None
         if reply is not None:
             s.sendto(reply, peer)
+            if log:
+                with open(log, "a") as f:
+                    qn, off = qname(data, 12)
+                    f.write("%d %s\n" % (struct.unpack("!H", data[off:off + 2])[0], qn))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# run.sh - durability of pop3get --delete --maildir at the system-call level.
+#
+#   bash tests/durability/run.sh          (make durability, part of make check)
+#
+# pop3get runs under strace against a private Dovecot, one fresh maildrop
+# per run. strace records, in the order they returned, every fsync and
+# fdatasync, every rename and link, every write, and the octets sent on the
+# socket; order.py then checks that each "DELE N" left only after message N
+# was written, fsync'd, renamed into new/ and new/ fsync'd. Most runs also
+# have strace inject a fault (EIO, ENOSPC or EFBIG into write, fsync or
+# rename; EAGAIN into clone, which makes aio_fsync fail and pop3get fall
+# back to a plain fsync). After every run lostcount.py compares the server
+# with the Maildir: no message may be lost or stored twice, and the exit
+# status must be exactly 74 (EX_IOERR) when a fault hit the Maildir, 0 when
+# none did.
+#
+# Environment: POP3GET (default build/pop3get), COUNT (8 messages per run),
+# KEEP=1 keeps the work directory.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+INT=$ROOT/tests/integration
+POP3GET=${POP3GET:-$ROOT/build/pop3get}
+COUNT=${COUNT:-8}
+
+die() { echo "durability: $*" >&2; exit 1; }
+[ -x "$POP3GET" ] || die "$POP3GET not built (run make)"
+command -v strace >/dev/null || die "strace missing (run scripts/deps.sh)"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-durable.XXXXXX") || die "mktemp failed"
+SRV=$WORK/server
+mkdir -p "$SRV" "$WORK/local"
+chmod 0711 "$WORK"
+cleanup() {
+    bash "$INT/dovecot.sh" stop "$SRV" >/dev/null 2>&1 || true
+    if [ "${KEEP:-0}" = 1 ]; then echo "durability: kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# NAME MAILDIR INJECT...: MAILDIR "new" (pop3get creates it) or "old" (it
+# exists: no fsync of it and its parent first). strace counts calls per
+# thread: pop3get's aio_fsync runs each fsync in a helper thread, so
+# "when=1" on an existing Maildir fails the first fsync of every thread
+# (each message's and then new/'s). With clone refused (NOAIO) there are
+# no threads: aio_fsync fails, pop3get falls back to fsync, and "when=N"
+# counts every fsync of the run; LAST is the last one (new/ before DELE).
+NOAIO="-e inject=clone,clone3:error=EAGAIN"
+SCENARIOS=(
+    "clean new"
+    "noaio new $NOAIO"
+    "fsync_eio_1 new -e inject=fsync:error=EIO:when=1"
+    "fsync_eio_2 new -e inject=fsync:error=EIO:when=2"
+    "aio_fsync_eio_1 old -e inject=fsync:error=EIO:when=1"
+    "noaio_fsync_eio_4 new $NOAIO -e inject=fsync:error=EIO:when=4"
+    "noaio_fsync_eio_last new $NOAIO -e inject=fsync:error=EIO:when=LAST"
+    "noaio_fdatasync_eio new $NOAIO -e inject=fsync,fdatasync:error=EIO:when=6+"
+    "write_enospc_1 new -e inject=write:error=ENOSPC:when=1"
+    "write_enospc_5 new -e inject=write:error=ENOSPC:when=5"
+    "write_efbig_3 new -e inject=write:error=EFBIG:when=3"
+    "rename_eio_1 new -e inject=rename,renameat,renameat2,link,linkat:error=EIO:when=1"
+    "rename_enospc_4 new -e inject=rename,renameat,renameat2,link,linkat:error=ENOSPC:when=4"
+)
+users=()
+for s in "${SCENARIOS[@]}"; do users+=("${s%% *}:pw"); done
+PORT=$(bash "$INT/dovecot.sh" start "$SRV" "${users[@]}") || die "could not start Dovecot"
+python3 "$INT/mkmaildrop.py" "$SRV" "${users[@]%%:*}" --set many --count "$COUNT" >/dev/null ||
+    die "mkmaildrop failed"
+echo "durability: Dovecot on 127.0.0.1:$PORT, $COUNT messages per run, ${#SCENARIOS[@]} runs"
+
+TRACE=(-f -y -s 65536 -qq -e trace=write,pwrite64,writev,sendto,sendmsg,fsync,fdatasync,rename,renameat,renameat2,link,linkat,clone,clone3)
+PASS=0 FAIL=0 LAST_FSYNC=0
+for s in "${SCENARIOS[@]}"; do
+    read -r u md inject <<<"$s"
+    if [ "$inject" != "${inject/when=LAST/}" ] && [ "$LAST_FSYNC" -lt 3 ]; then
+        FAIL=$((FAIL + 1)); echo "FAIL $u: the noaio run made $LAST_FSYNC fsyncs, cannot find the last"
+        continue
+    fi
+    inject=${inject//when=LAST/when=$LAST_FSYNC}
+    [ "$md" = old ] && mkdir -p "$WORK/local/$u/new" "$WORK/local/$u/cur" "$WORK/local/$u/tmp"
+    # shellcheck disable=SC2086
+    strace "${TRACE[@]}" $inject -o "$WORK/$u.trace" -- \
+        "$POP3GET" --timeout 20 --delete --maildir "$WORK/local/$u" "pop3://$u:pw@127.0.0.1:$PORT" \
+        >/dev/null 2>"$WORK/$u.err" </dev/null
+    rc=$?
+    sleep 0.2   # Dovecot finishes the QUIT it got
+    python3 "$HERE/order.py" "$WORK/$u.trace" "$WORK/local/$u" "$SRV/expected/$u/manifest" \
+        >"$WORK/$u.order" 2>&1
+    orc=$?
+    read -r _ total sonly stored both lost dups < <(python3 "$ROOT/tests/hostile/lostcount.py" \
+        "$SRV" "$WORK/local" "$u" 2>"$WORK/$u.count.err")
+    deles=$(sed -n 's/^summary: \([0-9]*\) DELE.*/\1/p' "$WORK/$u.order")
+    hits=$(grep -c "^injected: .* $WORK/local" "$WORK/$u.order")
+    [ "$u" = noaio ] && LAST_FSYNC=$(grep -c '^[0-9]* fsync(' "$WORK/$u.trace")
+    want=0; [ "$hits" -gt 0 ] && want=74
+    why=()
+    [ "$orc" -eq 0 ] || why+=("DELE before durability: $(grep VIOLATION "$WORK/$u.order" | head -n 3 | tr '\n' ';')")
+    [ -n "${total:-}" ] || why+=("lostcount.py failed: $(head -c 300 "$WORK/$u.count.err")")
+    [ "${lost:-1}" -eq 0 ] || why+=("$lost of $total messages lost")
+    [ "${dups:-1}" -eq 0 ] || why+=("$dups messages stored twice")
+    [ "$rc" -eq "$want" ] || why+=("exit $rc, expected $want ($hits faults hit the Maildir): $(head -n 2 "$WORK/$u.err" | tr '\n' ' ')")
+    if [ -n "$inject" ] && [ "$inject" != "$NOAIO" ] && [ "$hits" -eq 0 ]; then
+        why+=("the fault ($inject) hit nothing in the Maildir")
+    fi
+    if [ -n "$inject" ] && [ "$inject" != "${inject#"$NOAIO"}" ] && ! grep -q 'clone.*INJECTED' "$WORK/$u.trace"; then
+        why+=("clone was not refused: the fallback from aio_fsync did not run")
+    fi
+    if [ "$u" = clean ] && [ "${stored:-0}" -ne "$COUNT" ]; then
+        why+=("clean run: $stored of $COUNT stored and deleted")
+    fi
+    if [ "$u" = noaio ] && { [ "$rc" -ne 0 ] || [ "${stored:-0}" -ne "$COUNT" ]; }; then
+        why+=("without aio_fsync (no threads): exit $rc, $stored of $COUNT stored and deleted")
+    fi
+    line="$u: exit $rc, DELE $deles, faults in the Maildir $hits; server-only $sonly, stored ${stored:-?}, both $both, lost ${lost:-?}, dups ${dups:-?}"
+    if [ "${#why[@]}" -eq 0 ]; then
+        PASS=$((PASS + 1)); echo "ok   $line"
+    else
+        FAIL=$((FAIL + 1)); echo "FAIL $line"; printf '       %s\n' "${why[@]}"
+    fi
+done
+echo "durability: $PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
