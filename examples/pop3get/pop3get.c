@@ -284,6 +284,7 @@ static int setup_client(struct app *a)
         cfg.connect_timeout_ms = ms;
         cfg.greeting_timeout_ms = ms;
         cfg.reply_timeout_ms = ms;
+        cfg.idle_timeout_ms = ms; /* e.g. a server that never closes after QUIT */
     }
     if (pop3_client_init(&a->c, &cfg) != POP3_OK) {
         pg_fail_str(&a->rep, EX_SOFTWARE, "init", "pop3_client_init refused the configuration");
@@ -363,8 +364,11 @@ int main(int argc, char **argv)
     struct app *a = &app;
     int r;
 
-    /* A closed stdout pipe is a write error (exit 74), not a silent death. */
+    /* A closed stdout pipe, or a file size limit (ulimit -f) reached, is a
+     * write error (EPIPE, EFBIG: exit 74 with a message, what was stored
+     * stays durable), not a silent death. */
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     r = pg_options_parse(&a->o, argc, argv);
     if (r != 0) {
         pg_options_free(&a->o);

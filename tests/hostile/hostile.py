@@ -22,6 +22,7 @@ the script names, and:
 Standard library only; servers run in threads of this process.
 """
 import os
+import resource
 import socket
 import struct
 import subprocess
@@ -350,6 +351,35 @@ def s_close_mid_greeting(c):
     time.sleep(0.2)
     c.s.close()
 
+def s_quit_err_silent(c):
+    # -ERR to QUIT, then silence without closing: the session is over, and
+    # --timeout bounds every wait anyway; pop3get must not sit on the
+    # server's idle timer (600 s).
+    if serve_until(c, "QUIT") is not None:
+        c.send(b"-ERR not now\r\n")
+        c.drain(12)
+
+BIG3 = b"Subject: big\r\n\r\n" + (b"x" * 998 + b"\r\n") * 200
+
+def s_file_size_limit(c):
+    # Two small messages, then one of 200 KB, against pop3get under a 64 KB
+    # file size limit (ulimit -f): EFBIG, exit 74 with a message, no QUIT
+    # (nothing deleted), the two stored messages in new/, nothing in tmp/.
+    c.send(GREET)
+    while True:
+        cmd = c.cmd()
+        if cmd is None:
+            return
+        v = cmd.split(" ")[0].upper()
+        if v == "STAT":
+            c.send(b"+OK 3 %d\r\n" % (len(BODY1) + len(BODY2) + len(BIG3)))
+        elif v == "RETR" and cmd.endswith(" 3"):
+            c.send(b"+OK\r\n" + BIG3 + b".\r\n")
+        else:
+            c.send(standard(c, cmd) or b"-ERR\r\n")
+        if v == "QUIT":
+            return
+
 
 LIST = ["--list"]
 MAILDIR = ["--maildir", "@MAILDIR@", "--delete"]
@@ -381,7 +411,15 @@ SCRIPTS = {
     "sasl_login_verbose": (s_sasl_login_verbose, ["-v", "--auth", "LOGIN", "--list"], 0, "AUTH LOGIN"),
     "user_pass_verbose_garbage": (s_ok_garbage, ["-v"] + MAILDIR, 76, "PASS"),
     "huge_listing": (s_huge_listing, LIST, 0, None),
+    "quit_err_silent": (s_quit_err_silent, LIST, 69, "QUIT: not now"),
+    "file_size_limit": (s_file_size_limit, MAILDIR, 74, "File too large"),
 }
+
+# Longest run (s) where a script must end well before HANG_S.
+MAX_SECS = {"quit_err_silent": 5}
+# RLIMIT_FSIZE (octets) for pop3get; with the Maildir files expected
+# afterwards in new/.
+FSIZE = {"file_size_limit": (65536, 2)}
 
 # A command the client must have sent, so a script cannot pass trivially.
 REQUIRE = {"sasl_plain_verbose": "AUTH", "sasl_login_verbose": "AUTH",
@@ -435,7 +473,10 @@ def run_script(pop3get, name, tmp):
     # this Python process would report Python's own pages too).
     argv = ["/usr/bin/time", "-q", "-f", "%M", "-o", rssf] + argv
     with open(errf, "wb") as err, open(os.devnull, "wb") as out:
-        p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        lim = FSIZE[name][0] if name in FSIZE else None
+        p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                             preexec_fn=(lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (lim, lim)))
+                             if lim else None)
         killed = []
         timer = threading.Timer(HANG_S, lambda: (killed.append(1), p.kill()))
         timer.start()
@@ -474,7 +515,15 @@ def run_script(pop3get, name, tmp):
     verbs = [x.split(" ")[0].upper() for x in cmds]
     if name in REQUIRE and REQUIRE[name] not in verbs:
         problems.append("the client never sent %s" % REQUIRE[name])
-    if rc in (69, 75, 76) and "QUIT" in verbs[mark:] and name not in ALT_RC:
+    if name in MAX_SECS and secs > MAX_SECS[name]:
+        problems.append("took %.1f s, bound %d s" % (secs, MAX_SECS[name]))
+    if name in FSIZE:
+        for sub, want in (("new", FSIZE[name][1]), ("tmp", 0)):
+            d = os.path.join(maildir, sub)
+            got = len(os.listdir(d)) if os.path.isdir(d) else -1
+            if got != want:
+                problems.append("%d files in %s/, expected %d" % (got, sub, want))
+    if rc in (69, 74, 75, 76) and "QUIT" in verbs[mark:] and name not in ALT_RC:
         problems.append("QUIT sent after an error (would commit deletions)")
     if "QUIT" in verbs and "DELE" in verbs:
         # Every deleted message must be stored (fsync'd) first.
