@@ -239,6 +239,12 @@ typedef struct pop3_client_config {
      * reply timeout's case. 0 in either disables the rule. */
     uint32_t low_speed_octets;
     uint32_t low_speed_ms;
+    /* The server as the application dialled it, for SASL OAUTHBEARER's
+     * host= and port= pairs (RFC 7628 sec. 3.1): a host name or address
+     * (at most 255 octets of printable ASCII, no space; it must outlive the
+     * client) and the TCP port. NULL / 0 leave a pair out. */
+    const char *host;
+    uint16_t port;
 } pop3_client_config;
 
 /* Reply reader state (private; see src/core/pop3_reply.h). */
@@ -260,6 +266,7 @@ typedef struct pop3_client {
     pop3_slot *q;
     const char *auth_user;
     const char *auth_pass;
+    const char *host;   /* pop3_client_config host and port */
     uint32_t t_connect, t_greeting, t_reply, t_idle;
     uint32_t speed_octets, speed_ms; /* the low-speed rule */
     uint32_t win_octets, win_ms;     /* the current low-speed window */
@@ -274,6 +281,7 @@ typedef struct pop3_client {
     uint8_t tls, mech, mech_step, mech_ir; /* STLS/TLS state; SASL exchange */
     uint16_t q_len, q_head, q_count, q_sent;
     uint16_t q_acked; /* of the q_sent: whose last octet the transport took */
+    uint16_t port;    /* pop3_client_config port */
     pop3_reply rd;
     uint8_t state, err;
     uint16_t flags;
@@ -350,7 +358,9 @@ pop3_err pop3_client_stls(pop3_client *c);
 
 /* SASL AUTH (RFC 5034) with one mechanism, a POP3_SASL_* bit: PLAIN
  * (RFC 4616), LOGIN, CRAM-MD5 (RFC 2195), XOAUTH2 or OAUTHBEARER (RFC
- * 7628; secret is the bearer token). AUTHORIZATION only. user and secret:
+ * 7628; secret is the bearer token; the config's host and port go into its
+ * host= and port= pairs, ARG when that host is not 1-255 octets of VCHAR).
+ * AUTHORIZATION only. user and secret:
  * non-empty C strings valid until POP3_EV_LOGIN or the -ERR (same wiping as
  * pop3_client_login). Returns ARG for an unknown mechanism, a CR or LF (and
  * 0x01 for the OAuth mechanisms) in either, or a response longer than the

@@ -75,12 +75,19 @@ static void test_hmac_md5_rfc2104_vector(void **state)
 }
 
 /* The AUTH line for mech with user/secret, NUL-terminated into buf. */
+/* The AUTH line for a server named host:port (NULL / 0: not named). */
+static const char *command_to(char *buf, size_t size, unsigned mech, const char *user,
+                              const char *secret, const char *host, uint16_t port, int *ir)
+{
+    size_t n = pop3_auth_command((uint8_t *)buf, size - 1, mech, user, secret, host, port, ir);
+    buf[n] = '\0';
+    return buf;
+}
+
 static const char *command(char *buf, size_t size, unsigned mech, const char *user,
                            const char *secret, int *ir)
 {
-    size_t n = pop3_auth_command((uint8_t *)buf, size - 1, mech, user, secret, ir);
-    buf[n] = '\0';
-    return buf;
+    return command_to(buf, size, mech, user, secret, NULL, 0, ir);
 }
 
 static const char *response(char *buf, size_t size, unsigned mech, unsigned step,
@@ -90,7 +97,7 @@ static const char *response(char *buf, size_t size, unsigned mech, unsigned step
     char ch[512];
     snprintf(ch, sizeof ch, "%s", challenge);
     size_t n = pop3_auth_response((uint8_t *)buf, size - 1, mech, step, ir, user,
-                                  secret, ch, secret_out);
+                                  secret, NULL, 0, ch, secret_out);
     buf[n] = '\0';
     return buf;
 }
@@ -105,7 +112,7 @@ static void test_plain_rfc4616_initial_response(void **state)
                                 "tanstaaftanstaaf", &ir),
                         "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n");
     assert_int_equal(ir, 1);
-    assert_int_equal(pop3_auth_check(POP3_SASL_PLAIN, "tim", "tanstaaftanstaaf", 255), POP3_OK);
+    assert_int_equal(pop3_auth_check(POP3_SASL_PLAIN, "tim", "tanstaaftanstaaf", NULL, 0, 255), POP3_OK);
 }
 
 static void test_initial_response_beyond_255_octets_waits_for_challenge(void **state)
@@ -126,8 +133,8 @@ static void test_initial_response_beyond_255_octets_waits_for_challenge(void **s
     assert_int_equal(strlen(buf), pop3_b64_len(1 + 199 + 1 + 199) + 2);
     assert_int_equal(sec, 1);
     /* The response must fit the caller's command buffer: 255 is too small. */
-    assert_int_equal(pop3_auth_check(POP3_SASL_PLAIN, user, pass, 255), POP3_ERR_ARG);
-    assert_int_equal(pop3_auth_check(POP3_SASL_PLAIN, user, pass, 600), POP3_OK);
+    assert_int_equal(pop3_auth_check(POP3_SASL_PLAIN, user, pass, NULL, 0, 255), POP3_ERR_ARG);
+    assert_int_equal(pop3_auth_check(POP3_SASL_PLAIN, user, pass, NULL, 0, 600), POP3_OK);
 
     /* Boundary: "AUTH PLAIN " (11) + base64 + CRLF. A 177-octet user and
      * password "x" make 180 octets, 240 in base64: a 253-octet line. One
@@ -203,7 +210,7 @@ static void test_xoauth2_google_example(void **state)
                                  "eyJzdGF0dXMiOiI0MDEifQ==", &sec), "\r\n");
     assert_int_equal(sec, 0);
     /* 0x01 in the token would end the key=value early. */
-    assert_int_equal(pop3_auth_check(POP3_SASL_XOAUTH2, "u", "t\001auth=x", 4096),
+    assert_int_equal(pop3_auth_check(POP3_SASL_XOAUTH2, "u", "t\001auth=x", NULL, 0, 4096),
                      POP3_ERR_ARG);
 }
 
@@ -215,7 +222,7 @@ static void test_oauthbearer_rfc7628_format(void **state)
     size_t n;
     int ir, sec;
     /* RFC 7628 sec. 3.1: gs2 header "n,a=USER," then kvpairs separated by
-     * 0x01, ending with two. (host/port kvpairs are optional; not sent.) */
+     * 0x01, ending with two. Without a host and port, no such pairs. */
     command(buf, sizeof buf, POP3_SASL_OAUTHBEARER, "user@example.com",
             "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==", &ir);
     assert_int_equal(ir, 1);
@@ -236,17 +243,100 @@ static void test_oauthbearer_rfc7628_format(void **state)
                                  "", &sec), "*\r\n");
 }
 
+/* Decodes the base64 of an AUTH line (from offset `at`) into dec. */
+static size_t decode_line(const char *line, size_t at, uint8_t *dec, size_t cap)
+{
+    size_t n;
+    assert_true(strlen(line) > at + 2);
+    assert_int_equal(pop3_b64_decode(line + at, strlen(line) - at - 2, dec, cap, &n), 0);
+    return n;
+}
+
+static void test_oauthbearer_sends_host_and_port(void **state)
+{
+    (void)state;
+    char buf[400];
+    uint8_t dec[400];
+    int ir, sec;
+    /* RFC 7628 sec. 4.1's first example, byte for byte. */
+    static const char want[] = "n,a=user@example.com,\001host=server.example.com\001port=143"
+                               "\001auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\001\001";
+    command_to(buf, sizeof buf, POP3_SASL_OAUTHBEARER, "user@example.com",
+               "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==", "server.example.com", 143, &ir);
+    assert_int_equal(ir, 1);
+    assert_memory_equal(buf, "AUTH OAUTHBEARER ", 17);
+    size_t n = decode_line(buf, 17, dec, sizeof dec);
+    assert_int_equal(n, sizeof want - 1);
+    assert_memory_equal(dec, want, n);
+    /* Each pair alone; ports with 1 and 5 digits; an address as host. */
+    static const char want_host[] = "n,a=u,\001host=::1\001auth=Bearer t\001\001";
+    n = decode_line(command_to(buf, sizeof buf, POP3_SASL_OAUTHBEARER, "u", "t", "::1", 0, &ir),
+                    17, dec, sizeof dec);
+    assert_int_equal(n, sizeof want_host - 1);
+    assert_memory_equal(dec, want_host, n);
+    static const char want_port[] = "n,a=u,\001port=65535\001auth=Bearer t\001\001";
+    n = decode_line(command_to(buf, sizeof buf, POP3_SASL_OAUTHBEARER, "u", "t", "", 65535, &ir),
+                    17, dec, sizeof dec);
+    assert_int_equal(n, sizeof want_port - 1);
+    assert_memory_equal(dec, want_port, n);
+    static const char want_9[] = "n,a=u,\001host=h\001port=9\001auth=Bearer t\001\001";
+    n = decode_line(command_to(buf, sizeof buf, POP3_SASL_OAUTHBEARER, "u", "t", "h", 9, &ir),
+                    17, dec, sizeof dec);
+    assert_int_equal(n, sizeof want_9 - 1);
+    assert_memory_equal(dec, want_9, n);
+    /* XOAUTH2 has no such pairs: the host changes nothing. */
+    char other[400];
+    command(other, sizeof other, POP3_SASL_XOAUTH2, "u", "t", &ir);
+    assert_string_equal(command_to(buf, sizeof buf, POP3_SASL_XOAUTH2, "u", "t", "h", 9, &ir), other);
+    /* A deferred initial response (after "+ ") carries them too. */
+    size_t len = pop3_auth_response((uint8_t *)buf, sizeof buf - 1, POP3_SASL_OAUTHBEARER, 0, 0,
+                                    "u", "t", "h", 9, (char[]){ "" }, &sec);
+    buf[len] = '\0';
+    assert_int_equal(sec, 1);
+    n = decode_line(buf, 0, dec, sizeof dec);
+    assert_int_equal(n, sizeof want_9 - 1);
+    assert_memory_equal(dec, want_9, n);
+}
+
+static void test_oauthbearer_host_must_be_vchar(void **state)
+{
+    (void)state;
+    char longhost[300];
+    memset(longhost, 'a', sizeof longhost);
+    longhost[255] = '\0';
+    assert_int_equal(pop3_auth_check(POP3_SASL_OAUTHBEARER, "u", "t", longhost, 995, 4096),
+                     POP3_OK);
+    longhost[255] = 'a';
+    longhost[256] = '\0';
+    assert_int_equal(pop3_auth_check(POP3_SASL_OAUTHBEARER, "u", "t", longhost, 995, 4096),
+                     POP3_ERR_ARG);
+    /* RFC 7628: host = 1*VCHAR; a space, 0x01, CR/LF or non-ASCII would
+     * break the pair or the line. */
+    static const char *bad[] = { "a b", "a\001port=1", "a\r\nQUIT", "h\xc3\xa9", "a\tb" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(pop3_auth_check(POP3_SASL_OAUTHBEARER, "u", "t", bad[i], 110, 4096),
+                         POP3_ERR_ARG);
+    /* Other mechanisms never send it, so never refuse for it. */
+    assert_int_equal(pop3_auth_check(POP3_SASL_XOAUTH2, "u", "t", "a b", 110, 4096), POP3_OK);
+    /* The pairs count toward the command buffer. */
+    memset(longhost, 'a', 255);
+    longhost[255] = '\0';
+    assert_int_equal(pop3_auth_check(POP3_SASL_OAUTHBEARER, "u", "t", NULL, 0, 60), POP3_OK);
+    assert_int_equal(pop3_auth_check(POP3_SASL_OAUTHBEARER, "u", "t", longhost, 0, 60),
+                     POP3_ERR_ARG);
+}
+
 static void test_check_refuses_bad_arguments(void **state)
 {
     (void)state;
-    assert_int_equal(pop3_auth_check(0, "u", "p", 255), POP3_ERR_ARG);
-    assert_int_equal(pop3_auth_check(POP3_SASL_PLAIN | POP3_SASL_LOGIN, "u", "p", 255),
+    assert_int_equal(pop3_auth_check(0, "u", "p", NULL, 0, 255), POP3_ERR_ARG);
+    assert_int_equal(pop3_auth_check(POP3_SASL_PLAIN | POP3_SASL_LOGIN, "u", "p", NULL, 0, 255),
                      POP3_ERR_ARG);
-    assert_int_equal(pop3_auth_check(POP3_SASL_PLAIN, "", "p", 255), POP3_ERR_ARG);
-    assert_int_equal(pop3_auth_check(POP3_SASL_PLAIN, "u", "", 255), POP3_ERR_ARG);
-    assert_int_equal(pop3_auth_check(POP3_SASL_LOGIN, "u\r\nQUIT", "p", 255), POP3_ERR_ARG);
-    assert_int_equal(pop3_auth_check(POP3_SASL_CRAM_MD5, "u", "p\n", 255), POP3_ERR_ARG);
-    assert_int_equal(pop3_auth_check(POP3_SASL_PLAIN, NULL, "p", 255), POP3_ERR_ARG);
+    assert_int_equal(pop3_auth_check(POP3_SASL_PLAIN, "", "p", NULL, 0, 255), POP3_ERR_ARG);
+    assert_int_equal(pop3_auth_check(POP3_SASL_PLAIN, "u", "", NULL, 0, 255), POP3_ERR_ARG);
+    assert_int_equal(pop3_auth_check(POP3_SASL_LOGIN, "u\r\nQUIT", "p", NULL, 0, 255), POP3_ERR_ARG);
+    assert_int_equal(pop3_auth_check(POP3_SASL_CRAM_MD5, "u", "p\n", NULL, 0, 255), POP3_ERR_ARG);
+    assert_int_equal(pop3_auth_check(POP3_SASL_PLAIN, NULL, "p", NULL, 0, 255), POP3_ERR_ARG);
 }
 
 static void test_pick_prefers_strongest_and_keeps_plain_for_tls(void **state)
@@ -283,6 +373,8 @@ int main(void)
         cmocka_unit_test(test_cram_md5_rfc2195_example),
         cmocka_unit_test(test_xoauth2_google_example),
         cmocka_unit_test(test_oauthbearer_rfc7628_format),
+        cmocka_unit_test(test_oauthbearer_sends_host_and_port),
+        cmocka_unit_test(test_oauthbearer_host_must_be_vchar),
         cmocka_unit_test(test_check_refuses_bad_arguments),
         cmocka_unit_test(test_pick_prefers_strongest_and_keeps_plain_for_tls),
     };

@@ -146,6 +146,40 @@ static void test_auth_oauthbearer_failure_sends_kvsep(void **state)
                  "AQ==\r\n");
 }
 
+/* RFC 7628 sec. 3.1 and its examples: the server named in the config goes
+ * into the host= and port= pairs, on the AUTH line or after "+ ". */
+static void test_auth_oauthbearer_names_the_configured_server(void **state)
+{
+    (void)state;
+    static const script_rule rules[] = {RULE(GREETING, NONE, "auth_oauthbearer"),
+                                        RULES_END};
+    /* base64("n,a=mrose,\1host=pop.example.org\1port=995\1auth=Bearer tanstaaf\1\1") */
+    static const char *ir = "bixhPW1yb3NlLAFob3N0PXBvcC5leGFtcGxlLm9yZwFwb3J0PTk5NQFhdXRo"
+                            "PUJlYXJlciB0YW5zdGFhZgEB";
+    char want[256];
+    script_opts o = {.rules = rules, .host = "pop.example.org", .port = 995};
+    snprintf(want, sizeof want, "AUTH OAUTHBEARER %s\r\n", ir);
+    script_check(&o, GREET "+OK Logged in.\r\n",
+                 GREET_LOG "> auth_oauthbearer = OK\nLOGIN cmd=AUTH\n" SUM_TRANS, want);
+    /* A token too long for the AUTH line: the message follows "+ ". */
+    static char token[300];
+    memset(token, 't', sizeof token - 1);
+    o.pass = token;
+    o.cmd_size = 1024;
+    script *s = script_check_keep(&o, GREET "+ \r\n+OK\r\n", strlen(GREET "+ \r\n+OK\r\n"),
+                                  NULL, NULL);
+    const char *sent = script_sent(s);
+    assert_memory_equal(sent, "AUTH OAUTHBEARER\r\n", 18);
+    /* The first 50 base64 characters: "n,a=mrose,\1host=pop.example.org\1port=" */
+    assert_memory_equal(sent + 18, "bixhPW1yb3NlLAFob3N0PXBvcC5leGFtcGxlLm9yZwFwb3J0PT", 50);
+    script_free(s);
+    /* A host with a space is refused before anything is sent. */
+    o.host = "pop example";
+    o.pass = NULL;
+    o.cmd_size = 0;
+    script_check(&o, GREET, GREET_LOG "> auth_oauthbearer = ARG\n" SUM_AUTH, "");
+}
+
 static void test_unexpected_challenges_are_cancelled_then_cut_off(void **state)
 {
     (void)state;
@@ -324,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_auth_cram_md5_rfc2195),
         cmocka_unit_test(test_auth_xoauth2_failure_gives_server_text_and_code),
         cmocka_unit_test(test_auth_oauthbearer_failure_sends_kvsep),
+        cmocka_unit_test(test_auth_oauthbearer_names_the_configured_server),
         cmocka_unit_test(test_unexpected_challenges_are_cancelled_then_cut_off),
         cmocka_unit_test(test_continuation_without_auth_is_a_protocol_error),
         cmocka_unit_test(test_auth_argument_rules),

@@ -286,6 +286,13 @@ static int setup_client(struct app *a)
         cfg.reply_timeout_ms = ms;
         cfg.idle_timeout_ms = ms; /* e.g. a server that never closes after QUIT */
     }
+    {   /* named in SASL OAUTHBEARER (RFC 7628); the URL's port is checked */
+        uint32_t pn = 0;
+
+        cfg.host = a->o.host;
+        if (pg_parse_u32(a->o.port, 1, &pn) == 0 && pn <= 65535u)
+            cfg.port = (uint16_t)pn;
+    }
     if (pop3_client_init(&a->c, &cfg) != POP3_OK) {
         pg_fail_str(&a->rep, EX_SOFTWARE, "init", "pop3_client_init refused the configuration");
         return -1;

@@ -216,6 +216,49 @@ int pop3_b64_decode(const char *in, size_t n, uint8_t *out, size_t cap,
 /* ---- the messages --------------------------------------------------------- */
 
 #define OAUTH_KV "\001auth=Bearer "
+#define OAUTH_HOST_MAX 255u /* a DNS name is at most 253 octets */
+
+/* RFC 7628 sec. 3.1: host = "host=" 1*VCHAR, port = "port=" 1*DIGIT, each
+ * followed by %x01. A NULL or empty host and port 0 are left out. */
+static size_t port_digits(uint16_t port, char out[5])
+{
+    char tmp[5];
+    size_t n = 0, i;
+
+    do {
+        tmp[n++] = (char)('0' + port % 10u);
+        port = (uint16_t)(port / 10u);
+    } while (port != 0);
+    for (i = 0; i < n; i++)
+        out[i] = tmp[n - 1u - i];
+    return n;
+}
+
+static size_t peer_len(const char *host, uint16_t port)
+{
+    char d[5];
+    size_t n = 0;
+
+    if (host != NULL && host[0] != '\0')
+        n += 5u + strlen(host) + 1u;
+    if (port != 0)
+        n += 5u + port_digits(port, d) + 1u;
+    return n;
+}
+
+static int host_ok(const char *host)
+{
+    size_t i;
+
+    if (host == NULL)
+        return 1;
+    for (i = 0; host[i] != '\0'; i++) {
+        if (i >= OAUTH_HOST_MAX || (unsigned char)host[i] < 0x21u ||
+            (unsigned char)host[i] > 0x7eu)
+            return 0;
+    }
+    return 1;
+}
 
 /* RFC 7628 sec. 3.1 / RFC 5801 saslname: ',' and '=' in the authzid are
  * written as =2C and =3D. */
@@ -241,7 +284,8 @@ static void gs2_put(b64w *w, const char *user)
 }
 
 /* Length of the initial-response message of PLAIN, XOAUTH2, OAUTHBEARER. */
-static size_t initial_len(unsigned mech, const char *user, const char *secret)
+static size_t initial_len(unsigned mech, const char *user, const char *secret,
+                          const char *host, uint16_t port)
 {
     size_t u = strlen(user), s = strlen(secret);
 
@@ -250,15 +294,19 @@ static size_t initial_len(unsigned mech, const char *user, const char *secret)
         return 1u + u + 1u + s;
     case POP3_SASL_XOAUTH2: /* user=U ^A auth=Bearer T ^A ^A */
         return 5u + u + (sizeof(OAUTH_KV) - 1u) + s + 2u;
-    case POP3_SASL_OAUTHBEARER: /* n,a=U, ^A auth=Bearer T ^A ^A (RFC 7628) */
-        return 4u + gs2_len(user) + 1u + (sizeof(OAUTH_KV) - 1u) + s + 2u;
+    case POP3_SASL_OAUTHBEARER: /* n,a=U, [^A host=H] [^A port=P] ^A auth=Bearer T ^A ^A */
+        return 4u + gs2_len(user) + 1u + peer_len(host, port) + (sizeof(OAUTH_KV) - 1u) +
+               s + 2u;
     default:
         return 0;
     }
 }
 
-static void initial_put(b64w *w, unsigned mech, const char *user, const char *secret)
+static void initial_put(b64w *w, unsigned mech, const char *user, const char *secret,
+                        const char *host, uint16_t port)
 {
+    char d[5];
+
     switch (mech) {
     case POP3_SASL_PLAIN:
         b64w_put(w, "", 1); /* empty authzid, then NUL */
@@ -270,10 +318,18 @@ static void initial_put(b64w *w, unsigned mech, const char *user, const char *se
         b64w_put(w, user, strlen(user));
         b64w_put(w, OAUTH_KV, sizeof(OAUTH_KV) - 1u);
         break;
-    default: /* OAUTHBEARER */
+    default: /* OAUTHBEARER, as in RFC 7628 sec. 4.1's examples */
         b64w_put(w, "n,a=", 4);
         gs2_put(w, user);
         b64w_put(w, ",", 1);
+        if (host != NULL && host[0] != '\0') {
+            b64w_put(w, "\001host=", 6);
+            b64w_put(w, host, strlen(host));
+        }
+        if (port != 0) {
+            b64w_put(w, "\001port=", 6);
+            b64w_put(w, d, port_digits(port, d));
+        }
         b64w_put(w, OAUTH_KV, sizeof(OAUTH_KV) - 1u);
         break;
     }
@@ -289,7 +345,7 @@ static int has_ir(unsigned mech)
 }
 
 pop3_err pop3_auth_check(unsigned mech, const char *user, const char *secret,
-                         size_t cmd_size)
+                         const char *host, uint16_t port, size_t cmd_size)
 {
     const size_t lim = 4096u; /* far above any real name or token */
     size_t u = pop3_cmd_arg_len(user, lim, 1);
@@ -301,6 +357,8 @@ pop3_err pop3_auth_check(unsigned mech, const char *user, const char *secret,
     if ((mech == POP3_SASL_XOAUTH2 || mech == POP3_SASL_OAUTHBEARER) &&
         (memchr(user, '\001', u) != NULL || memchr(secret, '\001', s) != NULL))
         return POP3_ERR_ARG; /* would end a key=value pair early */
+    if (mech == POP3_SASL_OAUTHBEARER && !host_ok(host))
+        return POP3_ERR_ARG; /* not 1*VCHAR, or longer than any host name */
     switch (mech) {
     case POP3_SASL_LOGIN:
         need = pop3_b64_len(u > s ? u : s);
@@ -309,7 +367,7 @@ pop3_err pop3_auth_check(unsigned mech, const char *user, const char *secret,
         need = pop3_b64_len(u + 1u + 2u * POP3_MD5_LEN);
         break;
     default:
-        need = pop3_b64_len(initial_len(mech, user, secret));
+        need = pop3_b64_len(initial_len(mech, user, secret, host, port));
         break;
     }
     if (need + 2u > cmd_size)
@@ -318,7 +376,8 @@ pop3_err pop3_auth_check(unsigned mech, const char *user, const char *secret,
 }
 
 size_t pop3_auth_command(uint8_t *out, size_t room, unsigned mech,
-                         const char *user, const char *secret, int *ir_sent)
+                         const char *user, const char *secret, const char *host,
+                         uint16_t port, int *ir_sent)
 {
     const char *name = pop3_sasl_name(mech);
     size_t n, ir = 0;
@@ -329,7 +388,7 @@ size_t pop3_auth_command(uint8_t *out, size_t room, unsigned mech,
         return 0;
     n = 5u + strlen(name); /* "AUTH " MECH */
     if (has_ir(mech))
-        ir = pop3_b64_len(initial_len(mech, user, secret));
+        ir = pop3_b64_len(initial_len(mech, user, secret, host, port));
     /* RFC 5034 sec. 4: the initial response only if the line stays within
      * 255 octets; an empty one would be "=" (ours are never empty). */
     if (ir > 0 && n + 1u + ir + 2u <= POP3_CMD_MAX)
@@ -343,7 +402,7 @@ size_t pop3_auth_command(uint8_t *out, size_t room, unsigned mech,
     if (*ir_sent) {
         out[n++] = ' ';
         b64w_init(&w, (char *)out + n, ir);
-        initial_put(&w, mech, user, secret);
+        initial_put(&w, mech, user, secret, host, port);
         b64w_end(&w);
         b64w_wipe(&w);
         n += w.len;
@@ -388,7 +447,8 @@ static size_t cram_md5(b64w *w, const char *user, const char *secret,
 
 size_t pop3_auth_response(uint8_t *out, size_t room, unsigned mech,
                           unsigned step, int ir_sent, const char *user,
-                          const char *secret, char *challenge, int *is_secret)
+                          const char *secret, const char *host, uint16_t port,
+                          char *challenge, int *is_secret)
 {
     b64w w;
     unsigned phase = step + (ir_sent ? 1u : 0u);
@@ -403,7 +463,7 @@ size_t pop3_auth_response(uint8_t *out, size_t room, unsigned mech,
     case POP3_SASL_XOAUTH2:
     case POP3_SASL_OAUTHBEARER:
         if (phase == 0) { /* the empty challenge asks for the deferred IR */
-            initial_put(&w, mech, user, secret);
+            initial_put(&w, mech, user, secret, host, port);
             b64w_end(&w);
             *is_secret = done = 1;
         } else if (phase == 1 && mech == POP3_SASL_XOAUTH2) {
@@ -467,36 +527,44 @@ unsigned pop3_sasl_pick(unsigned offered, bool token, bool plain_ok)
 }
 
 pop3_err pop3_auth_check(unsigned mech, const char *user, const char *secret,
-                         size_t cmd_size)
+                         const char *host, uint16_t port, size_t cmd_size)
 {
     (void)mech;
     (void)user;
     (void)secret;
+    (void)host;
+    (void)port;
     (void)cmd_size;
     return POP3_ERR_UNSUPPORTED;
 }
 
 size_t pop3_auth_command(uint8_t *out, size_t room, unsigned mech,
-                         const char *user, const char *secret, int *ir_sent)
+                         const char *user, const char *secret, const char *host,
+                         uint16_t port, int *ir_sent)
 {
     (void)out;
     (void)room;
     (void)mech;
     (void)user;
     (void)secret;
+    (void)host;
+    (void)port;
     *ir_sent = 0;
     return 0;
 }
 
 size_t pop3_auth_response(uint8_t *out, size_t room, unsigned mech,
                           unsigned step, int ir_sent, const char *user,
-                          const char *secret, char *challenge, int *is_secret)
+                          const char *secret, const char *host, uint16_t port,
+                          char *challenge, int *is_secret)
 {
     (void)mech;
     (void)step;
     (void)ir_sent;
     (void)user;
     (void)secret;
+    (void)host;
+    (void)port;
     (void)challenge;
     *is_secret = 0;
     if (room < 3u)

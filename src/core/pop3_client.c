@@ -178,7 +178,7 @@ static int format_next(pop3_client *c)
         int ir = 0;
 
         n = pop3_auth_command(c->out + c->out_len, (size_t)(c->out_size - c->out_len),
-                              c->mech, c->auth_user, c->auth_pass, &ir);
+                              c->mech, c->auth_user, c->auth_pass, c->host, c->port, &ir);
         c->mech_ir = (uint8_t)(ir != 0);
     } else {
         n = pop3_cmd_format(c->out + c->out_len, (size_t)(c->out_size - c->out_len),
@@ -649,7 +649,7 @@ static pop3_err on_challenge(pop3_client *c, const char *text)
     /* The challenge sits in the line buffer; CRAM-MD5 decodes it in place. */
     n = pop3_auth_response(c->out, c->out_size,
                            c->mech, c->mech_step, c->mech_ir,
-                           c->auth_user, c->auth_pass,
+                           c->auth_user, c->auth_pass, c->host, c->port,
                            c->line + (text - c->line), &secret);
     if (n == 0)
         return POP3_ERR_PROTOCOL; /* cannot happen: pop3_auth_check() sized it */
@@ -1063,6 +1063,8 @@ pop3_err pop3_client_init(pop3_client *c, const pop3_client_config *cfg)
     c->tr = cfg->transport;
     c->cb = cfg->cb;
     c->user = cfg->user;
+    c->host = cfg->host;
+    c->port = cfg->port;
     c->line = cfg->line_buf;
     c->line_size = (uint16_t)(cfg->line_size > 65535u ? 65535u : cfg->line_size);
     c->out = cfg->cmd_buf;
@@ -1126,7 +1128,7 @@ pop3_err pop3_client_auth(pop3_client *c, unsigned mech, const char *user,
         return POP3_ERR_STATE;
     if (login_queued(c))
         return POP3_ERR_STATE;
-    e = pop3_auth_check(mech, user, secret, c->out_size);
+    e = pop3_auth_check(mech, user, secret, c->host, c->port, c->out_size);
     if (e != POP3_OK)
         return e;
     if (c->q_count >= c->q_len)

@@ -20,6 +20,8 @@
 
 #define USER "alice"
 #define PASS "hunter2-pw"
+#define HOST "pop.example.org"
+#define PORT 995
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -44,7 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(ch, data, size);
     ch[size] = '\0';
     memset(out, 0xA5, sizeof(out));
-    n = pop3_auth_response(out, room, mech, step, ir_sent, USER, PASS, ch, &is_secret);
+    n = pop3_auth_response(out, room, mech, step, ir_sent, USER, PASS, HOST, PORT, ch,
+                           &is_secret);
     if (n > room)
         abort();
     for (i = room; i < sizeof(out); i++)

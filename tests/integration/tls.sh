@@ -22,7 +22,8 @@
 #   - XOAUTH2 and OAUTHBEARER against Dovecot's oauth2 passdb, whose token
 #     introspection service is tlsfake.py (it needs one; there is no OAuth
 #     provider here), token right and wrong; and against a scripted POP3S
-#     server that checks the exact SASL messages and error challenges.
+#     server that checks the exact SASL messages (OAUTHBEARER with the
+#     host= and port= pairs of RFC 7628) and error challenges.
 #
 # Environment: POP3GET=path (default build/pop3get), KEEP=1 keeps the
 # temporary directory, NO_VALGRIND=1 skips the memcheck run.
@@ -291,7 +292,7 @@ get sni-name --cafile "$P/ca.pem" --oauth2-token-file "$T/token" --list "pop3s:/
 expect_rc sni-name 0 "POP3S to localhost (scripted server)" &&
     { [ "$(grep -a '^SNI=' "$FAKE_LOG")" = "SNI=localhost" ] && ok "SNI sent: localhost" ||
       bad "SNI for localhost" "$(grep -a '^SNI=' "$FAKE_LOG" | tr '\n' ' ')"; }
-fake_start oauth "$P/srv.pem" "$P/srv.key" "$TOKEN"
+fake_start oauth "$P/srv.pem" "$P/srv.key" "$TOKEN" 127.0.0.1
 get sni-ip --cafile "$P/ca.pem" --oauth2-token-file "$T/token" --list "pop3s://alice@127.0.0.1:$FAKE_PORT"
 expect_rc sni-ip 0 "POP3S to 127.0.0.1 (scripted server)" &&
     { [ "$(grep -a '^SNI=' "$FAKE_LOG")" = "SNI=-" ] && ok "no SNI for an IP address" ||

@@ -19,8 +19,11 @@ Modes:
                           .../TOKEN[&...] says {"active": true, "username":
                           "alice"} for TOKEN, {"active": false} otherwise;
                           LOGFILE gets the request paths
-  oauth CERT KEY TOKEN    POP3S server offering SASL XOAUTH2 and OAUTHBEARER;
-                          accepts USER alice with bearer TOKEN, serves an
+  oauth CERT KEY TOKEN [HOST]
+                          POP3S server offering SASL XOAUTH2 and OAUTHBEARER;
+                          accepts USER alice with bearer TOKEN (OAUTHBEARER:
+                          with host=HOST, default localhost, and port= this
+                          server's port), serves an
                           empty maildrop; a wrong token gets the error
                           challenge, then -ERR [AUTH]. LOGFILE also gets a
                           line "SNI=<name>" per handshake ("SNI=-" when the
@@ -90,12 +93,15 @@ def mitm(client, up_port, mode, log):
     up.close()
 
 
-def oauth(conn, token, log):
+def oauth(conn, token, log, host):
     buf = [b""]
     conn.sendall(b"+OK fake POP3S ready\r\n")
+    # RFC 7628 sec. 3.1: OAUTHBEARER names the server (host= and port=) as
+    # the client dialled it.
     want = {
         "XOAUTH2": "user=alice\x01auth=Bearer %s\x01\x01" % token,
-        "OAUTHBEARER": "n,a=alice,\x01auth=Bearer %s\x01\x01" % token,
+        "OAUTHBEARER": "n,a=alice,\x01host=%s\x01port=%d\x01auth=Bearer %s\x01\x01"
+                       % (host, conn.getsockname()[1], token),
     }
     authed = False
     while True:
@@ -222,7 +228,7 @@ def main():
                 inject(conn, log)
             elif mode == "oauth":
                 with ctx.wrap_socket(conn, server_side=True) as tconn:
-                    oauth(tconn, args[2], log)
+                    oauth(tconn, args[2], log, args[3] if len(args) > 3 else "localhost")
                     return
         except (OSError, ssl.SSLError):
             pass

@@ -546,6 +546,8 @@ script *script_new(const script_opts *o)
     s->cfg.idle_timeout_ms = s->o.idle_timeout_ms;
     s->cfg.low_speed_octets = s->o.low_speed_octets;
     s->cfg.low_speed_ms = s->o.low_speed_ms;
+    s->cfg.host = s->o.host;
+    s->cfg.port = s->o.port;
     s->init_rc = pop3_client_init(&s->c, &s->cfg);
     if (s->init_rc != POP3_OK)
         log_fmt(s, "! init = %s\n", err_name(s->init_rc));

@@ -77,6 +77,8 @@ typedef struct script_opts {
     uint32_t connect_timeout_ms, greeting_timeout_ms;
     uint32_t reply_timeout_ms, idle_timeout_ms;
     uint32_t low_speed_octets, low_speed_ms;
+    const char *host;         /* pop3_client_config host and port */
+    uint16_t port;
 } script_opts;
 
 struct script {
