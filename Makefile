@@ -296,6 +296,8 @@ check: licence-check all unit asan pedantic cross symbols docs-check install-che
 	@bash tests/support/skip.sh report
 	@echo "make check: all passed"
 check: durability
+# The superloop firmware in QEMU (examples/lwip_superloop/board/mps2_an386/board.mk).
+check: qemu-check
 
 # Install into a staging directory (with a multiarch LIBDIR), build the
 # README's example and the NetX example from it through pkg-config only,
@@ -349,3 +351,4 @@ clean:
 include port/lwip/lwip.mk
 include tests/mbedtls36.mk
 include examples/netx_app/netx_app.mk
+include examples/lwip_superloop/board/mps2_an386/board.mk

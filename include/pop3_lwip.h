@@ -80,8 +80,25 @@ extern "C" {
 #define POP3_LWIP_POLL_INTERVAL (1u)
 #endif
 
+/* An optional layer between the connection and the engine: the pop3 TLS
+ * decorator (pop3_tls.h) for STLS, since lwIP's altcp_tls cannot start TLS
+ * on a connection that is already up. When set, the port calls input()
+ * instead of pop3_client_input() (and input(ctx, NULL, 0) while pending()
+ * says octets are held back), writable() instead of pop3_client_writable()
+ * and eof() instead of pop3_client_eof() (the sent and poll callbacks call
+ * writable() every time, so the filter's own pending writes go out too).
+ * The window is opened by what input() consumed (ciphertext). */
+typedef struct pop3_lwip_filter {
+    size_t (*input)(void *ctx, const void *data, size_t len);
+    void (*writable)(void *ctx);
+    void (*eof)(void *ctx);
+    bool (*pending)(void *ctx);
+    void *ctx;
+} pop3_lwip_filter;
+
 typedef struct pop3_lwip {
     /** PRIVATE **/
+    const pop3_lwip_filter *filter;
     pop3_transport tr;
     pop3_client *client;
     struct altcp_pcb *pcb;
@@ -106,6 +123,9 @@ const pop3_transport *pop3_lwip_transport(pop3_lwip *p);
  * altcp_tls allocator for POP3S. Call before connecting. */
 void pop3_lwip_set_allocator(pop3_lwip *p, altcp_allocator_t *alloc);
 #endif
+/* Route the connection through f (NULL: straight to the engine). f must
+ * outlive the session. Set it after pop3_lwip_init(), before connecting. */
+void pop3_lwip_set_filter(pop3_lwip *p, const pop3_lwip_filter *f);
 
 /* Connect c to host:port. host is an IPv4/IPv6 address literal or, with
  * LWIP_DNS, a name looked up with dns_gethostbyname() (callback form).

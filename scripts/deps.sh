@@ -21,6 +21,7 @@ PACKAGES=(
     clang cppcheck clang-tidy libclang-rt-14-dev time
     liblwip-dev dpkg-dev iproute2
     strace mpop fetchmail
+    qemu-system-arm
 )
 OPTIONAL=()
 

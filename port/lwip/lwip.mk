@@ -69,14 +69,16 @@ $(B)/lwip-nosys-altcp/liblwip-nosys.a: $(LWIP_NOSYS_OBJ:$(B)/lwip-nosys/%=$(B)/l
 
 # The firmware shape: the engine built from source with POP3_LEAN=1, no MD5
 # and no Mbed TLS linked (what it uses is all the lean build keeps).
-$(B)/lwip_superloop: examples/lwip_superloop/main.c $(LWIP_PORT_DEP) $(B)/lwip-nosys/liblwip-nosys.a $(wildcard src/core/*.c src/core/*.h)
+SUPERLOOP_HOST := examples/lwip_superloop/main.c examples/lwip_superloop/board/host_tap/board.c
+SUPERLOOP_DEP  := $(SUPERLOOP_HOST) examples/lwip_superloop/board.h $(LWIP_PORT_DEP)
+$(B)/lwip_superloop: $(SUPERLOOP_DEP) $(B)/lwip-nosys/liblwip-nosys.a $(wildcard src/core/*.c src/core/*.h)
 	$(CC) $(CSTD) -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) -DPOP3_LEAN=1 $(LWIP_NOSYS_INC) -Isrc/core -Isrc/md5 \
-	  examples/lwip_superloop/main.c port/lwip/pop3_lwip.c $(wildcard src/core/*.c) -o $@ \
+	  -Iexamples/lwip_superloop $(SUPERLOOP_HOST) port/lwip/pop3_lwip.c $(wildcard src/core/*.c) -o $@ \
 	  $(B)/lwip-nosys/liblwip-nosys.a
 
-$(B)/lwip/lwip_superloop_altcp: examples/lwip_superloop/main.c $(LWIP_PORT_DEP) $(B)/lwip-nosys-altcp/liblwip-nosys.a $(B)/libpop3.a
+$(B)/lwip/lwip_superloop_altcp: $(SUPERLOOP_DEP) $(B)/lwip-nosys-altcp/liblwip-nosys.a $(B)/libpop3.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) -D_DEFAULT_SOURCE -DLWIP_ALTCP=1 $(WARN) $(CFLAGS) $(LWIP_NOSYS_INC) examples/lwip_superloop/main.c \
+	$(CC) $(CSTD) -D_DEFAULT_SOURCE -DLWIP_ALTCP=1 $(WARN) $(CFLAGS) $(LWIP_NOSYS_INC) -Iexamples/lwip_superloop $(SUPERLOOP_HOST) \
 	  port/lwip/pop3_lwip.c -o $@ $(B)/lwip-nosys-altcp/liblwip-nosys.a $(B)/libpop3.a $(LDLIBS)
 
 # port/lwip over a scripted tcp_* layer and lwIP's real pbufs (no root).

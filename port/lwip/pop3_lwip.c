@@ -115,6 +115,19 @@ static long tr_send(void *ctx, const uint8_t *data, size_t len)
     return (long)n;
 }
 
+/* Into the engine, or through the filter when there is one. */
+static size_t push(pop3_lwip *p, const void *data, size_t len)
+{
+    if (p->filter != NULL)
+        return p->filter->input(p->filter->ctx, data, len);
+    return pop3_client_input(p->client, data, len);
+}
+
+static bool filter_pending(const pop3_lwip *p)
+{
+    return p->filter != NULL && p->filter->pending(p->filter->ctx);
+}
+
 /* Push held pbufs to the engine in place, piece by piece, opening the
  * window for what each consumed, until it pauses, the session ends, or
  * nothing is left; a FIN is reported once every octet before it was. */
@@ -129,16 +142,25 @@ static void deliver(pop3_lwip *p)
         size_t n;
 
         if (q == NULL) {
+            if (filter_pending(p)) { /* plaintext the filter held back */
+                (void)push(p, NULL, 0);
+                if (filter_pending(p))
+                    break;
+                continue;
+            }
             if (p->fin) {
                 p->fin = 0;
-                pop3_client_eof(p->client); /* the engine then calls tr_close */
+                if (p->filter != NULL) /* the engine then calls tr_close */
+                    p->filter->eof(p->filter->ctx);
+                else
+                    pop3_client_eof(p->client);
                 if (p->state == S_OPEN)
                     tr_close(p); /* engine already closed (e.g. after QUIT) */
             }
             break;
         }
         qlen = q->len; /* may be 0: the piece is then just dropped */
-        n = pop3_client_input(p->client, q->payload, qlen);
+        n = push(p, q->payload, qlen);
         if (n > qlen)
             n = qlen; /* cannot happen; keeps the pbuf arithmetic sound */
         if (p->state != S_OPEN)
@@ -168,8 +190,12 @@ static err_t serve(pop3_lwip *p, bool tick)
     p->aborted = 0;
     if (tick)
         pop3_client_tick(p->client, sys_now());
-    if (p->state == S_OPEN)
-        pop3_client_writable(p->client);
+    if (p->state == S_OPEN) {
+        if (p->filter != NULL)
+            p->filter->writable(p->filter->ctx);
+        else
+            pop3_client_writable(p->client);
+    }
     deliver(p);
     return p->aborted ? ERR_ABRT : ERR_OK;
 }
@@ -232,11 +258,20 @@ static void on_err(void *arg, err_t err)
 {
     pop3_lwip *p = (pop3_lwip *)arg;
 
-    (void)err;
     if (p == NULL || p->pcb == NULL)
         return;
     p->pcb = NULL;
     drop_rx(p);
+#if LWIP_ALTCP_TLS
+    /* altcp_tls reports a failed handshake (certificate refused included)
+     * as ERR_CLSD before the connected callback; TCP itself never does. */
+    if (p->state == S_CONNECTING && err == ERR_CLSD) {
+        (void)fail_now(p, POP3_ERR_TLS);
+        return;
+    }
+#else
+    (void)err;
+#endif
     (void)fail_now(p, p->state == S_CONNECTING ? POP3_ERR_CONNECT : POP3_ERR_RESET);
 }
 
@@ -272,6 +307,12 @@ void pop3_lwip_init(pop3_lwip *p)
 const pop3_transport *pop3_lwip_transport(pop3_lwip *p)
 {
     return p != NULL ? &p->tr : NULL;
+}
+
+void pop3_lwip_set_filter(pop3_lwip *p, const pop3_lwip_filter *f)
+{
+    if (p != NULL)
+        p->filter = f;
 }
 
 #if LWIP_ALTCP

@@ -27,7 +27,9 @@
 #else
 #define MEM_ALIGNMENT           4
 #endif
+#ifndef MEM_SIZE /* a TLS build adds Mbed TLS's allocations (board makefile) */
 #define MEM_SIZE                (8 * 1024)
+#endif
 #define MEMP_NUM_PBUF           8
 #define MEMP_NUM_UDP_PCB        2
 #define MEMP_NUM_TCP_PCB        2
@@ -58,7 +60,9 @@
 #ifndef LWIP_ALTCP
 #define LWIP_ALTCP              0
 #endif
+#ifndef LWIP_ALTCP_TLS /* 1 with LWIP_ALTCP_TLS_MBEDTLS=1: altcp_tls for POP3S */
 #define LWIP_ALTCP_TLS          0
+#endif
 
 #define LWIP_DNS                1
 #define DNS_TABLE_SIZE          2
@@ -66,7 +70,9 @@
 #define DNS_MAX_SERVERS         1
 
 #define LWIP_NETIF_TX_SINGLE_PBUF 1
+#ifndef LWIP_STATS /* the firmware's numbers build reads lwip_stats.mem */
 #define LWIP_STATS              0
+#endif
 #define LWIP_NOASSERT           0
 
 #endif /* POP3_LWIPOPTS_H */

@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: MIT
+# board.mk - the superloop firmware for the MPS2 AN386 (Cortex-M4, QEMU
+# -M mps2-an386), included by the Makefile after port/lwip/lwip.mk.
+#
+#   make firmware    build/fw/plain.elf  clear text, lean engine
+#                    build/fw/tls.elf    POP3S (altcp_tls) and STLS (the pop3
+#                                        TLS decorator), Mbed TLS 2.28
+#   make qemu-check  boot them in QEMU against a private Dovecot reached
+#                    over a tap device in a private network namespace (root)
+#
+# lwIP and Mbed TLS are Debian's source packages, fetched into build/ at
+# build time (scripts/lwip-src.sh, scripts/mbedtls-src.sh 2.28); the test CA
+# compiled into tls.elf is made at build time in build/fw/pki (openssl).
+
+CROSS_AR ?= arm-none-eabi-ar
+FW_DIR  := examples/lwip_superloop/board/mps2_an386
+FW_B    := $(B)/fw
+MBEDTLS28_SRC   := $(B)/mbedtls-2.28
+MBEDTLS28_STAMP := $(MBEDTLS28_SRC)/library/ssl_tls.c
+
+FW_ARCH := -mcpu=cortex-m4 -mthumb -mfloat-abi=soft
+FW_OPT  := -Os -g -ffunction-sections -fdata-sections -fno-common
+FW_INC  := -I$(FW_DIR) -Iexamples/lwip_superloop -Iport/lwip/nosys -Iinclude -Isrc/core -Isrc/md5 \
+           -isystem $(LWIP_SRC)/src/include -isystem $(MBEDTLS28_SRC)/include \
+           '-DMBEDTLS_CONFIG_FILE="mbedtls_config_fw.h"'
+# Per image: the lwIP options (lwipopts.h reads these) and the engine's.
+FW_DEFS_plain := -DPOP3_LEAN=1
+FW_DEFS_tls   := -DLWIP_ALTCP=1 -DLWIP_ALTCP_TLS=1 -DLWIP_ALTCP_TLS_MBEDTLS=1 -DPOP3_TLS=1 \
+                 '-DMEM_SIZE=(40 * 1024)' -DALTCP_MBEDTLS_PLATFORM_ALLOC_STATS=1 \
+                 -DLWIP_STATS=1 -DMEM_STATS=1 -DMEMP_STATS=0 -DLINK_STATS=0 -DETHARP_STATS=0 \
+                 -DIP_STATS=0 -DIPFRAG_STATS=0 -DICMP_STATS=0 -DUDP_STATS=0 -DTCP_STATS=0 -DSYS_STATS=0
+FW_CFLAGS = -std=c99 $(FW_ARCH) $(FW_OPT) $(FW_INC) $(FW_DEFS_$(1))
+FW_LDFLAGS := $(FW_ARCH) -nostartfiles --specs=nano.specs --specs=nosys.specs \
+              -Wl,--gc-sections -T $(FW_DIR)/mps2_an386.ld
+
+# Third-party sources: built as shipped, without our -Werror.
+FW_LWIP_SRC := $(addprefix src/core/,$(LWIP_CORE_FILES)) src/netif/ethernet.c \
+               src/apps/altcp_tls/altcp_tls_mbedtls.c src/apps/altcp_tls/altcp_tls_mbedtls_mem.c
+FW_MBED_SRC = $(notdir $(wildcard $(MBEDTLS28_SRC)/library/*.c))
+# Ours: -Werror; the board files also with -Wconversion's cousins off.
+FW_POP3_plain := $(wildcard src/core/*.c) port/lwip/pop3_lwip.c
+FW_POP3_tls   := $(wildcard src/core/*.c) src/md5/pop3_md5.c src/transport/pop3_transport_tls.c port/lwip/pop3_lwip.c
+FW_BOARD      := examples/lwip_superloop/main.c $(FW_DIR)/startup.c $(FW_DIR)/board.c $(FW_DIR)/lan9118.c
+FW_BOARD_tls  := $(FW_DIR)/entropy_test_only.c
+FW_HDRS := $(wildcard include/*.h src/core/*.h src/md5/*.h $(FW_DIR)/*.h $(FW_DIR)/arch/*.h) \
+           examples/lwip_superloop/board.h port/lwip/nosys/lwipopts.h $(FW_DIR)/board.mk
+
+.PHONY: firmware qemu-check
+firmware: $(FW_B)/plain.elf $(FW_B)/tls.elf
+
+$(MBEDTLS28_STAMP):
+	bash scripts/mbedtls-src.sh 2.28 $(MBEDTLS28_SRC)
+
+# Mbed TLS, once, with the firmware config (both images link it: the plain
+# one only takes SHA-256 from it, for the store's digests).
+$(FW_B)/mbedtls/%.o: $(MBEDTLS28_STAMP) $(FW_DIR)/mbedtls_config_fw.h
+	@mkdir -p $(dir $@)
+	@$(CROSS_CC) $(call FW_CFLAGS,tls) -w -c $(MBEDTLS28_SRC)/library/$*.c -o $@
+$(FW_B)/libmbedtls-fw.a: $(MBEDTLS28_STAMP) $(FW_DIR)/mbedtls_config_fw.h
+	@$(MAKE) --no-print-directory $(addprefix $(FW_B)/mbedtls/,$(FW_MBED_SRC:.c=.o))
+	@rm -f $@ && $(CROSS_AR) rcs $@ $(addprefix $(FW_B)/mbedtls/,$(FW_MBED_SRC:.c=.o))
+
+# The test CA: made here, compiled into tls.elf, never committed.
+$(FW_B)/pki/ca.crt:
+	@mkdir -p $(dir $@)
+	@openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+	  -subj "/CN=pop3 firmware test CA" -keyout $(FW_B)/pki/ca.key -out $@ 2>/dev/null
+$(FW_B)/board_ca.c: $(FW_B)/pki/ca.crt
+	@openssl x509 -in $< -outform DER -out $(FW_B)/pki/ca.der
+	@{ echo '/* generated from build/fw/pki/ca.crt: the test CA */'; echo '#include <stddef.h>'; \
+	   echo 'const unsigned char board_ca[] = {'; od -An -v -tu1 $(FW_B)/pki/ca.der | \
+	   sed -e 's/  */ /g' -e 's/^ //' -e 's/ /, /g' -e 's/$$/,/'; echo '};'; \
+	   echo 'const size_t board_ca_len = sizeof board_ca;'; } > $@
+
+define FW_IMAGE
+$(FW_B)/$(1)/lwip/%.o: $(LWIP_STAMP) $(MBEDTLS28_STAMP) port/lwip/nosys/lwipopts.h $(FW_DIR)/arch/cc.h $(FW_DIR)/board.mk
+	@mkdir -p $$(dir $$@)
+	@$(CROSS_CC) $(call FW_CFLAGS,$(1)) -w -c $(LWIP_SRC)/$$*.c -o $$@
+$(FW_B)/$(1)/pop3/%.o: %.c $(FW_HDRS) $(LWIP_STAMP) $(MBEDTLS28_STAMP)
+	@mkdir -p $$(dir $$@)
+	$(CROSS_CC) $(call FW_CFLAGS,$(1)) $(WARN) -c $$< -o $$@
+$(FW_B)/$(1).elf: $(addprefix $(FW_B)/$(1)/lwip/,$(FW_LWIP_SRC:.c=.o)) \
+                  $(addprefix $(FW_B)/$(1)/pop3/,$(FW_POP3_$(1):.c=.o) $(FW_BOARD:.c=.o) $(FW_BOARD_$(1):.c=.o)) \
+                  $(FW_B)/libmbedtls-fw.a $(if $(filter tls,$(1)),$(FW_B)/$(1)/pop3/board_ca.o)
+	$(CROSS_CC) $(FW_LDFLAGS) -Wl,-Map=$(FW_B)/$(1).map -o $$@ $$(filter %.o,$$^) $(FW_B)/libmbedtls-fw.a
+	@$(CROSS_SIZE) $$@
+endef
+$(eval $(call FW_IMAGE,plain))
+$(eval $(call FW_IMAGE,tls))
+$(FW_B)/tls/pop3/board_ca.o: $(FW_B)/board_ca.c
+	@mkdir -p $(dir $@)
+	$(CROSS_CC) $(call FW_CFLAGS,tls) $(WARN) -c $< -o $@
+
+qemu-check: firmware
+	bash tests/qemu/run.sh

@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# run.sh - the superloop firmware on an emulated Cortex-M4 board (QEMU
+# -M mps2-an386) against a private Dovecot: `make qemu-check` (root).
+#
+# The guest's only way out is a tap device inside a private network
+# namespace (tests/lwip/ns.sh: link-local 169.254.78.1/16 on the kernel
+# side, no default route); Dovecot listens there, with a certificate for
+# mail.pop3test.invalid signed by the test CA that build/fw/tls.elf has
+# compiled in. QEMU runs inside the namespace, reads its settings from a
+# block loaded into RAM (bootcfg.py) and exits when the firmware resets the
+# board (-no-reboot). The firmware prints "stored MSG LEN SHA256" for every
+# message it committed to its store; each is compared with the maildrop.
+#
+# Cases:
+#   1. plain.elf, clear text: every message byte-exact, all deleted
+#   2. tls.elf, POP3S (lwIP altcp_tls), slow store (the client pauses, the
+#      window closes): every message byte-exact, all deleted
+#   3. tls.elf, STLS (pop3 TLS decorator over the lwIP port): the same
+#   4. tls.elf, POP3S to a server whose certificate comes from another CA:
+#      refused (POP3_ERR_TLS, verify flags printed), nothing stored, nothing
+#      deleted
+#   5. tls.elf, POP3S, the server's pop3 process killed in the middle of a
+#      message: that message is not stored, the session ends without QUIT
+#      (so the server commits none of its DELEs), the firmware prints the
+#      reason and goes on; its next session finds every message and fetches
+#      and deletes them all
+#
+# Environment: KEEP=1 keeps the temporary directory.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+FW=$ROOT/build/fw
+NS=pop3qemu-$$
+TAP=p3q$$
+KADDR=169.254.78.1
+GUEST=169.254.78.2
+MASK=255.255.0.0
+NAME=mail.pop3test.invalid
+
+die() { echo "qemu-check: FAIL: $*" >&2; exit 1; }
+. "$ROOT/tests/lwip/ns.sh"
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (network namespace and tap device)"
+for f in "$FW/plain.elf" "$FW/tls.elf" "$FW/pki/ca.key" "$FW/pki/ca.crt"; do
+    [ -f "$f" ] || die "$f missing (make firmware)"
+done
+command -v qemu-system-arm >/dev/null || die "qemu-system-arm missing (run scripts/deps.sh)"
+command -v ip >/dev/null || die "ip (iproute2) missing (run scripts/deps.sh)"
+[ -c /dev/net/tun ] || die "/dev/net/tun missing: no tap devices on this machine"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-qemu.XXXXXX") || die "mktemp failed"
+chmod 0711 "$WORK"
+SRV=$WORK/server
+SRV2=$WORK/server-wrong-ca
+cleanup() {
+    bash "$ROOT/tests/integration/dovecot.sh" stop "$SRV2" >/dev/null 2>&1 || true
+    ns_teardown "$SRV"
+    if [ "${KEEP:-0}" = 1 ]; then echo "qemu-check: kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- certificates: one from the CA in the image, one from another CA --------
+P=$WORK/pki
+mkdir -p "$P"
+ossl() { openssl "$@" >>"$P/openssl.log" 2>&1 || die "openssl $1 failed ($(tail -n 3 "$P/openssl.log"))"; }
+printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$NAME" > "$P/ext"
+ossl req -newkey rsa:2048 -nodes -subj "/CN=$NAME" -keyout "$P/srv.key" -out "$P/srv.csr"
+ossl x509 -req -in "$P/srv.csr" -CA "$FW/pki/ca.crt" -CAkey "$FW/pki/ca.key" -CAcreateserial \
+    -CAserial "$P/ca.srl" -days 30 -extfile "$P/ext" -out "$P/srv.crt"
+ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=another CA" \
+    -keyout "$P/other.key" -out "$P/other.crt"
+ossl x509 -req -in "$P/srv.csr" -CA "$P/other.crt" -CAkey "$P/other.key" -CAcreateserial \
+    -CAserial "$P/other.srl" -days 30 -extfile "$P/ext" -out "$P/wrong.crt"
+chmod 0644 "$P"/*.key
+
+# --- namespace, tap, the two Dovecots, the mail ------------------------------
+ns_create
+ns_dovecot_start "$SRV" --tls "$P/srv.crt" "$P/srv.key" \
+    plain:pw1 pop3s:pw2 stls:pw3 killed:pw4 >/dev/null || die "Dovecot did not start in $NS"
+PORT=$(cat "$SRV/port")
+PORT_S=$(cat "$SRV/port_pop3s")
+ns_dovecot_start "$SRV2" --tls "$P/wrong.crt" "$P/srv.key" wrongca:pw5 >/dev/null ||
+    die "second Dovecot did not start in $NS"
+PORT_WRONG=$(cat "$SRV2/port_pop3s")
+mk() { python3 "$ROOT/tests/integration/mkmaildrop.py" "$@" >/dev/null || die "mkmaildrop.py $* failed"; }
+mk --set full --big-mb 1 "$SRV" plain
+mk --set full --big-mb 1 "$SRV" pop3s
+mk --set full --big-mb 1 "$SRV" stls
+mk --set full --big-mb 2 "$SRV" killed
+mk --set small "$SRV2" wrongca
+
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
+bad() { FAIL=$((FAIL + 1)); echo "FAIL $1"; shift; local l; for l in "$@"; do echo "       $l"; done; }
+
+# boot NAME ELF PORT USER PASS TLS SESSIONS STORE_DELAY_MS: runs QEMU in the
+# namespace (in the background: QPID); the console goes to $WORK/NAME.log
+boot() {
+    local name=$1 elf=$2 port=$3 user=$4 pw=$5 tls=$6 sessions=$7 delay=$8
+    python3 "$HERE/bootcfg.py" "$WORK/$name.cfg" "$GUEST" "$MASK" "$KADDR" "$port" "$user" "$pw" \
+        "$tls" "$NAME" "$sessions" 500 "$delay" || die "bootcfg.py failed"
+    ip netns exec "$NS" timeout 120 qemu-system-arm -M mps2-an386 -nographic -monitor none \
+        -serial stdio -no-reboot -kernel "$elf" \
+        -device "loader,file=$WORK/$name.cfg,addr=0x203ff000,force-raw=on" \
+        -nic "tap,ifname=$TAP,script=no,downscript=no,model=lan9118" \
+        </dev/null >"$WORK/$name.log" 2>"$WORK/$name.err" &
+    QPID=$!
+}
+finish() { # waits for QEMU: RC
+    wait "$QPID"
+    RC=$?
+}
+
+# stored_ok LOG USER SESSION: every expected message of USER appears in
+# session SESSION of LOG as "stored N LEN SHA256", nothing else was stored
+stored_ok() {
+    local log=$1 exp=$SRV/expected/$2 sess=$3 f n=0 want got
+    got=$(awk -v s="$sess" '/^session /{cur=$2} cur==s' "$log" | grep -E '^stored [0-9]+ [0-9]+ [0-9a-f]{64}$')
+    for f in "$exp"/*.eml; do
+        n=$((n + 1))
+        want="stored $((10#$(basename "$f" .eml))) $(stat -c %s "$f") $(sha256sum < "$f" | cut -d' ' -f1)"
+        grep -qx "$want" <<<"$got" || { echo "message $(basename "$f"): no \"$want\""; return 1; }
+    done
+    [ "$(grep -c . <<<"$got")" -eq "$n" ] || { echo "$(grep -c . <<<"$got") stored, $n expected"; return 1; }
+    [ "$n" -gt 0 ] || { echo "no expected messages"; return 1; }
+    echo "$n messages"
+}
+left() { find "$1/mail/$2/new" "$1/mail/$2/cur" -type f | wc -l; }
+show() { echo "exit $RC; $(tail -n 6 "$WORK/$1.log" | tr '\n' '|') $(head -c 300 "$WORK/$1.err")"; }
+
+# fetch_all CASE ELF PORT USER PASS TLS STORE_DELAY_MS LABEL: one session
+# that must store every message byte-exact and leave the maildrop empty
+fetch_all() {
+    local name=$1 t0=$SECONDS why=""
+    boot "$name" "$2" "$3" "$4" "$5" "$6" 1 "$7"; finish
+    if [ "$RC" -eq 0 ] && why=$(stored_ok "$WORK/$name.log" "$4" 1) && [ "$(left "$SRV" "$4")" -eq 0 ] &&
+       grep -q "^exit 0 " "$WORK/$name.log"; then
+        ok "$8: $why byte-exact (SHA-256 and length), all deleted, $((SECONDS - t0))s ($(grep '^exit' "$WORK/$name.log"))"
+    else
+        bad "$8" "${why:-}; $(left "$SRV" "$4") left" "$(show "$name")"
+    fi
+}
+
+# --- 1.-3. clear text, POP3S through altcp_tls (slow store), STLS -------------
+fetch_all plain "$FW/plain.elf" "$PORT" plain pw1 plain 0 "plain.elf clear text"
+fetch_all pop3s "$FW/tls.elf" "$PORT_S" pop3s pw2 pop3s 2 "tls.elf POP3S (altcp_tls), store busy 2 ms per write"
+fetch_all stls "$FW/tls.elf" "$PORT" stls pw3 stls 0 "tls.elf STLS (TLS decorator over port/lwip)"
+
+# --- 4. a certificate from another CA ------------------------------------------------
+before=$(left "$SRV2" wrongca)
+boot wrongca "$FW/tls.elf" "$PORT_WRONG" wrongca pw5 pop3s 1 0; finish
+if [ "$RC" -eq 0 ] && grep -q "closed TLS$" "$WORK/wrongca.log" &&
+   grep -q "^certificate refused: flags" "$WORK/wrongca.log" &&
+   ! grep -Eq "^stored [0-9]+ [0-9]+ [0-9a-f]{64}$" "$WORK/wrongca.log" && grep -q "^exit 1 " "$WORK/wrongca.log" &&
+   [ "$before" -gt 0 ] && [ "$(left "$SRV2" wrongca)" -eq "$before" ]; then
+    ok "tls.elf POP3S, server certificate from another CA: refused ($(grep '^certificate' "$WORK/wrongca.log")), nothing stored, $before messages kept"
+else
+    bad "tls.elf wrong CA" "$(left "$SRV2" wrongca) of $before left" "$(show wrongca)"
+fi
+
+# --- 5. the server dies in the middle of a message -------------------------------------
+# The big message (2 MB) is the one before the last; once the one before it
+# is stored, the firmware is inside it (the store is slow). Then the pop3
+# process serving the session (a child of our Dovecot) is killed.
+big=$(( $(ls "$SRV/expected/killed"/*.eml | wc -l) - 1 ))
+boot killed "$FW/tls.elf" "$PORT_S" killed pw4 pop3s 2 2
+killed=""
+for _ in $(seq 1 600); do
+    if grep -q "^stored $((big - 1)) " "$WORK/killed.log"; then
+        sleep 0.5
+        master=$(tr -dc 0-9 < "$SRV/run/master.pid")
+        for pid in $(ps -o pid= --ppid "$master"); do
+            [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = pop3 ] && kill -9 "$pid" && killed="$killed $pid"
+        done
+        break
+    fi
+    kill -0 "$QPID" 2>/dev/null || break
+    sleep 0.1
+done
+finish
+s1=$(awk '/^session /{s=$2} s==1' "$WORK/killed.log")
+reason=$(sed -n 's/^stored [0-9]* deleted [0-9]* of [0-9]*; closed \([A-Z_]*\)$/\1/p' <<<"$s1")
+if [ -n "$killed" ] && [ "$RC" -eq 0 ] && grep -q "^store aborted" <<<"$s1" &&
+   [ -n "$reason" ] && [ "$reason" != CLOSED ] &&
+   ! grep -Eq "^stored $big [0-9]+ [0-9a-f]{64}$" <<<"$s1" &&
+   grep -q "^stat $((big + 1)) messages" <<<"$(awk '/^session /{s=$2} s==2' "$WORK/killed.log")" &&
+   why=$(stored_ok "$WORK/killed.log" killed 2) && [ "$(left "$SRV" killed)" -eq 0 ] &&
+   grep -q "^exit 0 " "$WORK/killed.log"; then
+    ok "tls.elf POP3S, server killed inside message $big: session 1 closed $reason, nothing deleted; session 2: $why byte-exact, all deleted"
+else
+    bad "tls.elf server killed mid-message" "killed:${killed:- none} reason ${reason:-?} ${why:-}" "$(show killed)"
+fi
+
+echo "qemu-check: $PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
