@@ -237,12 +237,11 @@ def s_list_disagrees_with_stat(c):
             return
 
 def s_unsolicited_reply(c):
-    # Replies to commands never sent, right after the greeting. POP3 has no
-    # tags: pop3get queues CAPA from the greeting event, so the first
-    # stray line is taken as the CAPA reply and the second as a capability,
-    # and the run ends when the reply timer fires (exit 75). With nothing
-    # outstanding the engine ends with UNEXPECTED (unit tests:
-    # test_client.c); over TCP the two cannot be told apart.
+    # Replies to commands never sent, right after the greeting, in the same
+    # segment. pop3get queues CAPA from the greeting event, but the engine
+    # matches a reply only to a command the transport took, and pop3get
+    # reads before it writes: the stray line answers nothing (UNEXPECTED,
+    # exit 76) and no command leaves.
     c.send(GREET + b"+OK nobody asked\r\n+OK me neither\r\n")
     c.drain()
 
@@ -401,7 +400,7 @@ SCRIPTS = {
     "list_non_numeric": (s_list_non_numeric, LIST, 76, "out of range"),
     "ok_garbage": (s_ok_garbage, MAILDIR, 76, "malformed server reply"),
     "list_disagrees_with_stat": (s_list_disagrees_with_stat, MAILDIR, 69, "no such message"),
-    "unsolicited_reply": (s_unsolicited_reply, LIST, 75, "timed out waiting for a reply"),
+    "unsolicited_reply": (s_unsolicited_reply, LIST, 76, "server sent a reply no command asked for"),
     "extra_after_quit": (s_extra_after_quit, LIST, 0, None),
     "pipelining_out_of_step": (s_pipelining_out_of_step, MAILDIR, 76, "malformed server reply"),
     "refused_greeting_in_use": (s_refused_greeting_in_use, LIST, 75, "IN-USE"),
