@@ -49,10 +49,17 @@
  * The transport's close is safe to call twice and after the err callback.
  *
  * Memory: nothing is allocated but lwIP's own PCB, pbuf and segment pools;
- * the pop3_lwip lives in caller storage and must stay valid (not moved or
- * reused) until pop3_lwip_active() is false, since lwIP holds its address
- * as the callback argument (DNS has no cancel: keep it until a pending
- * lookup has answered, at most DNS_MAX_RETRIES * DNS_TMR_INTERVAL s).
+ * the pop3_lwip lives in caller storage and must stay valid (not moved,
+ * freed, re-initialised or reused) until pop3_lwip_active() is false, since
+ * lwIP holds its address as a callback argument. lwIP's DNS has no cancel:
+ * when a session ends during the lookup (a connect timeout, an abort), the
+ * session is over at once (POP3_EV_CLOSED) but p stays active until lwIP
+ * answers the lookup, at the latest when its retries run out (about
+ * DNS_MAX_RETRIES * 2 * DNS_TMR_INTERVAL ms with lwIP 2.1's defaults); that
+ * answer is dropped, and until then pop3_lwip_connect*() refuses p
+ * (POP3_ERR_ARG), so a late answer never reaches a later session. Use
+ * another pop3_lwip to retry at once. The pop3_client may be freed or
+ * reused as soon as POP3_EV_CLOSED has been delivered.
  */
 #ifndef POP3_LWIP_H
 #define POP3_LWIP_H
@@ -146,7 +153,9 @@ pop3_err pop3_lwip_connect_ip(pop3_lwip *p, pop3_client *c,
  * engine has pending, and reports a FIN that was held back behind them. */
 void pop3_lwip_poll(pop3_lwip *p);
 
-/* True while a lookup, connection or held pbufs belong to p. */
+/* True while a lookup (also one whose session already ended), a
+ * connection or held pbufs belong to p: p may be reused or freed only when
+ * this is false. */
 bool pop3_lwip_active(const pop3_lwip *p);
 /* Octets received and kept back unconsumed right now / at most so far. */
 size_t pop3_lwip_held(const pop3_lwip *p);

@@ -38,6 +38,8 @@
 enum {
     S_CLOSED,     /* no session yet, or it ended (p->pcb NULL) */
     S_RESOLVING,  /* DNS lookup pending */
+    S_DNS_LATE,   /* the session ended during the lookup; lwIP still holds p
+                   * as the lookup's argument until it answers (no cancel) */
     S_CONNECTING, /* SYN sent */
     S_OPEN        /* established; p->pcb is set */
 };
@@ -80,14 +82,15 @@ static void release_pcb(pop3_lwip *p)
 }
 
 /* transport->close: called by the engine when the session ends. Safe twice,
- * after the err callback, and during DNS (the answer is then ignored). */
+ * after the err callback, and during DNS: p then stays active until the
+ * answer arrives, which is dropped (see on_dns). */
 static void tr_close(void *ctx)
 {
     pop3_lwip *p = (pop3_lwip *)ctx;
 
     if (p == NULL)
         return;
-    p->state = S_CLOSED;
+    p->state = (p->state == S_RESOLVING || p->state == S_DNS_LATE) ? S_DNS_LATE : S_CLOSED;
     release_pcb(p);
     drop_rx(p);
 }
@@ -353,8 +356,18 @@ static void on_dns(const char *name, const ip_addr_t *ip, void *arg)
     pop3_lwip *p = (pop3_lwip *)arg;
 
     (void)name;
-    if (p == NULL || p->state != S_RESOLVING)
-        return; /* the session ended meanwhile (e.g. connect timeout) */
+    if (p == NULL)
+        return;
+    if (p->state == S_DNS_LATE) {
+        /* The session ended meanwhile (connect timeout, abort): this answer
+         * belongs to nobody. p was kept active for it, so it cannot have
+         * been reused for another session or freed (pop3_lwip.h); the
+         * client it served may be, so it is not touched. */
+        p->state = S_CLOSED;
+        return;
+    }
+    if (p->state != S_RESOLVING)
+        return;
     if (ip != NULL)
         (void)start_tcp(p, ip);
     else
@@ -418,7 +431,8 @@ void pop3_lwip_poll(pop3_lwip *p)
 
 bool pop3_lwip_active(const pop3_lwip *p)
 {
-    return p != NULL && (p->pcb != NULL || p->rx != NULL || p->state == S_RESOLVING);
+    return p != NULL && (p->pcb != NULL || p->rx != NULL || p->state == S_RESOLVING ||
+                         p->state == S_DNS_LATE);
 }
 
 size_t pop3_lwip_held(const pop3_lwip *p)

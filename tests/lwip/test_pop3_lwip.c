@@ -40,6 +40,8 @@ static struct {
     u32_t now;
     dns_found_callback dns_cb;
     void *dns_arg;
+    ip_addr_t connect_ip;
+    unsigned lookups;
 } f;
 
 static struct tcp_pcb *live(struct tcp_pcb *pcb)
@@ -69,9 +71,10 @@ void tcp_poll(struct tcp_pcb *pcb, tcp_poll_fn fn, u8_t interval)
 }
 err_t tcp_connect(struct tcp_pcb *pcb, const ip_addr_t *ip, u16_t port, tcp_connected_fn fn)
 {
-    (void)ip; (void)port;
+    (void)port;
     live(pcb);
     f.connected = fn;
+    ip_addr_copy(f.connect_ip, *ip);
     return f.connect_result;
 }
 void tcp_recved(struct tcp_pcb *pcb, u16_t len) { live(pcb); f.recved += len; }
@@ -109,6 +112,7 @@ err_t dns_gethostbyname(const char *name, ip_addr_t *addr, dns_found_callback cb
     (void)name; (void)addr;
     f.dns_cb = cb;
     f.dns_arg = arg;
+    f.lookups++;
     return ERR_INPROGRESS;
 }
 
@@ -379,11 +383,78 @@ static void test_dns_answer_after_the_session_ended_is_ignored(void **state)
     f.now = 600;
     pop3_lwip_poll(&port);
     assert_int_equal(ev.reason, POP3_ERR_TIMEOUT_CONNECT);
-    assert_false(pop3_lwip_active(&port));
+    /* The session is over, but lwIP still holds p for the lookup. */
+    assert_true(pop3_lwip_active(&port));
     IP_ADDR4(&ip, 10, 0, 0, 1);
     f.dns_cb("mail.example.org", &ip, f.dns_arg); /* too late */
     assert_null(f.connected);                     /* no connection started */
     assert_int_equal(ev.closed, 1);
+    assert_false(pop3_lwip_active(&port)); /* now p may be reused or freed */
+}
+
+/* The header's rule: p may be reused only once pop3_lwip_active() is
+ * false. Reusing it earlier is refused, so the first host's late answer
+ * can never connect the second session to the first host. */
+static void test_late_dns_answer_never_reaches_a_later_session(void **state)
+{
+    static pop3_client second;
+    void *first_arg;
+    dns_found_callback first_cb;
+    ip_addr_t a, b;
+
+    (void)state;
+    pop3_lwip_transport(&port)->close(&port);
+    pop3_lwip_init(&port);
+    init_client(500);
+    f.allocated = 0;
+    f.connected = NULL;
+    assert_int_equal(pop3_lwip_connect(&port, &client, "first.example", 110), POP3_OK);
+    first_cb = f.dns_cb;
+    first_arg = f.dns_arg;
+    f.now = 0;
+    pop3_lwip_poll(&port);
+    f.now = 600;
+    pop3_lwip_poll(&port);
+    assert_int_equal(ev.reason, POP3_ERR_TIMEOUT_CONNECT);
+    /* Reuse while lwIP still holds the lookup: refused, nothing asked. */
+    memset(&second, 0, sizeof second);
+    unsigned lookups = f.lookups;
+    assert_int_equal(pop3_lwip_connect(&port, &second, "second.example", 110), POP3_ERR_ARG);
+    assert_int_equal(f.lookups, lookups);
+    /* The first host's answer comes late: nobody connects to it. */
+    IP_ADDR4(&a, 10, 0, 0, 1);
+    first_cb("first.example", &a, first_arg);
+    assert_null(f.connected);
+    assert_int_equal(ev.closed, 1);
+    /* Now p is free: the second session looks up its own host and
+     * connects there. */
+    assert_false(pop3_lwip_active(&port));
+    memset(&ev, 0, sizeof ev);
+    init_client(500);
+    assert_int_equal(pop3_lwip_connect(&port, &client, "second.example", 110), POP3_OK);
+    assert_int_equal(f.lookups, lookups + 1);
+    IP_ADDR4(&b, 10, 0, 0, 2);
+    f.dns_cb("second.example", &b, f.dns_arg);
+    assert_non_null(f.connected);
+    assert_true(ip_addr_cmp(&f.connect_ip, &b));
+    assert_int_equal(ev.closed, 0);
+}
+
+/* An abort during the lookup is the same case as a timeout. */
+static void test_abort_during_lookup_keeps_port_until_the_answer(void **state)
+{
+    (void)state;
+    pop3_lwip_transport(&port)->close(&port);
+    pop3_lwip_init(&port);
+    init_client(0);
+    f.connected = NULL;
+    assert_int_equal(pop3_lwip_connect(&port, &client, "mail.example.org", 110), POP3_OK);
+    pop3_client_abort(&client);
+    assert_int_equal(ev.reason, POP3_ERR_ABORTED);
+    assert_true(pop3_lwip_active(&port));
+    f.dns_cb("mail.example.org", NULL, f.dns_arg); /* a failure, as late */
+    assert_int_equal(ev.closed, 1);               /* no second CLOSED */
+    assert_false(pop3_lwip_active(&port));
 }
 
 static void test_dns_failure_is_resolve_error(void **state)
@@ -466,6 +537,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_poll_callback_drives_timeouts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_pcb_is_connect_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dns_answer_after_the_session_ended_is_ignored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_late_dns_answer_never_reaches_a_later_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_abort_during_lookup_keeps_port_until_the_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dns_failure_is_resolve_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_connect_on_active_port_leaves_it_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_connect_releases_the_pcb, setup, teardown),
