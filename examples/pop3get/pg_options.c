@@ -46,6 +46,9 @@ static void usage(FILE *f)
 "                      OAUTHBEARER or XOAUTH2\n"
 "  --timeout SEC       bound on every wait: connect, greeting, each reply,\n"
 "                      and a server silent while nothing is asked\n"
+"  --speed-limit N     end the session when a reply brings fewer than N\n"
+"                      octets in --speed-time seconds (default 1000; 0: off)\n"
+"  --speed-time SEC    the low-speed window (default 60)\n"
 "  -4, -6              use IPv4 or IPv6 only\n"
 "  -v, --verbose       trace the protocol on stderr (passwords masked)\n"
 "  -h, --help          show this help\n"
@@ -162,6 +165,15 @@ static int parse_valued(struct pg_options *o, int argc, char **argv, int *i)
         if (pg_parse_u32(v, 1, &n) < 0 || n > 86400)
             return usage_error("--timeout wants 1..86400 seconds, not '%s'", v);
         o->timeout_s = n;
+    } else if (is_opt(a, "--speed-limit") && (v = opt_value(argc, argv, i, "--speed-limit"))) {
+        if (pg_parse_u32(v, 0, &n) < 0)
+            return usage_error("--speed-limit wants a number of octets, not '%s'", v);
+        o->speed_limit = n;
+        o->speed_set = 1;
+    } else if (is_opt(a, "--speed-time") && (v = opt_value(argc, argv, i, "--speed-time"))) {
+        if (pg_parse_u32(v, 1, &n) < 0 || n > 86400)
+            return usage_error("--speed-time wants 1..86400 seconds, not '%s'", v);
+        o->speed_time_s = n;
     }
     if (v == NULL)
         return usage_error("unknown option or missing value: %s", a);

@@ -36,6 +36,9 @@ struct pg_options {
     char *token;            /* bearer token, heap (PG_TOKEN_MAX) */
     int discard;            /* --discard: every message, octets dropped */
     unsigned timeout_s;     /* --timeout, 0: the engine's defaults */
+    int speed_set;          /* --speed-limit given */
+    uint32_t speed_limit;   /* octets per window, 0: rule off */
+    uint32_t speed_time_s;  /* --speed-time, 0: the engine's default */
 };
 
 /* Parse argv into o (zeroed by the caller). A password in the URL is

@@ -306,7 +306,9 @@ int pg_exit_for_close(pop3_err e, int greeted)
     case POP3_ERR_TIMEOUT_CONNECT:
     case POP3_ERR_TIMEOUT_GREETING:
     case POP3_ERR_TIMEOUT_REPLY:
-    case POP3_ERR_TIMEOUT_IDLE:     return EX_TEMPFAIL;
+    case POP3_ERR_TIMEOUT_IDLE:
+    case POP3_ERR_TIMEOUT_SPEED:
+    case POP3_ERR_QUIT_REFUSED:     return EX_TEMPFAIL;
     case POP3_ERR_TRUNCATED:
     case POP3_ERR_LINE_TOO_LONG:
     case POP3_ERR_PROTOCOL:

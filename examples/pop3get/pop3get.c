@@ -281,6 +281,7 @@ static int setup_client(struct app *a)
     if (a->o.timeout_s != 0) {
         uint32_t ms = a->o.timeout_s * 1000u;
 
+        /* Every wait of the engine: an idle session too. */
         cfg.connect_timeout_ms = ms;
         cfg.greeting_timeout_ms = ms;
         cfg.reply_timeout_ms = ms;
@@ -293,6 +294,10 @@ static int setup_client(struct app *a)
         if (pg_parse_u32(a->o.port, 1, &pn) == 0 && pn <= 65535u)
             cfg.port = (uint16_t)pn;
     }
+    if (a->o.speed_set)
+        cfg.low_speed_octets = a->o.speed_limit;
+    if (a->o.speed_time_s != 0)
+        cfg.low_speed_ms = a->o.speed_time_s * 1000u;
     if (pop3_client_init(&a->c, &cfg) != POP3_OK) {
         pg_fail_str(&a->rep, EX_SOFTWARE, "init", "pop3_client_init refused the configuration");
         return -1;

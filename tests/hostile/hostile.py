@@ -380,6 +380,132 @@ def s_file_size_limit(c):
             return
 
 
+# --- issue: nothing lost, nothing injected -------------------------------
+
+FORGED = b"Subject: forged\r\n\r\nhi\n.\n+OK 5 octets\r\nfake\n.x\r\n"
+
+def s_lf_dot_lf_inside_body(c):
+    # A bare LF "." LF inside message 1 is content (RFC 1939: lines end in
+    # CRLF), not the end of the message: a sender must not be able to end
+    # a message early and append a forged reply. Both messages are stored,
+    # the first one whole.
+    c.send(GREET)
+    while True:
+        cmd = c.cmd()
+        if cmd is None:
+            return
+        v = cmd.split(" ")[0].upper()
+        if v == "STAT":
+            c.send(b"+OK 2 %d\r\n" % (len(FORGED) + len(BODY2)))
+        elif v == "LIST":
+            c.send(b"+OK\r\n1 %d\r\n2 %d\r\n.\r\n" % (len(FORGED), len(BODY2)))
+        elif v == "RETR" and cmd.endswith(" 1"):
+            c.send(b"+OK\r\n" + FORGED + b".\r\n")
+        else:
+            c.send(standard(c, cmd) or b"-ERR\r\n")
+        if v == "QUIT":
+            return
+
+def check_forged_stored(maildir):
+    new = os.path.join(maildir, "new")
+    bodies = [open(os.path.join(new, f), "rb").read() for f in sorted(os.listdir(new))] \
+        if os.path.isdir(new) else []
+    if not any(b"+OK 5 octets" in b and b"\n.\n" in b and b"\n.x" in b for b in bodies):
+        return ["message 1 was not stored whole (bare-LF dot line taken as its end?)"]
+    return []
+
+def s_lf_only_bodies(c):
+    # LF-only line ends in a body: CRLF "." CRLF never comes, so the reply
+    # never ends. The reply timeout ends the session; nothing is stored,
+    # nothing deleted, no QUIT.
+    c.send(GREET)
+    while True:
+        cmd = c.cmd()
+        if cmd is None:
+            return
+        v = cmd.split(" ")[0].upper()
+        if v == "RETR":
+            c.mark = len(c.cmds)
+            c.send(b"+OK\nSubject: lf\n\nbody\n.\n")
+            c.drain()
+            return
+        c.send(standard(c, cmd) or b"-ERR\r\n")
+
+def s_replies_before_commands(c):
+    # Every reply of a --list session at once, before any command arrived:
+    # none of them may be matched (the server received nothing).
+    c.send(GREET + b"+OK\r\nUSER\r\n.\r\n+OK\r\n+OK\r\n+OK\r\n1 10\r\n2 20\r\n.\r\n+OK bye\r\n")
+    c.drain()
+
+def s_err_to_quit(c):
+    # -ERR to QUIT: the session is over; pop3get must not wait for more.
+    c.send(GREET)
+    while True:
+        cmd = c.cmd()
+        if cmd is None:
+            return
+        if cmd.upper() == "QUIT":
+            c.send(b"-ERR [SYS/TEMP] some deleted messages not removed\r\n")
+            time.sleep(8)
+            return
+        c.send(standard(c, cmd) or b"-ERR\r\n")
+
+def s_extra_ok_after_pass(c):
+    # An unsolicited "+OK" right after the reply to PASS, in its own
+    # segment once the next command is on its way: every later reply would
+    # shift by one. It must be caught before anything is stored or deleted.
+    c.send(GREET)
+    while True:
+        cmd = c.cmd()
+        if cmd is None:
+            return
+        v = cmd.split(" ")[0].upper()
+        c.send(standard(c, cmd) or b"-ERR\r\n")
+        if v == "PASS":
+            c.mark = len(c.cmds)
+            time.sleep(0.3)
+            c.send(b"+OK\r\n")
+        if v == "QUIT":
+            return
+
+def s_extra_ok_after_first_transaction(c):
+    # The same after the reply to the first transaction command.
+    c.send(GREET)
+    first = True
+    while True:
+        cmd = c.cmd()
+        if cmd is None:
+            return
+        v = cmd.split(" ")[0].upper()
+        c.send(standard(c, cmd) or b"-ERR\r\n")
+        if first and v in ("STAT", "LIST", "UIDL"):
+            first = False
+            c.mark = len(c.cmds)
+            time.sleep(0.3)
+            c.send(b"+OK\r\n")
+        if v == "QUIT":
+            return
+
+def s_trickle_retr(c):
+    # RETR answered one octet every 0.25 s: every octet restarts the reply
+    # timer, so only the low-speed rule (--speed-limit) ends it.
+    c.send(GREET)
+    while True:
+        cmd = c.cmd()
+        if cmd is None:
+            return
+        v = cmd.split(" ")[0].upper()
+        if v == "RETR":
+            c.mark = len(c.cmds)
+            c.send(b"+OK\r\n")
+            for ch in BODY1 * 20:
+                if not c.send(bytes([ch])):
+                    return
+                time.sleep(0.25)
+            return
+        c.send(standard(c, cmd) or b"-ERR\r\n")
+
+
 LIST = ["--list"]
 MAILDIR = ["--maildir", "@MAILDIR@", "--delete"]
 
@@ -412,26 +538,48 @@ SCRIPTS = {
     "huge_listing": (s_huge_listing, LIST, 0, None),
     "quit_err_silent": (s_quit_err_silent, LIST, 69, "QUIT: not now"),
     "file_size_limit": (s_file_size_limit, MAILDIR, 74, "File too large"),
+    "lf_dot_lf_inside_body": (s_lf_dot_lf_inside_body, MAILDIR, 0, None),
+    "lf_only_bodies": (s_lf_only_bodies, MAILDIR, 75, "timed out waiting for a reply"),
+    "replies_before_commands": (s_replies_before_commands, LIST, 76, "server sent a reply no command asked for"),
+    "err_to_quit": (s_err_to_quit, MAILDIR, 75, "QUIT"),
+    "extra_ok_after_pass": (s_extra_ok_after_pass, MAILDIR, 76, None),
+    "extra_ok_after_first_transaction": (s_extra_ok_after_first_transaction, MAILDIR, 76, None),
+    "trickle_retr": (s_trickle_retr, ["--speed-limit", "100", "--speed-time", "2"] + MAILDIR,
+                     75, "too little for too long"),
 }
 
 # Longest run (s) where a script must end well before HANG_S.
-MAX_SECS = {"quit_err_silent": 5}
+MAX_SECS = {"quit_err_silent": 5, "err_to_quit": 4}
 # RLIMIT_FSIZE (octets) for pop3get; with the Maildir files expected
 # afterwards in new/.
 FSIZE = {"file_size_limit": (65536, 2)}
+
+# Checks of what was stored, beyond the exit status.
+POST = {"lf_dot_lf_inside_body": check_forged_stored}
+# Commands the client must never have sent, and at most this many messages
+# may be in the Maildir (a shifted session must store nothing).
+FORBID = {"lf_only_bodies": "DELE", "replies_before_commands": "LIST",
+          "extra_ok_after_pass": "DELE", "extra_ok_after_first_transaction": "DELE",
+          "trickle_retr": "DELE"}
+MAX_STORED = {"lf_only_bodies": 0, "extra_ok_after_pass": 0,
+              "extra_ok_after_first_transaction": 0, "trickle_retr": 0}
 
 # A command the client must have sent, so a script cannot pass trivially.
 REQUIRE = {"sasl_plain_verbose": "AUTH", "sasl_login_verbose": "AUTH",
            "user_pass_verbose_garbage": "PASS", "pipelining_out_of_step": "DELE", "rst_in_retr": "RETR",
            "trickle_list": "LIST", "huge_body": "QUIT", "huge_listing": "QUIT",
-           "bare_lf": "QUIT", "extra_after_quit": "QUIT"}
+           "bare_lf": "QUIT", "extra_after_quit": "QUIT",
+           "lf_dot_lf_inside_body": "DELE", "lf_only_bodies": "RETR", "err_to_quit": "QUIT",
+           "extra_ok_after_pass": "PASS", "extra_ok_after_first_transaction": "STAT",
+           "trickle_retr": "RETR"}
 
 # Scripts with more than one acceptable exit status, or where QUIT after
 # the failure is right. RST: the port reports a reset (69) or, if the FIN
 # raced it, a truncated reply (76). list_disagrees_with_stat: -ERR to RETR
 # is an answer, not a broken session; QUIT commits only the DELE of the
 # message that was stored.
-ALT_RC = {"rst_in_retr": (69, 76), "list_disagrees_with_stat": (69,)}
+ALT_RC = {"rst_in_retr": (69, 76), "list_disagrees_with_stat": (69,),
+          "err_to_quit": (75,)}
 
 
 def run_script(pop3get, name, tmp):
@@ -530,6 +678,15 @@ def run_script(pop3get, name, tmp):
         stored = len(os.listdir(new)) if os.path.isdir(new) else 0
         if stored < verbs.count("DELE"):
             problems.append("%d DELE but %d stored" % (verbs.count("DELE"), stored))
+    if name in FORBID and FORBID[name] in verbs:
+        problems.append("the client sent %s" % FORBID[name])
+    if name in MAX_STORED:
+        new = os.path.join(maildir, "new")
+        stored = len(os.listdir(new)) if os.path.isdir(new) else 0
+        if stored > MAX_STORED[name]:
+            problems.append("%d messages stored, at most %d allowed" % (stored, MAX_STORED[name]))
+    if name in POST:
+        problems += POST[name](maildir)
     last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
     return problems, rc, secs, maxrss, last, cmds
 
