@@ -366,23 +366,30 @@ static void test_no_pcb_is_connect_error(void **state)
     assert_int_equal(pop3_client_error(&client), POP3_ERR_CONNECT);
 }
 
-static void test_dns_answer_after_the_session_ended_is_ignored(void **state)
+/* A fresh port looks host up and the connect timeout (500 ms) ends the
+ * session while lwIP still holds the lookup. */
+static void lookup_then_time_out(const char *host)
 {
-    ip_addr_t ip;
-
-    (void)state;
     pop3_lwip_transport(&port)->close(&port);
     pop3_lwip_init(&port);
     init_client(500);
     f.allocated = 0;
     f.connected = NULL;
-    assert_int_equal(pop3_lwip_connect(&port, &client, "mail.example.org", 110), POP3_OK);
+    assert_int_equal(pop3_lwip_connect(&port, &client, host, 110), POP3_OK);
     assert_true(pop3_lwip_active(&port)); /* lookup pending */
     f.now = 0;
     pop3_lwip_poll(&port);
     f.now = 600;
     pop3_lwip_poll(&port);
     assert_int_equal(ev.reason, POP3_ERR_TIMEOUT_CONNECT);
+}
+
+static void test_dns_answer_after_the_session_ended_is_ignored(void **state)
+{
+    ip_addr_t ip;
+
+    (void)state;
+    lookup_then_time_out("mail.example.org");
     /* The session is over, but lwIP still holds p for the lookup. */
     assert_true(pop3_lwip_active(&port));
     IP_ADDR4(&ip, 10, 0, 0, 1);
@@ -403,19 +410,9 @@ static void test_late_dns_answer_never_reaches_a_later_session(void **state)
     ip_addr_t a, b;
 
     (void)state;
-    pop3_lwip_transport(&port)->close(&port);
-    pop3_lwip_init(&port);
-    init_client(500);
-    f.allocated = 0;
-    f.connected = NULL;
-    assert_int_equal(pop3_lwip_connect(&port, &client, "first.example", 110), POP3_OK);
+    lookup_then_time_out("first.example");
     first_cb = f.dns_cb;
     first_arg = f.dns_arg;
-    f.now = 0;
-    pop3_lwip_poll(&port);
-    f.now = 600;
-    pop3_lwip_poll(&port);
-    assert_int_equal(ev.reason, POP3_ERR_TIMEOUT_CONNECT);
     /* Reuse while lwIP still holds the lookup: refused, nothing asked. */
     memset(&second, 0, sizeof second);
     unsigned lookups = f.lookups;
