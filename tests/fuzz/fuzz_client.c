@@ -25,7 +25,12 @@
  * session ended (so never a QUIT after a protocol error), body data only
  * inside MSG_BEGIN..MSG_END, input() consumes everything unless paused or
  * closed, and the password is in neither the command buffer nor the
- * client struct once input() returns.
+ * client struct once input() returns. And the engine stays in step: every
+ * event about a server reply belongs to a command whose whole line the
+ * transport had taken (so a reply is never matched to an unsent command;
+ * [1] bit 0x20 makes the transport stop taking octets after a budget),
+ * and a QUIT after a DELE leaves only once every earlier command was
+ * answered (so no QUIT can follow an undetected shift or an error).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,8 +47,15 @@
 struct run {
     pop3_client c;
     pop3_client_config cfg;
-    pop3_transport tr;
+    pop3_transport tr;     /* the engine writes here: the budget, then mem */
+    pop3_transport mtr;
     pop3_transport_mem mem;
+    long budget;           /* octets the transport still takes; < 0: any */
+    size_t scanned;        /* start of the first sent line not yet counted */
+    unsigned cmd_lines;    /* whole command lines the transport took */
+    unsigned replies;      /* server replies completed, by the events */
+    size_t pending;        /* pop3_client_pending() after the last event */
+    int dele_sent;
     char line[1024];
     uint8_t cmd[POP3_CMD_MAX];
     pop3_slot q[9];
@@ -125,6 +137,94 @@ static void act(struct run *x, uint8_t a)
     }
 }
 
+/* Every event about a server reply: the reply it belongs to (the next one,
+ * counted from the events) must answer a command that left whole. A reply
+ * ends with the event after which the engine holds one command fewer
+ * (a refused USER takes its unsent PASS along); a command completed
+ * locally (SERVER_ERR with err set) was never sent and is not a reply. */
+static void check_step(struct run *x, const pop3_event *ev)
+{
+    size_t now = pop3_client_pending(&x->c);
+    int ended = now < x->pending;
+
+    switch (ev->type) {
+    case POP3_EV_GREETING:
+    case POP3_EV_CLOSED:
+    case POP3_EV_TLS_READY:
+        return;
+    case POP3_EV_SERVER_ERR:
+        if (ev->cmd == POP3_CMD_NONE)
+            return; /* the greeting's -ERR */
+        if (ev->err != POP3_OK) {
+            if (ev->err != POP3_ERR_STATE || ev->len != 0)
+                abort();
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    if (x->replies + 1u > x->cmd_lines)
+        abort(); /* a reply matched to a command that never left whole */
+    if (ended)
+        x->replies++;
+}
+
+static const char *const verbs[] = {"USER ", "PASS ", "APOP ", "CAPA\r", "STAT\r",
+    "LIST", "UIDL", "RETR ", "TOP ", "DELE ", "RSET\r", "NOOP\r", "QUIT\r",
+    "STLS\r", "AUTH "};
+
+/* Counts the command lines among the octets the transport took (SASL
+ * responses are base64 or "*", never a verb). When QUIT is taken after a
+ * DELE, every earlier command must have been answered already. */
+static void scan_sent(struct run *x)
+{
+    const uint8_t *p;
+    size_t i, end;
+
+    while ((p = memchr(x->sent + x->scanned, '\n', x->mem.len - x->scanned)) != NULL) {
+        end = (size_t)(p - x->sent) + 1;
+        for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+            size_t m = strlen(verbs[i]);
+
+            if (end - x->scanned >= m + 1 && memcmp(x->sent + x->scanned, verbs[i], m) == 0)
+                break;
+        }
+        if (i < sizeof(verbs) / sizeof(verbs[0])) {
+            if (i == 12 && x->dele_sent && x->replies != x->cmd_lines)
+                abort(); /* QUIT would commit before every reply was checked */
+            if (i == 9)
+                x->dele_sent = 1;
+            x->cmd_lines++;
+        }
+        x->scanned = end;
+    }
+}
+
+static long step_send(void *ctx, const uint8_t *data, size_t len)
+{
+    struct run *x = ctx;
+    long r;
+
+    if (x->budget == 0)
+        return 0;
+    if (x->budget > 0 && len > (size_t)x->budget)
+        len = (size_t)x->budget;
+    r = x->mtr.send(x->mtr.ctx, data, len);
+    if (r > 0 && x->budget > 0)
+        x->budget -= r;
+    if (r > 0)
+        scan_sent(x);
+    return r;
+}
+
+static void step_close(void *ctx)
+{
+    struct run *x = ctx;
+
+    x->mtr.close(x->mtr.ctx);
+}
+
 static void on_event(pop3_client *c, const pop3_event *ev, void *user)
 {
     struct run *x = user;
@@ -163,9 +263,11 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
     default:
         break;
     }
+    check_step(x, ev);
     log_event(x, ev);
     if (ev->type != POP3_EV_MSG_DATA && ev->type != POP3_EV_CLOSED)
         act(x, x->acts[x->nth++ % 16u]);
+    x->pending = pop3_client_pending(c);
 }
 
 static const void *find(const void *hay, size_t n, const char *needle)
@@ -206,8 +308,16 @@ static void check_after_call(struct run *x, int server_sent_pass)
 static void run_init(struct run *x, const uint8_t *hdr)
 {
     memset(&x->c, 0, sizeof(x->c));
-    pop3_transport_mem_init(&x->tr, &x->mem, x->sent, sizeof(x->sent));
+    pop3_transport_mem_init(&x->mtr, &x->mem, x->sent, sizeof(x->sent));
     x->mem.max_chunk = hdr[1] & 7u; /* 0: no limit; else 1..7 per send */
+    x->tr.send = step_send;
+    x->tr.close = step_close;
+    x->tr.ctx = x;
+    /* The same budget in both runs, so the split comparison holds. */
+    x->budget = (hdr[1] & 0x20) ? (long)hdr[2] * 2 : -1;
+    x->scanned = 0;
+    x->cmd_lines = x->replies = 0;
+    x->dele_sent = 0;
     pop3_client_config_defaults(&x->cfg);
     x->cfg.transport = &x->tr;
     x->cfg.cb = on_event;
@@ -288,6 +398,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (i = 0; i < 2; i++) {
         run_init(&runs[i], hdr);
         act(&runs[i], hdr[3]);
+        runs[i].pending = pop3_client_pending(&runs[i].c);
         pop3_client_connected(&runs[i].c);
         check_after_call(&runs[i], sp);
     }
