@@ -62,6 +62,7 @@ typedef struct pop3_posix {
     int fd;
     int connecting;
     int family;                       /* 0 any, 4 or 6 */
+    int sys_err;                      /* errno of the last socket failure */
     unsigned naddr, cur;
     pop3_posix_addr addr[POP3_POSIX_MAX_ADDRS];
     size_t rx_off, rx_len;            /* unconsumed octets in rx */
@@ -88,6 +89,10 @@ pop3_err pop3_posix_connect(pop3_posix *p, pop3_client *c, const char *host,
 
 /* -1 when no socket is open. */
 int pop3_posix_fd(const pop3_posix *p);
+/* The errno behind the last connect, send or receive failure (refused,
+ * reset, unreachable ...), 0 if none: the system's reason for
+ * POP3_ERR_CONNECT or POP3_ERR_RESET, for strerror(). */
+int pop3_posix_sys_error(const pop3_posix *p);
 /* poll() events wanted now (POLLIN and/or POLLOUT); 0 when paused and
  * nothing is to be written: then leave the socket out of poll() (fd -1),
  * or POLLHUP/POLLERR would make the loop spin. */

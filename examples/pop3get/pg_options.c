@@ -51,6 +51,8 @@ static void usage(FILE *f)
 "  --speed-time SEC    the low-speed window (default 60)\n"
 "  -4, -6              use IPv4 or IPv6 only\n"
 "  -v, --verbose       trace the protocol on stderr (passwords masked)\n"
+"  -q, --quiet         no progress line; only errors on stderr\n"
+"  --version           print the version and exit\n"
 "  -h, --help          show this help\n"
 "\n"
 "TLS (pop3s://HOST uses implicit TLS, default port 995):\n"
@@ -202,6 +204,8 @@ static int parse_flag(struct pg_options *o, const char *a)
         o->del = 1;
     else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
         o->verbose = 1;
+    else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
+        o->quiet = 1;
     else if (strcmp(a, "-4") == 0)
         o->family = 4;
     else if (strcmp(a, "-6") == 0)
@@ -441,6 +445,9 @@ int pg_options_parse(struct pg_options *o, int argc, char **argv)
             opts_done = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
+            return -1;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("%s %s (libpop3 %s)\n", PG_PROG, POP3_VERSION_STRING, pop3_version());
             return -1;
         } else if ((r = parse_flag(o, a)) != 1) {
             if (r != 0)

@@ -25,7 +25,7 @@ struct pg_options {
     char port[8];
     uint32_t msg;
     uint32_t top_lines;
-    int apop, del, verbose, family;
+    int apop, del, verbose, quiet, family;
     int pop3s;              /* pop3s:// URL: implicit TLS */
     int stls;               /* --stls: 1 opportunistic, 2 required */
     int insecure;           /* --insecure: no certificate verification */
@@ -43,7 +43,7 @@ struct pg_options {
 
 /* Parse argv into o (zeroed by the caller). A password in the URL is
  * overwritten with '*' in argv. Returns 0 when o is ready to use, -1 after
- * --help (printed to stdout), else a sysexits code after a message naming
+ * --help or --version (printed to stdout), else a sysexits code after a message naming
  * the offending argument on stderr. Call pg_options_free() in every case. */
 int pg_options_parse(struct pg_options *o, int argc, char **argv);
 

@@ -233,7 +233,8 @@ static const char *cmd_name(pop3_cmd cmd)
  * any other -ERR (no such message, ...) means the request cannot be met. */
 int pg_exit_for_err(pop3_cmd cmd, pop3_resp_code code)
 {
-    if (code == POP3_RESP_IN_USE || code == POP3_RESP_LOGIN_DELAY ||
+    /* -ERR to QUIT: deletions not committed (RFC 1939 sec. 6); try later. */
+    if (cmd == POP3_CMD_QUIT || code == POP3_RESP_IN_USE || code == POP3_RESP_LOGIN_DELAY ||
         code == POP3_RESP_SYS_TEMP)
         return EX_TEMPFAIL;
     if (cmd == POP3_CMD_USER || cmd == POP3_CMD_PASS || cmd == POP3_CMD_APOP ||
@@ -299,8 +300,10 @@ int pg_exit_for_close(pop3_err e, int greeted)
     switch (e) {
     case POP3_ERR_CLOSED:           return 0;
     case POP3_ERR_RESOLVE:          return EX_NOHOST;
+    /* Refused, reset, unreachable: the server may be back later (75, as
+     * mpop); a server that closes before greeting refuses service (69). */
     case POP3_ERR_CONNECT:
-    case POP3_ERR_RESET:
+    case POP3_ERR_RESET:            return EX_TEMPFAIL;
     case POP3_ERR_TRANSPORT:        return EX_UNAVAILABLE;
     case POP3_ERR_EOF:              return greeted ? EX_PROTOCOL : EX_UNAVAILABLE;
     case POP3_ERR_TIMEOUT_CONNECT:
@@ -355,5 +358,23 @@ void pg_session_closed(struct pg_session *s, const pop3_event *ev)
         snprintf(what, sizeof what, "%s port %s", o->host, o->port);
     else
         snprintf(what, sizeof what, "%s", o->host);
+    if ((ev->err == POP3_ERR_CONNECT || ev->err == POP3_ERR_RESET) && s->sys_err != 0) {
+        char why[200];
+
+        snprintf(why, sizeof why, "%s (%s)", pop3_strerror(ev->err), strerror(s->sys_err));
+        pg_fail_str(s->rep, code, what, why);
+        return;
+    }
+    if (!s->greeted && s->banner_len > 0 &&
+        (ev->err == POP3_ERR_PROTOCOL || ev->err == POP3_ERR_LINE_TOO_LONG)) {
+        char why[200];
+        size_t n = s->banner_len < 100 ? s->banner_len : 100;
+        int k = snprintf(why, sizeof why, "%s; not a POP3 server? its first line: \"%.*s\"%s",
+                         pop3_strerror(ev->err), (int)n, s->banner,
+                         n < s->banner_len ? "..." : "");
+
+        pg_fail(s->rep, code, what, why, k > 0 ? (size_t)k : 0); /* made terminal-safe */
+        return;
+    }
     pg_fail_str(s->rep, code, what, pop3_strerror(ev->err));
 }

@@ -29,6 +29,9 @@ struct pg_session {
     int logging_in;          /* the login was queued */
     int quit_sent, want_quit;
     int abort;               /* local failure: drop the connection, no QUIT */
+    int sys_err;             /* errno behind CONNECT/RESET, set before CLOSED */
+    const char *banner;      /* the server's first line (raw), for a non-POP3 */
+    size_t banner_len;       /* server's failure; set before CLOSED */
 };
 
 /* Ask for QUIT (retried after the next event when the queue is full).

@@ -110,3 +110,71 @@ void pg_trace_auth_done(struct pg_trace *t)
 {
     t->in_auth = 0;
 }
+
+/* Recorded before the engine sees it: the engine may end the session on
+ * this very line. pop3get never pauses delivery, so nothing is offered
+ * twice. */
+static size_t peek_input(void *ctx, const void *data, size_t len)
+{
+    struct pg_peek *k = ctx;
+    const char *d = data;
+    size_t i;
+
+    for (i = 0; i < len && !k->done; i++) {
+        if (d[i] == '\n' || d[i] == '\r')
+            k->done = d[i] == '\n';
+        else if (k->len < sizeof k->line)
+            k->line[k->len++] = d[i];
+    }
+    return k->inner != NULL ? k->inner->input(k->inner->ctx, data, len)
+                            : pop3_client_input(k->c, data, len);
+}
+
+static void peek_writable(void *ctx)
+{
+    struct pg_peek *k = ctx;
+
+    if (k->inner != NULL)
+        k->inner->writable(k->inner->ctx);
+    else
+        pop3_client_writable(k->c);
+}
+
+static void peek_eof(void *ctx)
+{
+    struct pg_peek *k = ctx;
+
+    if (k->inner != NULL)
+        k->inner->eof(k->inner->ctx);
+    else
+        pop3_client_eof(k->c);
+}
+
+static bool peek_want_write(void *ctx)
+{
+    struct pg_peek *k = ctx;
+
+    return k->inner != NULL && k->inner->want_write(k->inner->ctx);
+}
+
+static bool peek_pending(void *ctx)
+{
+    struct pg_peek *k = ctx;
+
+    return k->inner != NULL && k->inner->pending(k->inner->ctx);
+}
+
+const pop3_posix_filter *pg_peek_wrap(struct pg_peek *k, pop3_client *c,
+                                      const pop3_posix_filter *inner)
+{
+    memset(k, 0, sizeof *k);
+    k->inner = inner;
+    k->c = c;
+    k->f.input = peek_input;
+    k->f.writable = peek_writable;
+    k->f.eof = peek_eof;
+    k->f.want_write = peek_want_write;
+    k->f.pending = peek_pending;
+    k->f.ctx = k;
+    return &k->f;
+}

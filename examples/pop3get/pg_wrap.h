@@ -5,6 +5,7 @@
 #ifndef PG_WRAP_H
 #define PG_WRAP_H
 
+#include "pop3_posix.h"
 #include "pop3_transport.h"
 
 #include <stddef.h>
@@ -38,5 +39,23 @@ struct pg_cork {
 };
 
 const pop3_transport *pg_cork_wrap(struct pg_cork *k, const pop3_transport *inner);
+
+/* A receive-side filter for the POSIX port that keeps the first line the
+ * server sent (up to PG_PEEK_MAX octets, raw) and passes every octet on to
+ * inner (another filter such as TLS, or NULL for the engine itself), so a
+ * server that is not a POP3 server can be shown. For an application that
+ * never pauses delivery (octets are never offered twice). */
+#define PG_PEEK_MAX 160
+struct pg_peek {
+    pop3_posix_filter f;
+    const pop3_posix_filter *inner;
+    pop3_client *c;
+    char line[PG_PEEK_MAX];
+    size_t len;
+    int done;   /* the first LF was seen */
+};
+
+const pop3_posix_filter *pg_peek_wrap(struct pg_peek *k, pop3_client *c,
+                                      const pop3_posix_filter *inner);
 
 #endif

@@ -50,6 +50,26 @@
 #define LINE_BUF_SIZE 1024
 #define POLL_MS 100
 
+/* SIGINT/SIGTERM: the poll loop stops the session at once (no QUIT). */
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+    got_signal = sig;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: poll() returns at once */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 struct app {
     struct pg_options o;
     struct pg_report rep;
@@ -64,6 +84,7 @@ struct app {
     pop3_tls tls;
     pop3_tls_posix_config tlsconf;
     pop3_posix_filter filter;
+    struct pg_peek peek;
     int tls_inited;
     char line_buf[LINE_BUF_SIZE];
     uint8_t cmd_buf[CMD_BUF_SIZE];
@@ -213,6 +234,9 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
         break;
     case POP3_EV_CLOSED:
         pg_maildir_discard(&a->md);
+        a->s.sys_err = pop3_posix_sys_error(&a->posix);
+        a->s.banner = a->peek.line;
+        a->s.banner_len = a->peek.len;
         pg_session_closed(&a->s, ev);
         break;
     default: break;
@@ -265,6 +289,10 @@ static int setup_client(struct app *a)
         pop3_tls_posix_filter(&a->filter, &a->tls);
         pop3_posix_set_filter(&a->posix, &a->filter);
     }
+    /* Plain text first: keep the server's first line for an error. */
+    if (!a->o.pop3s)
+        pop3_posix_set_filter(&a->posix, pg_peek_wrap(&a->peek, &a->c,
+                                                      a->o.stls ? &a->filter : NULL));
     if (a->o.verbose)
         tr = pg_trace_wrap(&a->trace, tr);
     tr = pg_cork_wrap(&a->cork, tr);
@@ -315,6 +343,19 @@ static int setup_client(struct app *a)
     return 0;
 }
 
+/* Stopped by a signal: drop the connection without QUIT, so the server
+ * keeps every message it had (RFC 1939 sec. 6); what was stored stays. */
+static int interrupted(struct app *a)
+{
+    char why[80];
+
+    snprintf(why, sizeof why, "stopped by %s without QUIT; nothing was deleted in this "
+             "session", got_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    a->rep.exit_code = 0; /* the signal is the reason, whatever came before */
+    pg_session_abort(&a->s, EX_TEMPFAIL, "interrupted", why);
+    return 1;
+}
+
 /* Our own poll() loop rather than pop3_posix_run(): a local failure must be
  * able to drop the connection between two events. */
 static void run(struct app *a)
@@ -323,6 +364,8 @@ static void run(struct app *a)
         struct pollfd pfd;
         int n, e;
 
+        if (got_signal && interrupted(a))
+            break;
         if (a->s.abort) {
             pop3_client_abort(&a->c);
             break;
@@ -381,6 +424,7 @@ int main(int argc, char **argv)
      * stays durable), not a silent death. */
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN);
+    catch_signals();
     r = pg_options_parse(&a->o, argc, argv);
     if (r != 0) {
         pg_options_free(&a->o);
@@ -395,14 +439,16 @@ int main(int argc, char **argv)
         }
         a->md_open = 1;
     }
-    a->rep.progress = store_mode(a) && !a->o.verbose && isatty(STDERR_FILENO);
+    a->rep.progress = store_mode(a) && !a->o.verbose && !a->o.quiet && isatty(STDERR_FILENO);
     if (!store_mode(a))
         setvbuf(stdout, NULL, _IOFBF, 65536);
     if (setup_client(a) < 0)
         goto out;
     if (a->o.verbose)
         fprintf(stderr, "* connecting to %s port %s\n", a->o.host, a->o.port);
-    if (pop3_posix_connect(&a->posix, &a->c, a->o.host, a->o.port) == POP3_OK)
+    if (got_signal)
+        (void)interrupted(a);
+    else if (pop3_posix_connect(&a->posix, &a->c, a->o.host, a->o.port) == POP3_OK)
         run(a);
     close_store(a);
     pg_progress(&a->rep, pop3_posix_now_ms(), 1, a->f.stored, a->f.count,

@@ -92,6 +92,11 @@ static int filter_pending(const pop3_posix *p)
     return p->filter != NULL && p->filter->pending(p->filter->ctx);
 }
 
+int pop3_posix_sys_error(const pop3_posix *p)
+{
+    return p->sys_err;
+}
+
 int pop3_posix_fd(const pop3_posix *p)
 {
     return p->fd;
@@ -141,6 +146,7 @@ static long posix_send(void *ctx, const uint8_t *data, size_t len)
         return (long)n;
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
         return 0;
+    p->sys_err = errno;
     return -1;
 }
 
@@ -201,6 +207,7 @@ static int try_connect(pop3_posix *p)
             p->connecting = 1;
             return 0;
         }
+        p->sys_err = errno;
         close(fd);
     }
     return -1;
@@ -238,6 +245,7 @@ pop3_err pop3_posix_connect(pop3_posix *p, pop3_client *c, const char *host,
 
     pop3_posix_close(p);
     p->client = c;
+    p->sys_err = 0;
     p->naddr = 0;
     p->cur = 0;
     if (host == NULL || port == NULL)
@@ -269,6 +277,7 @@ static void finish_connect(pop3_posix *p)
         pop3_client_connected(p->client);
         return;
     }
+    p->sys_err = soerr;
     close(p->fd);
     p->fd = -1;
     p->connecting = 0;
@@ -289,6 +298,11 @@ static int session_open(const pop3_posix *p)
  * call transport->close after pop3_client_fail(), so close here. */
 static void fail(pop3_posix *p, pop3_err reason)
 {
+    int soerr = 0;
+    socklen_t sl = sizeof soerr;
+
+    if (p->fd >= 0 && getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr != 0)
+        p->sys_err = soerr;
     pop3_posix_close(p);
     if (session_open(p))
         pop3_client_fail(p->client, reason);
@@ -339,6 +353,7 @@ static void read_socket(pop3_posix *p)
         if (p->fd >= 0 && !session_open(p))
             pop3_posix_close(p);
     } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        p->sys_err = errno;
         fail(p, POP3_ERR_RESET);
     }
 }

@@ -23,6 +23,7 @@ Standard library only; servers run in threads of this process.
 """
 import os
 import resource
+import signal
 import socket
 import struct
 import subprocess
@@ -379,6 +380,29 @@ def s_file_size_limit(c):
         if v == "QUIT":
             return
 
+def s_not_pop3(c):
+    # Not a POP3 server at all: its first line is shown, made safe.
+    c.send(b"SSH-2.0-OpenSSH_9.2p1 \x1b[31mDebian\r\n")
+    c.drain()
+
+def s_sigint_mid_message(c):
+    # Message 1 whole, then message 2 trickles until pop3get is sent
+    # SIGINT (SIGNAL below): exit 75 "interrupted", no QUIT (nothing
+    # deleted), message 1 in new/, nothing in tmp/.
+    c.send(GREET)
+    while True:
+        cmd = c.cmd()
+        if cmd is None:
+            return
+        if cmd.upper() == "RETR 2":
+            c.send(b"+OK\r\nSubject: slow\r\n")
+            for _ in range(100):
+                if not c.send(b"x"):
+                    return
+                time.sleep(0.1)
+            return
+        c.send(standard(c, cmd) or b"-ERR\r\n")
+
 
 # --- issue: nothing lost, nothing injected -------------------------------
 
@@ -516,7 +540,7 @@ SCRIPTS = {
     "data_before_greeting": (s_data_before_greeting, LIST, 76, "malformed server reply"),
     "bare_lf": (s_bare_lf, LIST, 0, None),
     "list_never_ends": (s_list_never_ends, LIST, 76, "closed inside a multi-line reply"),
-    "rst_in_retr": (s_rst_in_retr, MAILDIR, 69, None),
+    "rst_in_retr": (s_rst_in_retr, MAILDIR, 75, None),
     "trickle_greeting": (s_trickle_greeting, LIST, 75, "timed out waiting for the greeting"),
     "trickle_list": (s_trickle_list, LIST, 75, "timed out waiting for a reply"),
     "stat_overflow32": (s_stat_overflow32, MAILDIR, 76, "out of range"),
@@ -536,7 +560,7 @@ SCRIPTS = {
     "sasl_login_verbose": (s_sasl_login_verbose, ["-v", "--auth", "LOGIN", "--list"], 0, "AUTH LOGIN"),
     "user_pass_verbose_garbage": (s_ok_garbage, ["-v"] + MAILDIR, 76, "PASS"),
     "huge_listing": (s_huge_listing, LIST, 0, None),
-    "quit_err_silent": (s_quit_err_silent, LIST, 69, "QUIT: not now"),
+    "quit_err_silent": (s_quit_err_silent, LIST, 75, "QUIT: not now"),
     "file_size_limit": (s_file_size_limit, MAILDIR, 74, "File too large"),
     "lf_dot_lf_inside_body": (s_lf_dot_lf_inside_body, MAILDIR, 0, None),
     "lf_only_bodies": (s_lf_only_bodies, MAILDIR, 75, "timed out waiting for a reply"),
@@ -546,13 +570,27 @@ SCRIPTS = {
     "extra_ok_after_first_transaction": (s_extra_ok_after_first_transaction, MAILDIR, 76, None),
     "trickle_retr": (s_trickle_retr, ["--speed-limit", "100", "--speed-time", "2"] + MAILDIR,
                      75, "too little for too long"),
+    "not_pop3": (s_not_pop3, LIST, 76, 'its first line: "SSH-2.0-OpenSSH_9.2p1 ?[31mDebian"'),
+    "sigint_mid_message": (s_sigint_mid_message, MAILDIR, 75, "interrupted: stopped by SIGINT"),
 }
 
 # Longest run (s) where a script must end well before HANG_S.
 MAX_SECS = {"quit_err_silent": 5, "err_to_quit": 4}
-# RLIMIT_FSIZE (octets) for pop3get; with the Maildir files expected
-# afterwards in new/.
-FSIZE = {"file_size_limit": (65536, 2)}
+# RLIMIT_FSIZE (octets) for pop3get.
+FSIZE = {"file_size_limit": 65536}
+# Maildir files expected in new/ afterwards (and none in tmp/).
+STORED = {"file_size_limit": 2, "sigint_mid_message": 1}
+# A signal sent to pop3get this many seconds after it started.
+SIGNAL = {"sigint_mid_message": (signal.SIGINT, 1.5)}
+
+
+def children(pid):
+    """pop3get runs under /usr/bin/time (which ignores SIGINT): its pid."""
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
 
 # Checks of what was stored, beyond the exit status.
 POST = {"lf_dot_lf_inside_body": check_forged_stored}
@@ -574,11 +612,11 @@ REQUIRE = {"sasl_plain_verbose": "AUTH", "sasl_login_verbose": "AUTH",
            "trickle_retr": "RETR"}
 
 # Scripts with more than one acceptable exit status, or where QUIT after
-# the failure is right. RST: the port reports a reset (69) or, if the FIN
+# the failure is right. RST: the port reports a reset (75) or, if the FIN
 # raced it, a truncated reply (76). list_disagrees_with_stat: -ERR to RETR
 # is an answer, not a broken session; QUIT commits only the DELE of the
 # message that was stored.
-ALT_RC = {"rst_in_retr": (69, 76), "list_disagrees_with_stat": (69,),
+ALT_RC = {"rst_in_retr": (75, 76), "list_disagrees_with_stat": (69,),
           "err_to_quit": (75,)}
 
 
@@ -620,13 +658,18 @@ def run_script(pop3get, name, tmp):
     # this Python process would report Python's own pages too).
     argv = ["/usr/bin/time", "-q", "-f", "%M", "-o", rssf] + argv
     with open(errf, "wb") as err, open(os.devnull, "wb") as out:
-        lim = FSIZE[name][0] if name in FSIZE else None
+        lim = FSIZE.get(name)
         p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                              preexec_fn=(lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (lim, lim)))
                              if lim else None)
         killed = []
         timer = threading.Timer(HANG_S, lambda: (killed.append(1), p.kill()))
         timer.start()
+        if name in SIGNAL:
+            sig, after = SIGNAL[name]
+            time.sleep(after)
+            for kid in children(p.pid):
+                os.kill(kid, sig)
         p.wait()
         timer.cancel()
     secs = time.time() - t0
@@ -664,8 +707,8 @@ def run_script(pop3get, name, tmp):
         problems.append("the client never sent %s" % REQUIRE[name])
     if name in MAX_SECS and secs > MAX_SECS[name]:
         problems.append("took %.1f s, bound %d s" % (secs, MAX_SECS[name]))
-    if name in FSIZE:
-        for sub, want in (("new", FSIZE[name][1]), ("tmp", 0)):
+    if name in STORED:
+        for sub, want in (("new", STORED[name]), ("tmp", 0)):
             d = os.path.join(maildir, sub)
             got = len(os.listdir(d)) if os.path.isdir(d) else -1
             if got != want:

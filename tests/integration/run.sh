@@ -373,7 +373,9 @@ expect_rc inuse 75 "a maildrop locked by another session ([IN-USE])"
 # --- errors -----------------------------------------------------------------
 closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 get closed --list "pop3://alice:secret@127.0.0.1:$closed"
-expect_rc closed 69 "connecting to a closed port"
+expect_rc closed 75 "connecting to a closed port (try later, like mpop)"
+if grep -q "Connection refused" "$T/closed.err"; then ok "the refusal names the system's reason"
+else bad "the refusal names the system's reason" "$CMD"; err_tail closed; fi
 # Name resolution never leaves the machine: the lookup runs in a namespace
 # whose only resolver is dnsd.py on its own 127.0.0.1 (tests/support/nodns.sh).
 mkdir -p "$T/dns"

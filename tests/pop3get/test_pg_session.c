@@ -130,6 +130,8 @@ static void test_exit_statuses(void **state)
     assert_int_equal(pg_exit_for_close(POP3_ERR_RESOLVE, 0), EX_NOHOST);
     assert_int_equal(pg_exit_for_close(POP3_ERR_TIMEOUT_REPLY, 1), EX_TEMPFAIL);
     assert_int_equal(pg_exit_for_close(POP3_ERR_EOF, 0), EX_UNAVAILABLE);
+    assert_int_equal(pg_exit_for_close(POP3_ERR_CONNECT, 0), EX_TEMPFAIL);
+    assert_int_equal(pg_exit_for_close(POP3_ERR_RESET, 1), EX_TEMPFAIL);
     assert_int_equal(pg_exit_for_close(POP3_ERR_EOF, 1), EX_PROTOCOL);
     assert_int_equal(pg_exit_for_close(POP3_ERR_UNEXPECTED, 1), EX_PROTOCOL);
     assert_int_equal(pg_exit_for_close(POP3_ERR_TLS_VERIFY, 1), PG_EXIT_TLS_VERIFY);
@@ -137,6 +139,7 @@ static void test_exit_statuses(void **state)
     assert_int_equal(pg_exit_for_err(POP3_CMD_PASS, POP3_RESP_IN_USE), EX_TEMPFAIL);
     assert_int_equal(pg_exit_for_err(POP3_CMD_NONE, POP3_RESP_SYS_TEMP), EX_TEMPFAIL);
     assert_int_equal(pg_exit_for_err(POP3_CMD_RETR, POP3_RESP_NONE), EX_UNAVAILABLE);
+    assert_int_equal(pg_exit_for_err(POP3_CMD_QUIT, POP3_RESP_NONE), EX_TEMPFAIL);
     assert_int_equal(pg_exit_for_err(POP3_CMD_STAT, POP3_RESP_AUTH), EX_NOPERM);
 }
 
