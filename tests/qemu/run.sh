@@ -26,6 +26,11 @@
 #      reason and goes on; its next session finds every message and fetches
 #      and deletes them all
 #
+# FW_BENCH=1 (make fw-bench) runs none of these but two fetches under QEMU
+# -icount shift=0 (one instruction = 1 ns of the emulated clock), POP3S and
+# clear text, and prints the instructions spent per octet of the 1 MB
+# message (polls that found no frame left out; board.c "cost" lines).
+#
 # Environment: KEEP=1 keeps the temporary directory.
 set -uo pipefail
 
@@ -60,7 +65,9 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-qemu.XXXXXX") || die "mktemp failed"
 chmod 0711 "$WORK"
 SRV=$WORK/server
 SRV2=$WORK/server-wrong-ca
+DNS_PID=
 cleanup() {
+    [ -n "$DNS_PID" ] && kill "$DNS_PID" 2>/dev/null && wait "$DNS_PID" 2>/dev/null
     bash "$ROOT/tests/integration/dovecot.sh" stop "$SRV2" >/dev/null 2>&1 || true
     ns_teardown "$SRV"
     if [ "${KEEP:-0}" = 1 ]; then echo "qemu-check: kept $WORK"; else rm -rf "$WORK"; fi
@@ -85,7 +92,7 @@ chmod 0644 "$P"/*.key
 # --- namespace, tap, the two Dovecots, the mail ------------------------------
 ns_create
 ns_dovecot_start "$SRV" --tls "$P/srv.crt" "$P/srv.key" \
-    plain:pw1 pop3s:pw2 stls:pw3 killed:pw4 >/dev/null || die "Dovecot did not start in $NS"
+    plain:pw1 pop3s:pw2 stls:pw3 killed:pw4 bench1:pw6 bench2:pw7 >/dev/null || die "Dovecot did not start in $NS"
 PORT=$(cat "$SRV/port")
 PORT_S=$(cat "$SRV/port_pop3s")
 ns_dovecot_start "$SRV2" --tls "$P/wrong.crt" "$P/srv.key" wrongca:pw5 >/dev/null ||
@@ -97,19 +104,23 @@ mk --set full --big-mb 1 "$SRV" pop3s
 mk --set full --big-mb 1 "$SRV" stls
 mk --set full --big-mb 2 "$SRV" killed
 mk --set small "$SRV2" wrongca
+mk --set full --big-mb 1 "$SRV" bench1
+mk --set full --big-mb 1 "$SRV" bench2
 
 PASS=0
 FAIL=0
 ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
 bad() { FAIL=$((FAIL + 1)); echo "FAIL $1"; shift; local l; for l in "$@"; do echo "       $l"; done; }
 
-# boot NAME ELF PORT USER PASS TLS SESSIONS STORE_DELAY_MS: runs QEMU in the
-# namespace (in the background: QPID); the console goes to $WORK/NAME.log
+# boot NAME ELF PORT USER PASS TLS SESSIONS STORE_DELAY_MS [HOST DNS MEASURE]:
+# runs QEMU in the namespace (in the background: QPID), with $QEMU_EXTRA;
+# the console goes to $WORK/NAME.log. HOST defaults to the server's address.
+QEMU_EXTRA=()
 boot() {
     local name=$1 elf=$2 port=$3 user=$4 pw=$5 tls=$6 sessions=$7 delay=$8
-    python3 "$HERE/bootcfg.py" "$WORK/$name.cfg" "$GUEST" "$MASK" "$KADDR" "$port" "$user" "$pw" \
-        "$tls" "$NAME" "$sessions" 500 "$delay" || die "bootcfg.py failed"
-    ip netns exec "$NS" timeout 120 qemu-system-arm -M mps2-an386 -nographic -monitor none \
+    python3 "$HERE/bootcfg.py" "$WORK/$name.cfg" "$GUEST" "$MASK" "${9:-$KADDR}" "$port" "$user" "$pw" \
+        "$tls" "$NAME" "$sessions" 500 "$delay" "${10:-0.0.0.0}" "${11:-0}" || die "bootcfg.py failed"
+    ip netns exec "$NS" timeout 120 qemu-system-arm -M mps2-an386 -nographic -monitor none "${QEMU_EXTRA[@]}" \
         -serial stdio -no-reboot -kernel "$elf" \
         -device "loader,file=$WORK/$name.cfg,addr=0x203ff000,force-raw=on" \
         -nic "tap,ifname=$TAP,script=no,downscript=no,model=lan9118" \
@@ -138,11 +149,11 @@ stored_ok() {
 left() { find "$1/mail/$2/new" "$1/mail/$2/cur" -type f | wc -l; }
 show() { echo "exit $RC; $(tail -n 6 "$WORK/$1.log" | tr '\n' '|') $(head -c 300 "$WORK/$1.err")"; }
 
-# fetch_all CASE ELF PORT USER PASS TLS STORE_DELAY_MS LABEL: one session
-# that must store every message byte-exact and leave the maildrop empty
+# fetch_all CASE ELF PORT USER PASS TLS STORE_DELAY_MS LABEL [HOST DNS]: one
+# session that must store every message byte-exact and empty the maildrop
 fetch_all() {
     local name=$1 t0=$SECONDS why=""
-    boot "$name" "$2" "$3" "$4" "$5" "$6" 1 "$7"; finish
+    boot "$name" "$2" "$3" "$4" "$5" "$6" 1 "$7" "${9:-}" "${10:-}"; finish
     if [ "$RC" -eq 0 ] && why=$(stored_ok "$WORK/$name.log" "$4" 1) && [ "$(left "$SRV" "$4")" -eq 0 ] &&
        grep -q "^exit 0 " "$WORK/$name.log"; then
         ok "$8: $why byte-exact (SHA-256 and length), all deleted, $((SECONDS - t0))s ($(grep '^exit' "$WORK/$name.log"))"
@@ -151,10 +162,35 @@ fetch_all() {
     fi
 }
 
+if [ "${FW_BENCH:-0}" = 1 ]; then
+    QEMU_EXTRA=(-icount shift=0,align=off,sleep=off)
+    big=$(( $(ls "$SRV/expected/bench1"/*.eml | wc -l) - 1 ))
+    octets=$(stat -c %s "$SRV/expected/bench1/$(printf %04d "$big").eml")
+    for c in "pop3s $FW/tls.elf $PORT_S bench1 pw6" "plain $FW/plain.elf $PORT bench2 pw7"; do
+        set -- $c
+        boot "bench-$1" "$2" "$3" "$4" "$5" "$1" 1 0 "$KADDR" 0.0.0.0 1; finish
+        read -r k sk < <(sed -n "s/^cost $big $octets octets \([0-9]*\) kinsn store \([0-9]*\) kinsn$/\1 \2/p" \
+                            "$WORK/bench-$1.log")
+        [ "$RC" -eq 0 ] && [ -n "${k:-}" ] || die "bench $1: $(show "bench-$1")"
+        echo "fw-bench: $1: message $big, $octets octets: $((k * 1000 / octets)) instructions per octet" \
+             "to receive it ($k k), $((sk * 1000 / octets)) more in the store (copy + SHA-256);" \
+             "$(grep '^exit' "$WORK/bench-$1.log")"
+    done
+    exit 0
+fi
+
 # --- 1.-3. clear text, POP3S through altcp_tls (slow store), STLS -------------
 fetch_all plain "$FW/plain.elf" "$PORT" plain pw1 plain 0 "plain.elf clear text"
 fetch_all pop3s "$FW/tls.elf" "$PORT_S" pop3s pw2 pop3s 2 "tls.elf POP3S (altcp_tls), store busy 2 ms per write"
-fetch_all stls "$FW/tls.elf" "$PORT" stls pw3 stls 0 "tls.elf STLS (TLS decorator over port/lwip)"
+# STLS also finds the server by name, through lwIP's DNS (dnsd.py in the
+# namespace; started as a plain command so that $! is the responder).
+ip netns exec "$NS" python3 "$ROOT/tests/lwip/dnsd.py" "$KADDR" "$NAME" "$KADDR" "$WORK/dns.ready" \
+    >"$WORK/dns.log" 2>&1 &
+DNS_PID=$!
+for _ in $(seq 1 50); do [ -e "$WORK/dns.ready" ] && break; sleep 0.1; done
+[ -e "$WORK/dns.ready" ] || die "DNS responder did not start ($(cat "$WORK/dns.log"))"
+fetch_all stls "$FW/tls.elf" "$PORT" stls pw3 stls 0 "tls.elf STLS (TLS decorator over port/lwip), $NAME via lwIP DNS" \
+    "$NAME" "$KADDR"
 
 # --- 4. a certificate from another CA ------------------------------------------------
 before=$(left "$SRV2" wrongca)

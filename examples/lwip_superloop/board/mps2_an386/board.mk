@@ -7,6 +7,7 @@
 #                                        TLS decorator), Mbed TLS 2.28
 #   make qemu-check  boot them in QEMU against a private Dovecot reached
 #                    over a tap device in a private network namespace (root)
+#   make fw-bench    sizes per component, instructions per octet (-icount)
 #
 # lwIP and Mbed TLS are Debian's source packages, fetched into build/ at
 # build time (scripts/lwip-src.sh, scripts/mbedtls-src.sh 2.28); the test CA
@@ -93,3 +94,10 @@ $(FW_B)/tls/pop3/board_ca.o: $(FW_B)/board_ca.c
 
 qemu-check: firmware
 	bash tests/qemu/run.sh
+
+# Instructions per fetched octet under QEMU -icount (BENCHMARKS.md), and the
+# images' sizes per component.
+.PHONY: fw-bench
+fw-bench: firmware
+	python3 bench/fw_size.py $(FW_B)/plain.map $(FW_B)/tls.map
+	FW_BENCH=1 bash tests/qemu/run.sh

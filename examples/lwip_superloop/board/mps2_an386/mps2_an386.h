@@ -20,6 +20,8 @@ void board_puts(const char *s, size_t len);
 size_t board_stack_used(void);
 size_t board_stack_size(void);
 uint32_t board_rand(void);
+uint64_t board_clock_ns(void);
+uint32_t board_idle_rounds(uint64_t *round_ns);
 const uint8_t *board_seed(size_t *len);
 
 #endif /* POP3_MPS2_AN386_H */
