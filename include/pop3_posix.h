@@ -61,6 +61,7 @@ typedef struct pop3_posix {
     pop3_client *client;
     int fd;
     int connecting;
+    int in_input;                     /* pushing received octets: sends wait */
     int family;                       /* 0 any, 4 or 6 */
     int sys_err;                      /* errno of the last socket failure */
     unsigned naddr, cur;

@@ -133,7 +133,7 @@ static long posix_send(void *ctx, const uint8_t *data, size_t len)
 
     if (p->fd < 0)
         return -1;
-    if (p->connecting)
+    if (p->connecting || p->in_input)
         return 0; /* the engine resumes on pop3_client_writable() */
 #ifdef MSG_NOSIGNAL
     /* A peer that went away must give EPIPE, not kill the process. */
@@ -308,6 +308,23 @@ static void fail(pop3_posix *p, pop3_err reason)
         pop3_client_fail(p->client, reason);
 }
 
+/* Read first, write after: octets that arrived before a command was
+ * written cannot answer it, so commands queued while they are handled are
+ * held (sends say "not now") and go out together right after. The engine
+ * matches a reply only to a command the transport took, so an early
+ * reply is caught. */
+static size_t input_then_write(pop3_posix *p, const void *data, size_t len)
+{
+    size_t n;
+
+    p->in_input = 1;
+    n = to_input(p, data, len);
+    p->in_input = 0;
+    if (session_open(p))
+        to_writable(p);
+    return n;
+}
+
 /* Offer the octets held in rx. The engine takes fewer only when the
  * application paused (keep them for later) or the session ended (drop). */
 static void push_rx(pop3_posix *p)
@@ -318,10 +335,10 @@ static void push_rx(pop3_posix *p)
         return;
     if (p->rx_len == 0) {
         if (filter_pending(p)) /* plaintext the filter held back */
-            (void)to_input(p, NULL, 0);
+            (void)input_then_write(p, NULL, 0);
         return;
     }
-    n = to_input(p, p->rx + p->rx_off, p->rx_len);
+    n = input_then_write(p, p->rx + p->rx_off, p->rx_len);
     if (n > p->rx_len)
         n = p->rx_len;
     p->rx_off += n;
