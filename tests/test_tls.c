@@ -177,6 +177,10 @@ typedef struct session {
     int stls;           /* STLS instead of POP3S */
     int pause;          /* pause after every MSG_DATA */
     int inner_closed;
+    size_t inner_cap;    /* octets the inner transport takes per send (0: 700) */
+    unsigned inner_full; /* every inner_full-th send finds it full (0: never) */
+    unsigned inner_calls, inner_refused;
+    int quiet;           /* no login on the greeting: the engine sends nothing */
     uint8_t *body;
     size_t body_len;
     pop3_err closed;
@@ -198,8 +202,13 @@ static const char *msg_line = "Line of a long message, long enough to need many 
 static long inner_send(void *ctx, const uint8_t *d, size_t n)
 {
     session *s = ctx;
-    if (n > 700)
-        n = 700; /* a transport that takes part of what it is offered */
+    size_t cap = s->inner_cap ? s->inner_cap : 700;
+    if (s->inner_full && ++s->inner_calls % s->inner_full == 0) {
+        s->inner_refused++;
+        return 0; /* full: Mbed TLS is told WANT_WRITE */
+    }
+    if (n > cap)
+        n = cap; /* a transport that takes part of what it is offered */
     pipe_put(&s->c2s, d, n);
     return (long)n;
 }
@@ -312,6 +321,8 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
     session *s = user;
     switch (ev->type) {
     case POP3_EV_GREETING:
+        if (s->quiet)
+            break;
         if (s->stls)
             assert_int_equal(pop3_client_stls(c), POP3_OK);
         else
@@ -697,9 +708,146 @@ static void test_tls13_new_session_tickets_do_not_end_the_session(void **state)
 #define TLS13_TESTS /* Mbed TLS 2.28: no TLS 1.3; make tls36-check runs it */
 #endif
 
+/* ---- the write side -------------------------------------------------------- */
+
+/* The server's side of the close: the client's close_notify must be there. */
+static void expect_close_notify(session *s)
+{
+    unsigned char tmp[64];
+    int r;
+
+    do {
+        r = mbedtls_ssl_read(&s->srv, tmp, sizeof tmp);
+    } while (r > 0);
+    assert_int_equal(r, MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY);
+}
+
+static void test_inner_transport_full_and_one_octet_at_a_time(void **state)
+{
+    (void)state;
+    static const struct { size_t cap; unsigned full; } kinds[] = {
+        {1, 0}, {1, 3}, {700, 2}, {13, 5}, {700, 0}
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        for (int stls = 0; stls <= 1; stls++) {
+            session *s = session_new(stls, 0, &cert, "localhost");
+            s->inner_cap = kinds[i].cap;
+            s->inner_full = kinds[i].full;
+            run(s, 4096);
+            assert_int_equal(s->closed, POP3_ERR_CLOSED);
+            check_message(s);
+            if (kinds[i].full)
+                assert_true(s->inner_refused > 0); /* WANT_WRITE happened */
+            assert_int_equal(s->inner_closed, 1);
+            if (kinds[i].cap >= 64 && !kinds[i].full)
+                expect_close_notify(s); /* best effort: whole only if taken whole */
+            session_free(s);
+        }
+    }
+}
+
+/* Up to the handshake only (POP3S): the greeting is left unread, so the
+ * engine sends nothing of its own. */
+static void handshake_only(session *s)
+{
+    for (int i = 0; i < 100000 && s->tls_ready_events == 0; i++) {
+        server_step(s);
+        if (pop3_tls_want_write(&s->tls))
+            pop3_tls_writable(&s->tls);
+        if (s->s2c.len > 0 && s->tls_ready_events == 0)
+            pipe_take(&s->s2c, pop3_tls_input(&s->tls, s->s2c.buf, s->s2c.len));
+    }
+    assert_int_equal(s->tls_ready_events, 1);
+}
+
+static void test_long_write_is_split_into_records_and_never_resent(void **state)
+{
+    (void)state;
+    enum { LEN = 5000 };
+    static uint8_t data[LEN], got[LEN + 64];
+    for (size_t i = 0; i < LEN; i++)
+        data[i] = (uint8_t)('a' + i % 26);
+    static const unsigned fulls[] = {0, 2, 3};
+    for (size_t k = 0; k < sizeof fulls / sizeof fulls[0]; k++) {
+        unsigned full = fulls[k];
+        session *s = session_new(0, 0, &cert, "localhost");
+        const pop3_transport *tr = pop3_tls_transport(&s->tls);
+        size_t off = 0, n = 0, reads = 0, biggest = 0;
+        unsigned not_now = 0, held = 0;
+
+        s->quiet = 1;
+        handshake_only(s);
+        s->inner_full = full;
+        s->s2c.len = 0; /* the unread greeting */
+        for (int guard = 0; off < LEN; guard++) {
+            assert_true(guard < 100000);
+            long r = tr->send(tr->ctx, data + off, LEN - off);
+            assert_true(r >= 0);
+            assert_true((size_t)r <= POP3_TLS_WRITE_CHUNK);
+            if (r == 0) {
+                /* Not now: a record waits; writable() pushes it. */
+                assert_true(pop3_tls_want_write(&s->tls));
+                not_now++;
+                pop3_tls_writable(&s->tls);
+            }
+            /* Taken but still held in Mbed TLS (WANT_WRITE): never
+             * offered again, pushed out by writable(). */
+            held += r > 0 && pop3_tls_want_write(&s->tls);
+            off += (size_t)r;
+        }
+        for (int i = 0; i < 100 && pop3_tls_want_write(&s->tls); i++)
+            pop3_tls_writable(&s->tls);
+        assert_false(pop3_tls_want_write(&s->tls));
+        for (;;) {
+            int r = mbedtls_ssl_read(&s->srv, got + n, sizeof got - n);
+            if (r <= 0)
+                break;
+            reads++;
+            if ((size_t)r > biggest)
+                biggest = (size_t)r;
+            n += (size_t)r;
+        }
+        /* Every octet once, in order, in records of at most the chunk. */
+        assert_int_equal(n, LEN);
+        assert_memory_equal(got, data, LEN);
+        assert_true(biggest <= POP3_TLS_WRITE_CHUNK);
+        assert_true(reads >= (LEN + POP3_TLS_WRITE_CHUNK - 1) / POP3_TLS_WRITE_CHUNK);
+        if (full)
+            assert_true(s->inner_refused > 0);
+        if (full)
+            assert_true(held + not_now > 0);
+        /* Closing sends close_notify and closes the inner transport once. */
+        s->inner_full = 0;
+        tr->close(tr->ctx);
+        assert_int_equal(s->inner_closed, 1);
+        expect_close_notify(s);
+        assert_int_equal(tr->send(tr->ctx, data, 10), -1); /* dead */
+        tr->close(tr->ctx);
+        assert_int_equal(s->inner_closed, 1);
+        session_free(s);
+    }
+}
+
+static void test_close_with_a_full_inner_transport_still_closes(void **state)
+{
+    (void)state;
+    session *s = session_new(0, 0, &cert, "localhost");
+    const pop3_transport *tr = pop3_tls_transport(&s->tls);
+
+    handshake_only(s);
+    s->inner_full = 1; /* every send: full */
+    tr->close(tr->ctx);
+    assert_int_equal(s->inner_closed, 1);
+    assert_true(s->inner_refused > 0); /* close_notify was tried */
+    session_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_inner_transport_full_and_one_octet_at_a_time),
+        cmocka_unit_test(test_long_write_is_split_into_records_and_never_resent),
+        cmocka_unit_test(test_close_with_a_full_inner_transport_still_closes),
         PSA_TESTS
         cmocka_unit_test(test_pop3s_session_in_any_ciphertext_split),
         cmocka_unit_test(test_paused_engine_holds_plaintext_and_ciphertext),
