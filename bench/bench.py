@@ -191,6 +191,8 @@ class Dovecot:
                        capture_output=True)
         shutil.rmtree(self.dir, ignore_errors=True)
         users = ["%s:%s" % (s, PASS) for s in self.sets]
+        # "<set>del": the same maildrop, refilled before each --delete run.
+        users += ["%sdel:%s" % (s, PASS) for s in self.sets]
         users += ["s%04d:%s" % (i, PASS)
                   for i in range(1, self.scale_users + 1)]
         env = dict(os.environ)
@@ -205,6 +207,14 @@ class Dovecot:
         if self.scale_users:
             sh([sys.executable, mk, "--set", "tiny", self.dir] +
                ["s%04d" % i for i in range(1, self.scale_users + 1)])
+
+    def refill(self, s):
+        """Give user <s>del a fresh copy of maildrop s (Dovecot's own index
+        files go too: a --delete run emptied the mailbox)."""
+        md = os.path.join(self.dir, "mail", s + "del")
+        shutil.rmtree(md, ignore_errors=True)
+        sh([sys.executable, os.path.join(ROOT, "bench", "mkbench.py"),
+            "--set", s, self.dir, s + "del"])
 
     def expected(self, user):
         with open(os.path.join(self.dir, "expected", user, "summary")) as f:
@@ -261,7 +271,7 @@ class Client:
         return self.needs is None or shutil.which(self.needs) is not None
 
 
-def make_clients(host, port, user, expected, work):
+def make_clients(host, port, user, expected, work, dc=None):
     n_exp, oct_exp = expected
     bp = os.path.join(ROOT, "build")
     md = os.path.join(work, "maildir")
@@ -300,6 +310,29 @@ def make_clients(host, port, user, expected, work):
     c.verify = v_maildir
     c.kw = {"env": env}
     clients.append(c)
+
+    # --delete: DELE after each stored message, then QUIT, which waits
+    # for every DELE's reply (one round trip: QUIT commits only a session
+    # whose replies all matched). The mailbox is refilled before each run.
+    if dc is not None:
+        c = Client("pop3get --maildir --delete")
+        durl = "pop3://%sdel@%s:%s/" % (user, host, port)
+
+        def del_setup():
+            fresh_dir(md)
+            dc.refill(user)
+        c.setup = del_setup
+        c.argv = lambda: [os.path.join(bp, "pop3get"), "--maildir", md,
+                          "--delete", durl]
+
+        def v_deleted(r):
+            if r.rc != 0:
+                return False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
+            return check(dc.expected(user + "del"), maildir_totals(md),
+                         "messages, octets")
+        c.verify = v_deleted
+        c.kw = {"env": env}
+        clients.append(c)
 
     c = Client("mpop (maildir)", "mpop")
     rc = os.path.join(work, "mpoprc")
@@ -405,7 +438,7 @@ def fetch_table(dc, sets, host, port, runs, title, wire_ref=None):
         n_exp, oct_exp = dc.expected(s)
         work = os.path.join(B, "work")
         fresh_dir(work)
-        clients = make_clients(host, port, s, (n_exp, oct_exp), work)
+        clients = make_clients(host, port, s, (n_exp, oct_exp), work, dc)
         wire = None
         for c in clients:
             r = measure("%s/%s" % (s, c.name), runs, c.setup, c.argv,
