@@ -64,7 +64,7 @@ void board_printf(const char *fmt, ...)
  * is true nothing more may be written and the message is not yet safe.
  * end commits the message once not busy; only then may it be deleted on the
  * server. abort drops a message that was cut short. 0 / true on success. */
-#define BOARD_STORE_CHUNK 4096u
+#define BOARD_STORE_CHUNK 2048u /* >= a pbuf, >= POP3_TLS_PLAIN_SIZE */
 int board_store_begin(uint32_t msg);
 int board_store_write(const void *data, size_t len);
 bool board_store_busy(void);

@@ -35,7 +35,9 @@
 #define MEMP_NUM_TCP_PCB        2
 #define MEMP_NUM_TCP_PCB_LISTEN 1
 #define MEMP_NUM_TCP_SEG        24
+#ifndef PBUF_POOL_SIZE /* the Cortex-M4 images set their own (board.mk) */
 #define PBUF_POOL_SIZE          16
+#endif
 #define PBUF_POOL_BUFSIZE       LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN)
 
 #define LWIP_IPV4               1
