@@ -35,13 +35,16 @@ TLS     ?= 0
 # MBEDTLS_CFLAGS: another Mbed TLS than the host's libmbedtls-dev (2.28 on
 # Debian 12); tests/mbedtls36.mk builds and tests against 3.6 with it.
 MBEDTLS_CFLAGS ?=
-ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(MBEDTLS_CFLAGS) -Iinclude -Isrc/md5 -Isrc/core -DPOP3_TLS=1
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(MBEDTLS_CFLAGS) -Iinclude -Iinclude/netx -Isrc/md5 -Isrc/core -DPOP3_TLS=1
 LDLIBS  := -lmbedtls -lmbedx509 -lmbedcrypto
 
 ENGINE_SRC := $(wildcard src/core/*.c src/transport/*.c src/md5/*.c)
 POSIX_SRC  := $(wildcard port/posix/*.c)
-# NetX Duo POP3 Client API shim (nxd_pop3_client.h); blocking, over the engine.
-NX_SRC     := $(wildcard src/nx/*.c)
+# NetX Duo POP3 Client API shim (include/netx/): blocking, over the engine,
+# with its hook over the POSIX port; src/nx/nx_lwip.c, the hook over the
+# lwIP port, is built with lwIP (examples/netx_app/netx_app.mk).
+NX_CORE_SRC := src/nx/nx_pop3_client.c src/nx/nx_packet.c
+NX_SRC     := $(NX_CORE_SRC) src/nx/nx_posix.c
 LIB_SRC    := $(ENGINE_SRC) $(NX_SRC) $(POSIX_SRC)
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
 # libpop3.a and libpop3.so share these objects: position-independent, and
@@ -96,15 +99,15 @@ $(B)/minimal: examples/posix/minimal.c $(B)/libpop3.a
 
 # A NetX Duo POP3 application built against the shim's NetX headers only.
 $(B)/netx_app: examples/netx_app/netx_app.c $(B)/libpop3.a
-	$(CC) -std=c99 $(WARN) $(CFLAGS) -Iinclude $< -o $@ $(B)/libpop3.a $(LDLIBS)
+	$(CC) -std=c99 $(WARN) $(CFLAGS) -Iinclude/netx $< -o $@ $(B)/libpop3.a $(LDLIBS)
 
 $(B)/tests/%: tests/%.c $(TEST_SUPPORT) $(B)/libpop3.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests $< $(TEST_SUPPORT) -o $@ $(B)/libpop3.a -lcmocka $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests -Isrc/nx $< $(TEST_SUPPORT) -o $@ $(B)/libpop3.a -lcmocka $(LDLIBS)
 
 $(B)/asan-tests/%: tests/%.c $(TEST_SUPPORT) $(ASAN_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests $< $(TEST_SUPPORT) $(ASAN_OBJ) -o $@ -lcmocka $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests -Isrc/nx $< $(TEST_SUPPORT) $(ASAN_OBJ) -o $@ -lcmocka $(LDLIBS)
 
 # The engine alone built with POP3_LEAN=1 (pop3_config_defaults.h), without
 # src/md5 and without Mbed TLS: the lean build must link and work without MD5.
@@ -149,10 +152,10 @@ KNOBS := POP3_SASL POP3_STLS POP3_APOP POP3_CAPA POP3_UIDL_TOP POP3_RESP_CODES
 KNOB_BUILDS := $(foreach k,$(KNOBS),-D$(k)=0 -DPOP3_LEAN=1,-D$(k)=1) -DPOP3_LEAN=1
 pedantic:
 	@mkdir -p $(B)/pedantic
-	@set -e; for f in $(ENGINE_SRC) $(NX_SRC); do \
+	@set -e; for f in $(ENGINE_SRC) $(NX_CORE_SRC); do \
 	  echo "  pedantic $$f"; \
 	  $(CC) -std=c99 -pedantic -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
-	    -DPOP3_TLS=1 -Iinclude -Isrc/md5 -Isrc/core -c $$f -o $(B)/pedantic/$$(basename $$f .c).o; done
+	    -DPOP3_TLS=1 -Iinclude -Iinclude/netx -Isrc/md5 -Isrc/core -c $$f -o $(B)/pedantic/$$(basename $$f .c).o; done
 	@set -e; for k in $(KNOB_BUILDS); do \
 	  echo "  pedantic src/core with $$k" | tr , ' '; \
 	  for f in $(wildcard src/core/*.c); do \
@@ -203,11 +206,11 @@ FUZZ_CHECK_SECONDS ?= 30
 FUZZ_FLAGS := -std=c99 $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DPOP3_TLS=1
 FUZZ_BIN   := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_EXTRA_pop3get_args := -Iexamples/pop3get examples/pop3get/pg_options.c examples/pop3get/pg_util.c
-FUZZ_EXTRA_nx := $(NX_SRC)
+FUZZ_EXTRA_nx := $(NX_CORE_SRC)
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(PG_DEP) $(wildcard include/*.h src/*/*.h port/*/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Iinclude -Isrc/md5 -Isrc/core -Iport/posix $< $(ENGINE_SRC) $(FUZZ_EXTRA_$*) -o $@ $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Iinclude -Iinclude/netx -Isrc/nx -Isrc/md5 -Isrc/core -Iport/posix $< $(ENGINE_SRC) $(FUZZ_EXTRA_$*) -o $@ $(LDLIBS)
 
 # The whole-engine target once more, built with POP3_LEAN=1 and no MD5; it
 # starts from the seeds of fuzz_client (tests/fuzz/run.sh).
@@ -320,8 +323,8 @@ demo: all
 
 # Headers go to INCLUDEDIR; the NetX-named ones apart, in INCLUDEDIR/pop3/netx,
 # so they never shadow a real NetX installation.
-PUBLIC_H := $(filter-out include/pop3_nx_%,$(wildcard include/pop3*.h))
-NETX_H   := include/nx_api.h include/nxd_pop3_client.h $(wildcard include/pop3_nx_*.h)
+PUBLIC_H := $(wildcard include/pop3*.h)
+NETX_H   := $(wildcard include/netx/*.h)
 PC_SUBST := sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
               -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
 install: $(B)/libpop3.a $(B)/libpop3.so $(B)/pop3get

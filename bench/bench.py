@@ -709,7 +709,7 @@ def part4():
                                 '-DMBEDTLS_USER_CONFIG_FILE="%s"' % ucfg])))
     else:
         not_run("footprint of Mbed TLS md5.c", "no Mbed TLS source in build/mbedtls-src")
-    # The lwIP port proper; port/lwip/pop3_nx_lwip.c is the NetX shim's
+    # The lwIP port proper; src/nx/nx_lwip.c is the NetX shim's
     # lwIP glue, not needed by an lwIP application.
     lwip = sorted(glob.glob(os.path.join(ROOT, "port", "lwip", "pop3_lwip*.c")))
     lw = None

@@ -114,6 +114,7 @@ typedef struct pop3_lwip {
 #endif
     struct pbuf *rx;      /* received, not yet consumed by the engine */
     uint32_t held_max;    /* most octets ever held in rx */
+    uint16_t input_max;   /* octets per push; 0: a whole pbuf */
     uint16_t port;
     uint8_t state;        /* POP3_LWIP_S_* in pop3_lwip.c */
     uint8_t fin;          /* the server's FIN arrived */
@@ -133,6 +134,11 @@ void pop3_lwip_set_allocator(pop3_lwip *p, altcp_allocator_t *alloc);
 /* Route the connection through f (NULL: straight to the engine). f must
  * outlive the session. Set it after pop3_lwip_init(), before connecting. */
 void pop3_lwip_set_filter(pop3_lwip *p, const pop3_lwip_filter *f);
+
+/* Push at most n octets per pop3_client_input() call (0, the default: one
+ * pbuf's payload). For a consumer that must bound what one call can deliver
+ * (the NetX shim fills fixed-size packets); the rest stays held. */
+void pop3_lwip_set_input_max(pop3_lwip *p, uint16_t n);
 
 /* Connect c to host:port. host is an IPv4/IPv6 address literal or, with
  * LWIP_DNS, a name looked up with dns_gethostbyname() (callback form).

@@ -67,6 +67,7 @@ typedef struct pop3_posix {
     unsigned naddr, cur;
     pop3_posix_addr addr[POP3_POSIX_MAX_ADDRS];
     size_t rx_off, rx_len;            /* unconsumed octets in rx */
+    size_t input_max;                 /* octets per push; 0: no limit */
     unsigned char rx[POP3_POSIX_RX_SIZE];
 } pop3_posix;
 
@@ -79,6 +80,11 @@ void pop3_posix_set_family(pop3_posix *p, int family);
 /* Route the connection through f (NULL: straight to the engine). f must
  * outlive the session. Set it before pop3_posix_connect(). */
 void pop3_posix_set_filter(pop3_posix *p, const pop3_posix_filter *f);
+/* Push at most n octets per pop3_client_input() call (0, the default: all
+ * that one recv() brought). A consumer that must bound what one call can
+ * deliver (the NetX shim fills fixed-size packets) sets it; the rest waits
+ * in the port for the next step. */
+void pop3_posix_set_input_max(pop3_posix *p, size_t n);
 
 /* Resolve host (blocking getaddrinfo) and start a non-blocking connect to
  * the first address; later addresses are tried if it fails. port is a
@@ -103,6 +109,10 @@ short pop3_posix_events(const pop3_posix *p);
  * After pop3_client_resume(), call pop3_posix_handle(p, 0) to push the
  * octets kept back while paused. */
 void pop3_posix_handle(pop3_posix *p, short revents);
+/* One step of pop3_posix_run(): poll for at most max_ms (0: do not block)
+ * and handle what happened. Returns pop3_client_error(): POP3_OK while the
+ * session is open. For a caller that blocks on its own terms. */
+pop3_err pop3_posix_step(pop3_posix *p, uint32_t max_ms);
 /* Poll and handle until the session ends; returns pop3_client_error(),
  * which is POP3_ERR_CLOSED after a normal QUIT. */
 pop3_err pop3_posix_run(pop3_posix *p);

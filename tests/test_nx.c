@@ -4,11 +4,16 @@
  * wire, and awkward deliveries. Each session runs with the server's octets
  * delivered whole, one octet per read, in small chunks, and cut at every
  * offset of the whole transcript, and with several packet payload sizes;
- * every run must send the same octets and hand out the same message bytes.
+ * every run must send the same octets and hand out the same message bytes,
+ * in packets that each carry octets, ended by a final packet with none.
  *
- * The fake port (struct fake) is the wait hook a test uses: it hands out the
- * server's reply to a command only after the client has sent that command,
- * and its clock moves only when the shim waits, so timeouts are exact.
+ * The fake port (struct fake) is bound through the shim's hook (nx_hook.h)
+ * and behaves as pop3_posix and pop3_lwip do: it pushes the server's octets
+ * into the engine itself (at most the shim's input_max per push, keeping
+ * what a paused engine did not take), reports writability and the end of
+ * the stream. It hands out the server's reply to a command only after the
+ * client has sent that command, and its clock moves only when the shim
+ * waits, so timeouts are exact.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,9 +26,9 @@
 #include <cmocka.h>
 
 #include "nx_api.h"
+#include "nx_hook.h"
 #include "nxd_pop3_client.h"
 #include "pop3.h"
-#include "pop3_nx_port.h"
 #include "pop3_transport.h"
 
 /* --- the fake port -------------------------------------------------------- */
@@ -40,41 +45,31 @@ typedef struct fake {
     const step *steps;
     size_t nsteps, idx, off;
     size_t sent_need;  /* octets the client must have sent for steps[idx] */
-    size_t chunk;      /* max octets per recv; 0: no limit */
+    size_t chunk;      /* max octets per read; 0: no limit */
     size_t cut;        /* reads never cross this offset of the server stream */
     size_t pos;        /* server octets delivered so far */
     uint32_t clock;
     UINT connect_result;
+    int connect_never; /* the connection never comes up */
     int connects, closes, open;
     size_t send_chunk; /* max octets per send; 0: no limit */
     int send_stalls;   /* sends refused (0) before one is taken */
     int send_broken;   /* sends fail */
-    int write_waits;   /* waits with want_write set */
-    pop3_transport tr;
+    int write_waits;   /* waits while the engine wanted to write */
+    size_t input_max;  /* from the shim's open */
+    pop3_client *c;
+    pop3_transport to_engine; /* what the engine sends through */
+    pop3_transport tr;        /* records what was sent */
     pop3_transport_mem mem;
     uint8_t sent[16384];
+    uint8_t rx[4096];  /* read, not yet taken by the engine */
+    size_t rx_off, rx_len;
 } fake;
 
-static UINT f_connect(void *ctx, pop3_nx_conn *conn, const NXD_ADDRESS *addr,
-                      ULONG port, uint32_t timeout_ms)
+static long f_send(void *ctx, const uint8_t *data, size_t len)
 {
     fake *f = (fake *)ctx;
 
-    (void)conn;
-    (void)addr;
-    (void)port;
-    assert_int_equal(timeout_ms, 30000u); /* NX_POP3_CLIENT_CONNECTION_TIMEOUT */
-    f->connects++;
-    if (f->connect_result == NX_SUCCESS)
-        f->open = 1;
-    return f->connect_result;
-}
-
-static long f_send(void *ctx, pop3_nx_conn *conn, const uint8_t *data, size_t len)
-{
-    fake *f = (fake *)ctx;
-
-    (void)conn;
     assert_true(f->open);
     if (f->send_broken)
         return -1;
@@ -87,14 +82,54 @@ static long f_send(void *ctx, pop3_nx_conn *conn, const uint8_t *data, size_t le
     return f->tr.send(f->tr.ctx, data, len);
 }
 
-static long f_recv(void *ctx, pop3_nx_conn *conn, uint8_t *buf, size_t cap)
+static void f_tr_close(void *ctx)
 {
     fake *f = (fake *)ctx;
+
+    if (f->open)
+        f->closes++;
+    f->open = 0;
+}
+
+static const pop3_transport *f_open(void *ctx, pop3_nx_conn *conn, size_t input_max)
+{
+    fake *f = (fake *)ctx;
+
+    (void)conn;
+    assert_true(input_max > 0);
+    f->input_max = input_max;
+    f->to_engine.send = f_send;
+    f->to_engine.close = f_tr_close;
+    f->to_engine.ctx = f;
+    return &f->to_engine;
+}
+
+static UINT f_connect(void *ctx, pop3_nx_conn *conn, pop3_client *c,
+                      const NXD_ADDRESS *addr, ULONG port)
+{
+    fake *f = (fake *)ctx;
+
+    (void)conn;
+    (void)addr;
+    assert_int_equal(port, 110);
+    f->connects++;
+    f->c = c;
+    if (f->connect_result != NX_SUCCESS) {
+        pop3_client_fail(c, POP3_ERR_CONNECT); /* as pop3_posix_connect does */
+        return f->connect_result;
+    }
+    f->open = 1;
+    if (!f->connect_never)
+        pop3_client_connected(c);
+    return NX_SUCCESS;
+}
+
+/* Read the next server octets into rx: 1 when something happened. */
+static int f_read(fake *f)
+{
     const step *s;
     size_t left, n;
 
-    (void)conn;
-    assert_true(f->open);
     if (f->idx >= f->nsteps)
         return 0; /* the server says nothing more */
     s = &f->steps[f->idx];
@@ -104,17 +139,26 @@ static long f_recv(void *ctx, pop3_nx_conn *conn, uint8_t *buf, size_t cap)
         if (f->mem.len < need)
             return 0; /* the command has not been sent yet */
     }
-    if (strcmp(s->reply, EOF_MARK) == 0)
-        return POP3_NX_PORT_EOF;
-    if (strcmp(s->reply, RST_MARK) == 0)
-        return POP3_NX_PORT_ERROR;
+    if (strcmp(s->reply, EOF_MARK) == 0) {
+        f->idx++;
+        pop3_client_eof(f->c);
+        return 1;
+    }
+    if (strcmp(s->reply, RST_MARK) == 0) {
+        f->idx++;
+        f_tr_close(f);
+        pop3_client_fail(f->c, POP3_ERR_RESET);
+        return 1;
+    }
     left = strlen(s->reply) - f->off;
-    n = left < cap ? left : cap;
+    n = left < sizeof(f->rx) ? left : sizeof(f->rx);
     if (f->chunk != 0 && n > f->chunk)
         n = f->chunk;
     if (f->cut > f->pos && n > f->cut - f->pos)
         n = f->cut - f->pos;
-    memcpy(buf, s->reply + f->off, n);
+    memcpy(f->rx, s->reply + f->off, n);
+    f->rx_off = 0;
+    f->rx_len = n;
     f->off += n;
     f->pos += n;
     if (f->off == strlen(s->reply)) {
@@ -122,18 +166,45 @@ static long f_recv(void *ctx, pop3_nx_conn *conn, uint8_t *buf, size_t cap)
         f->idx++;
         f->off = 0;
     }
-    return (long)n;
+    return 1;
 }
 
-static void f_wait(void *ctx, pop3_nx_conn *conn, int want_write, uint32_t max_ms)
+/* Push held octets, at most input_max at a time, while the engine takes. */
+static void f_push(fake *f)
+{
+    while (f->rx_len > 0 && pop3_client_state(f->c) != POP3_STATE_CLOSED &&
+           !pop3_client_paused(f->c)) {
+        size_t n = f->rx_len < f->input_max ? f->rx_len : f->input_max;
+        size_t took = pop3_client_input(f->c, f->rx + f->rx_off, n);
+
+        assert_true(took <= n);
+        f->rx_off += took;
+        f->rx_len -= took;
+        if (took < n)
+            break; /* paused, or the session ended */
+    }
+    if (pop3_client_state(f->c) == POP3_STATE_CLOSED)
+        f->rx_len = 0;
+}
+
+static void f_wait(void *ctx, pop3_nx_conn *conn, uint32_t max_ms)
 {
     fake *f = (fake *)ctx;
 
     (void)conn;
-    if (want_write)
+    f->clock += max_ms; /* nothing else happens while the shim waits */
+    if (!f->open || f->connect_never || pop3_client_state(f->c) == POP3_STATE_CLOSED)
+        return;
+    if (pop3_client_want_write(f->c)) {
         f->write_waits++;
-    assert_true(max_ms > 0);
-    f->clock += max_ms; /* nothing happens while the shim waits */
+        pop3_client_writable(f->c);
+    }
+    if (pop3_client_paused(f->c))
+        return;
+    if (f->rx_len == 0 && !f_read(f))
+        return;
+    pop3_client_tick(f->c, f->clock); /* the octets arrive now */
+    f_push(f);
 }
 
 static uint32_t f_now(void *ctx)
@@ -143,15 +214,11 @@ static uint32_t f_now(void *ctx)
 
 static void f_close(void *ctx, pop3_nx_conn *conn)
 {
-    fake *f = (fake *)ctx;
-
     (void)conn;
-    if (f->open)
-        f->closes++;
-    f->open = 0;
+    f_tr_close((fake *)ctx);
 }
 
-static const pop3_nx_port fake_port = {f_connect, f_send, f_recv, f_wait, f_now, f_close};
+static const pop3_nx_hook fake_hook = {f_open, f_connect, f_wait, f_now, f_close};
 
 static void fake_init(fake *f, NX_IP *ip, const step *steps, size_t n)
 {
@@ -160,7 +227,7 @@ static void fake_init(fake *f, NX_IP *ip, const step *steps, size_t n)
     f->nsteps = n;
     f->clock = 0xFFFFF000u; /* wraps during the session */
     pop3_transport_mem_init(&f->tr, &f->mem, f->sent, sizeof(f->sent));
-    pop3_nx_ip_bind(ip, &fake_port, f);
+    pop3_nx_ip_bind(ip, &fake_hook, f);
 }
 
 /* What the client sent, NUL-terminated. */
@@ -247,8 +314,10 @@ static const char *fetch(size_t *len)
         assert_int_equal(bytes, p->nx_packet_length);
         assert_true(bytes <= E.payload);
         assert_int_equal(p->nx_packet_append_ptr - p->nx_packet_prepend_ptr, bytes);
-        if (!final)
-            assert_int_equal(bytes, E.payload); /* only the last is short */
+        if (final)
+            assert_int_equal(bytes, 0); /* the end comes alone */
+        else
+            assert_true(bytes > 0);     /* every other packet carries octets */
         assert_true(n + bytes < sizeof(buf));
         memcpy(buf + n, p->nx_packet_prepend_ptr, bytes);
         n += bytes;
@@ -467,6 +536,23 @@ static void test_create_connect_fails(void **state)
     assert_int_equal(E.f.closes, 0);
     assert_int_equal(nx_pop3_client_quit(&E.client), NX_POP3_CLIENT_INVALID_STATE);
     assert_int_equal(nx_pop3_client_delete(&E.client), NX_SUCCESS);
+    assert_int_equal(nx_pop3_client_delete(&E.client), NX_SUCCESS);
+}
+
+/* The connection never comes up: create gives up after
+ * NX_POP3_CLIENT_CONNECTION_TIMEOUT (30 s) with NX_NOT_CONNECTED. */
+static void test_create_connect_times_out(void **state)
+{
+    uint32_t t0;
+
+    (void)state;
+    env_init(login_user, 4, 64, 2);
+    E.f.connect_never = 1;
+    t0 = E.f.clock;
+    assert_int_equal(create(NX_FALSE), NX_NOT_CONNECTED);
+    assert_true(E.f.clock - t0 >= 30000u && E.f.clock - t0 <= 30200u);
+    assert_string_equal(sent(&E.f), "");
+    assert_false(E.f.open);
     assert_int_equal(nx_pop3_client_delete(&E.client), NX_SUCCESS);
 }
 
@@ -952,6 +1038,16 @@ static void test_reply_timeouts(void **state)
     assert_int_equal(create(NX_FALSE), NX_SUCCESS);
     assert_int_equal(nx_pop3_client_mail_items_get(&E.client, &items, &total), NX_SUCCESS);
     assert_int_equal(nx_pop3_client_mail_item_get(&E.client, 1, &size), NX_SUCCESS);
+    /* What has arrived is handed over at once, a line without its end
+     * included; the next call waits for the rest and gives up after
+     * NX_POP3_SERVER_REPLY_TIMEOUT. */
+    t0 = E.f.clock;
+    assert_int_equal(nx_pop3_client_mail_item_message_get(&E.client, &p, &bytes, &final), NX_SUCCESS);
+    assert_true(E.f.clock - t0 <= 100u);
+    assert_int_equal(bytes, 12);
+    assert_memory_equal(p->nx_packet_prepend_ptr, "partial line", 12);
+    assert_false(final);
+    assert_int_equal(nx_packet_release(p), NX_SUCCESS);
     t0 = E.f.clock;
     assert_int_equal(nx_pop3_client_mail_item_message_get(&E.client, &p, &bytes, &final), NX_NO_PACKET);
     assert_true(E.f.clock - t0 >= 10000u && E.f.clock - t0 <= 10200u);
@@ -1049,6 +1145,38 @@ static void test_delete_during_download(void **state)
     assert_int_equal(nx_pop3_client_delete(&E.client), NX_SUCCESS);
 }
 
+/* A whole message in one segment, terminator included: the body comes in a
+ * packet that is not final, and the end in a final packet of 0 octets, the
+ * way NetX Duo applications see it when the terminator arrives alone. */
+static void test_end_is_its_own_packet(void **state)
+{
+    UINT items, final = NX_TRUE;
+    ULONG total, size, bytes = 99;
+    NX_PACKET *p = NX_NULL;
+
+    (void)state;
+    env_init(session, sizeof(session) / sizeof(session[0]), 1536, 2);
+    assert_int_equal(create(NX_FALSE), NX_SUCCESS);
+    assert_int_equal(nx_pop3_client_mail_items_get(&E.client, &items, &total), NX_SUCCESS);
+    assert_int_equal(nx_pop3_client_mail_item_size_get(&E.client, 1, &size), NX_SUCCESS);
+    assert_int_equal(nx_pop3_client_mail_item_get(&E.client, 1, &size), NX_SUCCESS);
+    assert_int_equal(nx_pop3_client_mail_item_message_get(&E.client, &p, &bytes, &final), NX_SUCCESS);
+    assert_false(final);
+    assert_int_equal(bytes, strlen(MSG1));
+    assert_memory_equal(p->nx_packet_prepend_ptr, MSG1, strlen(MSG1));
+    assert_int_equal(nx_packet_release(p), NX_SUCCESS);
+    assert_int_equal(nx_pop3_client_mail_item_message_get(&E.client, &p, &bytes, &final), NX_SUCCESS);
+    assert_true(final);
+    assert_int_equal(bytes, 0);
+    assert_int_equal(p->nx_packet_length, 0);
+    assert_int_equal(nx_packet_release(p), NX_SUCCESS);
+    /* The download is over: message_get is refused, commands go on. */
+    assert_int_equal(nx_pop3_client_mail_item_message_get(&E.client, &p, &bytes, &final),
+                     NX_POP3_CLIENT_INVALID_STATE);
+    assert_int_equal(nx_pop3_client_mail_item_delete(&E.client, 1), NX_SUCCESS);
+    assert_int_equal(nx_pop3_client_delete(&E.client), NX_SUCCESS);
+}
+
 /* The port takes no octets for a while: the shim waits for writability
  * and sends the rest; a broken send ends the session. */
 static void test_send_back_pressure_and_failure(void **state)
@@ -1062,9 +1190,10 @@ static void test_send_back_pressure_and_failure(void **state)
     E.f.send_stalls = 5;
     assert_int_equal(nx_pop3_client_mail_items_get(&E.client, &items, &total), NX_SUCCESS);
     assert_int_equal(items, 2);
-    /* The first refusal comes as STAT is queued; each later one is
-     * followed by a wait for writability. */
-    assert_int_equal(E.f.write_waits, 4);
+    /* The first refusal comes as STAT is queued; after each, the shim
+     * waits and the port offers the rest again: five waits, the fifth
+     * send is taken. */
+    assert_int_equal(E.f.write_waits, 5);
     assert_string_equal(sent(&E.f), USER_S PASS_S "STAT\r\n");
     E.f.send_broken = 1;
     assert_int_equal(nx_pop3_client_mail_item_get(&E.client, 1, &total), NX_NOT_CONNECTED);
@@ -1155,6 +1284,7 @@ int main(void)
         cmocka_unit_test(test_create_greeting_without_crlf_then_eof),
         cmocka_unit_test(test_create_greeting_too_long),
         cmocka_unit_test(test_create_connect_fails),
+        cmocka_unit_test(test_create_connect_times_out),
         cmocka_unit_test(test_create_greeting_timeout),
         cmocka_unit_test(test_create_reset),
         cmocka_unit_test(test_create_bad_arguments),
@@ -1172,6 +1302,7 @@ int main(void)
         cmocka_unit_test(test_pool_empty),
         cmocka_unit_test(test_reply_after_terminator),
         cmocka_unit_test(test_delete_during_download),
+        cmocka_unit_test(test_end_is_its_own_packet),
         cmocka_unit_test(test_send_back_pressure_and_failure),
         cmocka_unit_test(test_packet_pool),
     };

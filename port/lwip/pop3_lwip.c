@@ -163,15 +163,19 @@ static void deliver(pop3_lwip *p)
             break;
         }
         qlen = q->len; /* may be 0: the piece is then just dropped */
+        if (p->input_max != 0 && qlen > p->input_max)
+            qlen = p->input_max;
         n = push(p, q->payload, qlen);
         if (n > qlen)
             n = qlen; /* cannot happen; keeps the pbuf arithmetic sound */
         if (p->state != S_OPEN)
             break; /* the engine closed the transport inside input */
         altcp_recved(p->pcb, (u16_t)n);
-        if (n < qlen) { /* paused, or the session ended without a close */
+        if (n < q->len) { /* paused, ended without a close, or input_max */
             (void)pbuf_free_header(q, (u16_t)n); /* q stays, past n */
-            break;
+            if (n < qlen)
+                break;
+            continue;
         }
         /* Unlink q and free it alone; p->rx takes over the link's
          * reference to the rest (as pbuf_free_header does). */
@@ -305,6 +309,12 @@ void pop3_lwip_init(pop3_lwip *p)
     p->tr.send = tr_send;
     p->tr.close = tr_close;
     p->tr.ctx = p;
+}
+
+void pop3_lwip_set_input_max(pop3_lwip *p, uint16_t n)
+{
+    if (p != NULL)
+        p->input_max = n;
 }
 
 const pop3_transport *pop3_lwip_transport(pop3_lwip *p)

@@ -66,6 +66,11 @@ void pop3_posix_set_filter(pop3_posix *p, const pop3_posix_filter *f)
     p->filter = f;
 }
 
+void pop3_posix_set_input_max(pop3_posix *p, size_t n)
+{
+    p->input_max = n;
+}
+
 /* Through the filter when there is one. */
 static size_t to_input(pop3_posix *p, const void *data, size_t len)
 {
@@ -338,7 +343,10 @@ static void push_rx(pop3_posix *p)
             (void)input_then_write(p, NULL, 0);
         return;
     }
-    n = input_then_write(p, p->rx + p->rx_off, p->rx_len);
+    n = p->rx_len;
+    if (p->input_max != 0 && n > p->input_max)
+        n = p->input_max;
+    n = input_then_write(p, p->rx + p->rx_off, n);
     if (n > p->rx_len)
         n = p->rx_len;
     p->rx_off += n;
@@ -432,33 +440,42 @@ void pop3_posix_handle(pop3_posix *p, short revents)
         pop3_posix_close(p);
 }
 
+pop3_err pop3_posix_step(pop3_posix *p, uint32_t max_ms)
+{
+    struct pollfd pfd;
+    int timeout = max_ms > 0x7FFFFFFFu ? 0x7FFFFFFF : (int)max_ms;
+    int n;
+
+    if (p->client == NULL)
+        return POP3_ERR_STATE;
+    if (!session_open(p))
+        return pop3_client_error(p->client);
+    if (p->fd < 0) {
+        /* Closed under a live session (pop3_posix_close() by hand). */
+        pop3_client_fail(p->client, POP3_ERR_RESET);
+        return pop3_client_error(p->client);
+    }
+    pfd.fd = p->fd;
+    pfd.events = pop3_posix_events(p);
+    pfd.revents = 0;
+    if ((p->rx_len > 0 || filter_pending(p)) && !pop3_client_paused(p->client))
+        timeout = 0; /* kept-back octets can go in right away */
+    if (pfd.events == 0)
+        pfd.fd = -1; /* just wait: POLLHUP must not spin while paused */
+    n = poll(&pfd, 1, timeout);
+    if (n < 0 && errno != EINTR) {
+        fail(p, POP3_ERR_RESET);
+        return pop3_client_error(p->client);
+    }
+    pop3_posix_handle(p, n > 0 ? pfd.revents : 0);
+    return pop3_client_error(p->client);
+}
+
 pop3_err pop3_posix_run(pop3_posix *p)
 {
     if (p->client == NULL)
         return POP3_ERR_STATE;
-    while (session_open(p)) {
-        struct pollfd pfd;
-        int timeout = POP3_POSIX_TICK_MS;
-        int n;
-
-        if (p->fd < 0) {
-            /* Closed under a live session (pop3_posix_close() by hand). */
-            pop3_client_fail(p->client, POP3_ERR_RESET);
-            break;
-        }
-        pfd.fd = p->fd;
-        pfd.events = pop3_posix_events(p);
-        pfd.revents = 0;
-        if ((p->rx_len > 0 || filter_pending(p)) && !pop3_client_paused(p->client))
-            timeout = 0; /* kept-back octets can go in right away */
-        if (pfd.events == 0)
-            pfd.fd = -1; /* just wait: POLLHUP must not spin while paused */
-        n = poll(&pfd, 1, timeout);
-        if (n < 0 && errno != EINTR) {
-            fail(p, POP3_ERR_RESET);
-            break;
-        }
-        pop3_posix_handle(p, n > 0 ? pfd.revents : 0);
-    }
+    while (pop3_posix_step(p, POP3_POSIX_TICK_MS) == POP3_OK)
+        ;
     return pop3_client_error(p->client);
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "nx_api.h"
-#include "nx_internal.h"
+#include "nx_hook.h"
 
 #define ALIGN_UP(n) (((n) + 7u) & ~(size_t)7u)
 

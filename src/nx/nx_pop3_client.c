@@ -1,21 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /* nx_pop3_client.c - the NetX Duo POP3 Client API, blocking, over the
- * non-blocking pop3 engine and a port's wait hook (pop3_nx_port.h).
+ * non-blocking pop3 engine and a network port reached through a hook
+ * (nx_hook.h: nx_posix.c, nx_lwip.c).
  *
- * Every call queues at most one command and loops until the engine
- * reports its reply: received octets go from the port into the client's
- * receive buffer and from there into pop3_client_input(). While a message
- * is downloaded, no more octets are pushed than the current packet can
- * hold, so the engine's body slices always fit (a few octets the reader
- * held back at a line end go to a small spill buffer and lead the next
- * packet).
+ * Every call queues at most one command and waits through the hook until
+ * the engine reports its reply; the port pushes what it receives straight
+ * into the engine. During a download the engine is paused between calls,
+ * so unread message octets stay in the port (and, on lwIP, the TCP window
+ * stays shut for them). Each message_get resumes it until octets arrive,
+ * takes what has arrived up to one packet, and pauses it again. The port
+ * pushes at most NX_POP3_CLIENT_TCP_WINDOW_SIZE octets per call, so what
+ * one push yields beyond the packet fits the spill buffer, which leads the
+ * next packet. The end of the message is its own packet: final_packet set,
+ * 0 octets.
  */
 #include <string.h>
 
 #include "nxd_pop3_client.h"
-#include "nx_internal.h"
+#include "nx_hook.h"
 #include "pop3.h"
-#include "pop3_nx_port.h"
 
 /* What lives in NX_POP3_CLIENT.nx_pop3_client_private. */
 typedef struct nx_shim {
@@ -26,25 +29,25 @@ typedef struct nx_shim {
     NX_IP *ip_ptr;
     NX_PACKET_POOL *packet_pool_ptr;
     NX_PACKET *packet;   /* being filled by message_get */
+    const pop3_transport *transport;
     pop3_client engine;
-    pop3_transport transport;
-    pop3_nx_conn conn;
     pop3_slot queue[2];
     /* what the engine told the current call */
     UINT done;
     UINT result;
     ULONG value;  /* STAT count, LIST size, RETR size */
-    ULONG value2; /* STAT size; download: terminator seen */
-    UINT connected;
+    ULONG value2; /* STAT size */
+    UINT ended;   /* download: the terminator was seen */
     UINT discard;
-    size_t rx_off, rx_len;
     size_t spill_len;
     CHAR name[NX_POP3_MAX_USERNAME + 1];
     CHAR password[NX_POP3_MAX_PASSWORD + 1];
     char line[NX_POP3_MAX_SERVER_REPLY];
     uint8_t cmd[POP3_CMD_MAX];
-    uint8_t spill[16]; /* line-end octets the reader held */
-    uint8_t rx[NX_POP3_CLIENT_TCP_WINDOW_SIZE];
+    /* message octets one push gave beyond the packet, plus the few a line
+     * end held back in the reply reader */
+    uint8_t spill[NX_POP3_CLIENT_TCP_WINDOW_SIZE + 16];
+    pop3_nx_conn conn;
 } nx_shim;
 
 typedef char nx_shim_fits_[sizeof(nx_shim) <=
@@ -74,9 +77,9 @@ static uint32_t ticks_to_ms(unsigned long ticks)
     return ms > 0xFFFFFFFFull ? 0xFFFFFFFFu : (uint32_t)ms;
 }
 
-static const pop3_nx_port *port_of(const NX_POP3_CLIENT *cp)
+static const pop3_nx_hook *hook_of(const NX_POP3_CLIENT *cp)
 {
-    return S(cp)->ip_ptr->nx_ip_pop3_port;
+    return S(cp)->ip_ptr->nx_ip_pop3_hook;
 }
 
 static void *ctx_of(const NX_POP3_CLIENT *cp)
@@ -98,23 +101,11 @@ static void forget_credentials(NX_POP3_CLIENT *cp)
     wipe(S(cp)->password, sizeof(S(cp)->password));
 }
 
-/* --- the engine's transport: the port's send and close --------------------- */
-
-static long tr_send(void *ctx, const uint8_t *data, size_t len)
+/* Release the port's connection (the engine has closed its transport, or
+ * is abandoned here). */
+static void close_conn(NX_POP3_CLIENT *cp)
 {
-    NX_POP3_CLIENT *cp = (NX_POP3_CLIENT *)ctx;
-
-    return port_of(cp)->send(ctx_of(cp), &S(cp)->conn, data, len);
-}
-
-static void tr_close(void *ctx)
-{
-    NX_POP3_CLIENT *cp = (NX_POP3_CLIENT *)ctx;
-
-    if (S(cp)->connected) {
-        S(cp)->connected = 0;
-        port_of(cp)->close(ctx_of(cp), &S(cp)->conn);
-    }
+    hook_of(cp)->close(ctx_of(cp), &S(cp)->conn);
 }
 
 /* --- events ----------------------------------------------------------------- */
@@ -124,7 +115,6 @@ static UINT map_close(pop3_err err)
     switch (err) {
     case POP3_ERR_CLOSED:
         return NX_SUCCESS;
-    case POP3_ERR_TIMEOUT_CONNECT:
     case POP3_ERR_TIMEOUT_GREETING:
     case POP3_ERR_TIMEOUT_REPLY:
     case POP3_ERR_TIMEOUT_IDLE:
@@ -135,7 +125,7 @@ static UINT map_close(pop3_err err)
     case POP3_ERR_NUMBER:
     case POP3_ERR_UNEXPECTED:
         return NX_POP3_SERVER_ERROR_STATUS;
-    default:
+    default: /* CONNECT, TIMEOUT_CONNECT, RESET, EOF, TRUNCATED, ... */
         return NX_NOT_CONNECTED;
     }
 }
@@ -172,31 +162,44 @@ static int parse_size(const char *t, size_t len, ULONG *out)
     return 0;
 }
 
+static size_t room(const NX_PACKET *p)
+{
+    return p != NX_NULL ? (size_t)(p->nx_packet_data_end - p->nx_packet_append_ptr) : 0u;
+}
+
+static void append(NX_PACKET *p, const uint8_t *data, size_t n)
+{
+    memcpy(p->nx_packet_append_ptr, data, n);
+    p->nx_packet_append_ptr += n;
+    p->nx_packet_length += (ULONG)n;
+}
+
+/* Message octets: into the packet while it has room (and nothing older
+ * waits in the spill), the rest into the spill; the engine pauses as soon
+ * as the packet is full, so the port keeps what follows. */
 static void on_data(NX_POP3_CLIENT *cp, const char *text, size_t len)
 {
-    NX_PACKET *p = S(cp)->packet;
-    size_t room = 0, n;
+    nx_shim *sh = S(cp);
+    NX_PACKET *p = sh->packet;
+    size_t n = 0;
 
-    if (S(cp)->discard)
+    if (sh->discard)
         return;
-    if (p != NX_NULL && S(cp)->spill_len == 0) {
-        room = (size_t)(p->nx_packet_data_end - p->nx_packet_append_ptr);
-        n = len < room ? len : room;
-        memcpy(p->nx_packet_append_ptr, text, n);
-        p->nx_packet_append_ptr += n;
-        p->nx_packet_length += (ULONG)n;
-        text += n;
-        len -= n;
+    if (sh->spill_len == 0) {
+        n = len < room(p) ? len : room(p);
+        if (n > 0)
+            append(p, (const uint8_t *)text, n);
     }
-    if (len == 0)
-        return;
-    if (len > sizeof(S(cp)->spill) - S(cp)->spill_len) {
-        finish(cp, NX_POP3_MAIL_BUFFER_OVERFLOW);
-        pop3_client_abort(&S(cp)->engine);
+    if (len - n > sizeof(sh->spill) - sh->spill_len) {
+        finish(cp, NX_POP3_MAIL_BUFFER_OVERFLOW); /* a port pushed too much */
+        pop3_client_abort(&sh->engine);
         return;
     }
-    memcpy(S(cp)->spill + S(cp)->spill_len, text, len);
-    S(cp)->spill_len += len;
+    memcpy(sh->spill + sh->spill_len, text + n, len - n);
+    sh->spill_len += len - n;
+    finish(cp, NX_SUCCESS); /* octets arrived: message_get may return */
+    if (room(p) == 0 || sh->spill_len > 0)
+        pop3_client_pause(&sh->engine);
 }
 
 static void on_event(pop3_client *c, const pop3_event *ev, void *user)
@@ -253,11 +256,11 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
         break;
     case POP3_EV_MSG_BEGIN:
         S(cp)->state = ST_DOWNLOAD;
-        S(cp)->value2 = 0; /* terminator not seen */
+        S(cp)->ended = 0;
         S(cp)->spill_len = 0;
         if (parse_size(ev->text, ev->len, &S(cp)->value) != 0)
             S(cp)->value = (ULONG)~(ULONG)0;
-        /* Keep the body in the receive buffer until message_get. */
+        /* Keep the body in the port until message_get. */
         pop3_client_pause(c);
         finish(cp, NX_SUCCESS);
         break;
@@ -270,7 +273,7 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
             S(cp)->state = ST_TRANSACTION;
             S(cp)->spill_len = 0;
         } else {
-            S(cp)->value2 = 1;
+            S(cp)->ended = 1;
             finish(cp, NX_SUCCESS);
         }
         break;
@@ -280,7 +283,10 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
         break;
     case POP3_EV_CLOSED:
         finish(cp, map_close(ev->err));
-        S(cp)->state = ST_CLOSED;
+        /* During a download, octets handed out before the end are still
+         * the application's; the next message_get reports the loss. */
+        if (S(cp)->state != ST_DOWNLOAD)
+            S(cp)->state = ST_CLOSED;
         break;
     default:
         break;
@@ -296,110 +302,36 @@ static int session_open(const NX_POP3_CLIENT *cp)
 
 static uint32_t now(const NX_POP3_CLIENT *cp)
 {
-    return port_of(cp)->now_ms(ctx_of(cp));
+    return hook_of(cp)->now_ms(ctx_of(cp));
 }
 
-/* Octets of the receive buffer that may go to the engine now: while a
- * packet is being filled, no more than it has room for. */
-static size_t feed_limit(const NX_POP3_CLIENT *cp)
+/* Let the port move octets for at most max_ms, then tick the clock. */
+static void wait_port(NX_POP3_CLIENT *cp, uint32_t max_ms)
 {
-    const NX_PACKET *p = S(cp)->packet;
-    size_t n = S(cp)->rx_len;
-
-    if (p != NX_NULL && !S(cp)->discard) {
-        size_t room = (size_t)(p->nx_packet_data_end - p->nx_packet_append_ptr);
-
-        if (S(cp)->spill_len > 0)
-            room = 0;
-        if (n > room)
-            n = room;
-    }
-    return n;
+    hook_of(cp)->wait(ctx_of(cp), &S(cp)->conn, max_ms);
+    if (session_open(cp))
+        pop3_client_tick(&S(cp)->engine, now(cp));
 }
 
-static int packet_full(const NX_POP3_CLIENT *cp)
-{
-    const NX_PACKET *p = S(cp)->packet;
-
-    return p != NX_NULL && !S(cp)->discard &&
-           (p->nx_packet_append_ptr == p->nx_packet_data_end ||
-            S(cp)->spill_len > 0);
-}
-
-/* One step: feed buffered octets, else flush, receive or wait. */
-static void step(NX_POP3_CLIENT *cp)
-{
-    pop3_client *c = &S(cp)->engine;
-    const pop3_nx_port *port = port_of(cp);
-    void *ctx = ctx_of(cp);
-    size_t n;
-    long r;
-    int want_write;
-
-    if (S(cp)->rx_len > 0 && !pop3_client_paused(c)) {
-        n = feed_limit(cp);
-        if (n > 0) {
-            n = pop3_client_input(c, S(cp)->rx + S(cp)->rx_off, n);
-            if (n > S(cp)->rx_len)
-                n = S(cp)->rx_len;
-            S(cp)->rx_off += n;
-            S(cp)->rx_len -= n;
-            if (S(cp)->rx_len == 0 || !session_open(cp)) {
-                S(cp)->rx_off = 0;
-                S(cp)->rx_len = 0;
-            }
-            pop3_client_tick(c, now(cp));
-            return;
-        }
-    }
-    want_write = pop3_client_want_write(c) ? 1 : 0;
-    if (want_write) {
-        pop3_client_writable(c);
-        if (!session_open(cp))
-            return;
-        want_write = pop3_client_want_write(c) ? 1 : 0;
-    }
-    if (S(cp)->rx_len == 0) {
-        r = port->recv(ctx, &S(cp)->conn, S(cp)->rx,
-                       sizeof(S(cp)->rx));
-        if (r > 0) {
-            S(cp)->rx_off = 0;
-            S(cp)->rx_len =
-                (size_t)r < sizeof(S(cp)->rx) ? (size_t)r
-                                                           : sizeof(S(cp)->rx);
-            return;
-        }
-        if (r == POP3_NX_PORT_EOF) {
-            pop3_client_eof(c);
-            return;
-        }
-        if (r < 0) {
-            pop3_client_fail(c, POP3_ERR_RESET);
-            tr_close(cp);
-            return;
-        }
-    }
-    port->wait(ctx, &S(cp)->conn, want_write, WAIT_SLICE_MS);
-    pop3_client_tick(c, now(cp));
-}
-
-/* Run until the current call's reply is in (or the packet is full). */
+/* Run until the current call has its result (a reply, or during a
+ * download the first octets or the end). */
 static UINT run(NX_POP3_CLIENT *cp)
 {
-    while (!S(cp)->done && !packet_full(cp)) {
+    while (!S(cp)->done) {
         if (!session_open(cp)) {
             finish(cp, map_close(pop3_client_error(&S(cp)->engine)));
             break;
         }
         if (pop3_client_paused(&S(cp)->engine))
             break; /* cannot happen: a pause always comes with a result */
-        step(cp);
+        wait_port(cp, WAIT_SLICE_MS);
     }
     if (!session_open(cp)) {
-        S(cp)->state = ST_CLOSED;
-        tr_close(cp);
+        if (S(cp)->state != ST_DOWNLOAD) /* see POP3_EV_CLOSED */
+            S(cp)->state = ST_CLOSED;
+        close_conn(cp);
     }
-    return S(cp)->done ? S(cp)->result : NX_SUCCESS;
+    return S(cp)->result;
 }
 
 /* Start a call: clear the result and restart the engine's clock so time
@@ -419,8 +351,18 @@ static UINT queue_failed(NX_POP3_CLIENT *cp, pop3_err e)
         return NX_POP3_PARAM_ERROR;
     if (session_open(cp))
         pop3_client_abort(&S(cp)->engine);
+    close_conn(cp);
     S(cp)->state = ST_CLOSED;
     return NX_POP3_CLIENT_INVALID_STATE;
+}
+
+/* End the session without QUIT (as NetX Duo does on a failed create). */
+static void drop_session(NX_POP3_CLIENT *cp)
+{
+    if (session_open(cp))
+        pop3_client_abort(&S(cp)->engine);
+    close_conn(cp);
+    S(cp)->state = ST_CLOSED;
 }
 
 /* --- create / delete -------------------------------------------------------- */
@@ -451,7 +393,7 @@ static UINT create(NX_POP3_CLIENT *cp, UINT apop, NX_IP *ip, NX_PACKET_POOL *poo
 
     /* A failed create leaves a cleared block: delete is then a no-op. */
     memset(cp, 0, sizeof(*cp));
-    if (ip->nx_ip_id != NX_IP_ID || ip->nx_ip_pop3_port == NX_NULL || port == 0 ||
+    if (ip->nx_ip_id != NX_IP_ID || ip->nx_ip_pop3_hook == NX_NULL || port == 0 ||
         port > 65535u)
         return NX_POP3_PARAM_ERROR;
     if (addr->nxd_ip_version == NX_IP_VERSION_V4) {
@@ -474,11 +416,10 @@ static UINT create(NX_POP3_CLIENT *cp, UINT apop, NX_IP *ip, NX_PACKET_POOL *poo
     memcpy(S(cp)->name, name, name_len);
     memcpy(S(cp)->password, pass, pass_len);
 
-    S(cp)->transport.send = tr_send;
-    S(cp)->transport.close = tr_close;
-    S(cp)->transport.ctx = cp;
+    S(cp)->transport = hook_of(cp)->open(ctx_of(cp), &S(cp)->conn,
+                                         NX_POP3_CLIENT_TCP_WINDOW_SIZE);
     pop3_client_config_defaults(&cfg);
-    cfg.transport = &S(cp)->transport;
+    cfg.transport = S(cp)->transport;
     cfg.cb = on_event;
     cfg.user = cp;
     cfg.line_buf = S(cp)->line;
@@ -487,37 +428,30 @@ static UINT create(NX_POP3_CLIENT *cp, UINT apop, NX_IP *ip, NX_PACKET_POOL *poo
     cfg.cmd_size = sizeof(S(cp)->cmd);
     cfg.queue = S(cp)->queue;
     cfg.queue_len = sizeof(S(cp)->queue) / sizeof(S(cp)->queue[0]);
-    cfg.connect_timeout_ms = 0; /* the port's connect has its own */
+    cfg.connect_timeout_ms = ticks_to_ms(NX_POP3_CLIENT_CONNECTION_TIMEOUT);
     cfg.greeting_timeout_ms = ticks_to_ms(NX_POP3_SERVER_REPLY_TIMEOUT);
     cfg.reply_timeout_ms = ticks_to_ms(NX_POP3_SERVER_REPLY_TIMEOUT);
     cfg.idle_timeout_ms = 0; /* between calls the application decides */
-    if (pop3_client_init(&S(cp)->engine, &cfg) != POP3_OK) {
+    if (cfg.transport == NX_NULL || pop3_client_init(&S(cp)->engine, &cfg) != POP3_OK) {
         forget_credentials(cp);
+        close_conn(cp);
         return NX_POP3_PARAM_ERROR;
     }
 
-    status = ip->nx_ip_pop3_port->connect(ip->nx_ip_pop3_ctx, &S(cp)->conn,
-                                          addr, port,
-                                          ticks_to_ms(NX_POP3_CLIENT_CONNECTION_TIMEOUT));
-    if (status != NX_SUCCESS) {
-        pop3_client_fail(&S(cp)->engine, POP3_ERR_CONNECT);
-        forget_credentials(cp);
-        return status == NX_SUCCESS ? NX_NOT_CONNECTED : status;
-    }
-    S(cp)->connected = 1;
-    pop3_client_connected(&S(cp)->engine);
-    S(cp)->state = ST_TRANSACTION; /* for the loop; fixed below */
     begin(cp);
-    status = run(cp);
-    forget_credentials(cp);
-    if (status != NX_SUCCESS ||
-        pop3_client_state(&S(cp)->engine) != POP3_STATE_TRANSACTION) {
-        if (status == NX_SUCCESS)
+    status = hook_of(cp)->connect(ctx_of(cp), &S(cp)->conn, &S(cp)->engine, addr, port);
+    if (status == NX_SUCCESS) {
+        S(cp)->state = ST_TRANSACTION; /* for the loop; fixed below */
+        status = run(cp);
+        if (status == NX_SUCCESS &&
+            pop3_client_state(&S(cp)->engine) != POP3_STATE_TRANSACTION)
             status = NX_POP3_SERVER_ERROR_STATUS;
-        if (session_open(cp))
-            pop3_client_abort(&S(cp)->engine); /* no QUIT, as NetX */
-        tr_close(cp);
-        S(cp)->state = ST_CLOSED;
+    } else if (status != NX_IP_ADDRESS_ERROR) {
+        status = NX_NOT_CONNECTED;
+    }
+    forget_credentials(cp);
+    if (status != NX_SUCCESS) {
+        drop_session(cp);
         return status;
     }
     S(cp)->state = ST_TRANSACTION;
@@ -562,9 +496,7 @@ UINT nx_pop3_client_delete(NX_POP3_CLIENT *client_ptr)
         if (S(client_ptr)->packet != NX_NULL)
             (void)nx_packet_release(S(client_ptr)->packet);
         S(client_ptr)->packet = NX_NULL;
-        if (session_open(client_ptr))
-            pop3_client_abort(&S(client_ptr)->engine);
-        tr_close(client_ptr);
+        drop_session(client_ptr);
         pop3_client_free(&S(client_ptr)->engine);
     }
     wipe(client_ptr, sizeof(*client_ptr));
@@ -667,16 +599,55 @@ UINT nx_pop3_client_mail_item_get(NX_POP3_CLIENT *client_ptr, UINT mail_item,
     return status;
 }
 
+/* Move what the spill holds into p, as far as it fits. */
+static void drain_spill(nx_shim *sh, NX_PACKET *p)
+{
+    size_t n = sh->spill_len < room(p) ? sh->spill_len : room(p);
+
+    append(p, sh->spill, n);
+    memmove(sh->spill, sh->spill + n, sh->spill_len - n);
+    sh->spill_len -= n;
+}
+
+/* Resume the download until octets arrive (or the end, or an error), then
+ * take what else has already arrived without waiting, up to a full packet;
+ * pause again so the port keeps the rest. */
+static UINT receive(NX_POP3_CLIENT *cp, NX_PACKET *p)
+{
+    nx_shim *sh = S(cp);
+    pop3_client *c = &sh->engine;
+    UINT status;
+    ULONG before;
+
+    sh->done = 0;
+    sh->result = NX_SUCCESS;
+    sh->packet = p;
+    pop3_client_tick(c, now(cp)); /* while paused: the wait was ours */
+    pop3_client_resume(c);
+    status = run(cp);
+    while (status == NX_SUCCESS && session_open(cp) && !pop3_client_paused(c) &&
+           !sh->ended && room(p) > 0) {
+        before = p->nx_packet_length;
+        wait_port(cp, 0);
+        if (p->nx_packet_length == before)
+            break; /* nothing more has arrived */
+    }
+    if (sh->done && sh->result != NX_SUCCESS)
+        status = sh->result;
+    if (session_open(cp) && !sh->ended)
+        pop3_client_pause(c);
+    sh->packet = NX_NULL;
+    return status;
+}
+
 UINT nx_pop3_client_mail_item_message_get(NX_POP3_CLIENT *client_ptr,
                                           NX_PACKET **recv_packet_ptr,
                                           ULONG *bytes_retrieved,
                                           UINT *final_packet)
 {
     NX_POP3_CLIENT *cp = client_ptr;
-    pop3_client *c;
     NX_PACKET *p;
-    UINT status;
-    size_t n;
+    UINT status = NX_SUCCESS;
 
     if (cp == NX_NULL || recv_packet_ptr == NX_NULL || bytes_retrieved == NX_NULL ||
         final_packet == NX_NULL)
@@ -686,44 +657,23 @@ UINT nx_pop3_client_mail_item_message_get(NX_POP3_CLIENT *client_ptr,
     *final_packet = NX_FALSE;
     if (cp->nx_pop3_client_id != NX_POP3_CLIENT_ID || S(cp)->state != ST_DOWNLOAD)
         return NX_POP3_CLIENT_INVALID_STATE;
-    c = &S(cp)->engine;
     p = pop3_nx_packet_alloc(S(cp)->packet_pool_ptr);
     if (p == NX_NULL)
         return NX_NO_PACKET;
-    S(cp)->packet = p;
 
-    /* Octets held back by the last packet lead this one. */
-    n = S(cp)->spill_len;
-    if (n > (size_t)(p->nx_packet_data_end - p->nx_packet_append_ptr))
-        n = (size_t)(p->nx_packet_data_end - p->nx_packet_append_ptr);
-    memcpy(p->nx_packet_append_ptr, S(cp)->spill, n);
-    p->nx_packet_append_ptr += n;
-    p->nx_packet_length += (ULONG)n;
-    memmove(S(cp)->spill, S(cp)->spill + n,
-            S(cp)->spill_len - n);
-    S(cp)->spill_len -= n;
-
-    status = NX_SUCCESS;
-    if (!S(cp)->value2) {
-        /* The terminator is still to come: let the engine go on. */
-        S(cp)->done = 0;
-        S(cp)->result = NX_SUCCESS;
-        pop3_client_tick(c, now(cp)); /* while paused: the wait was ours */
-        pop3_client_resume(c);
-        status = run(cp);
-        if (session_open(cp) && !S(cp)->value2)
-            pop3_client_pause(c); /* packet full: keep the rest for later */
-    }
-    S(cp)->packet = NX_NULL;
+    if (S(cp)->spill_len > 0)
+        drain_spill(S(cp), p); /* octets an earlier push left over lead */
+    else if (!S(cp)->ended)
+        status = receive(cp, p);
     if (status != NX_SUCCESS) {
         (void)nx_packet_release(p);
-        S(cp)->state = ST_CLOSED;
-        if (session_open(cp))
-            pop3_client_abort(c);
-        tr_close(cp);
+        drop_session(cp);
         return status;
     }
-    if (S(cp)->value2 && S(cp)->spill_len == 0) {
+    if (p->nx_packet_length == 0) {
+        /* The end, alone: a final packet with no octets, as NetX Duo
+         * applications see it when the terminator comes in its own
+         * segment. Body octets never share it. */
         *final_packet = NX_TRUE;
         S(cp)->state = session_open(cp) ? ST_TRANSACTION : ST_CLOSED;
     }
@@ -767,7 +717,7 @@ UINT nx_pop3_client_quit(NX_POP3_CLIENT *client_ptr)
     if (S(cp)->state == ST_DOWNLOAD) {
         /* Read the rest of the message and drop it, then QUIT. */
         S(cp)->spill_len = 0;
-        if (!S(cp)->value2)
+        if (!S(cp)->ended)
             S(cp)->discard = 1;
         S(cp)->state = ST_TRANSACTION;
         pop3_client_resume(c);
@@ -775,19 +725,16 @@ UINT nx_pop3_client_quit(NX_POP3_CLIENT *client_ptr)
     if ((e = pop3_client_quit(c)) != POP3_OK)
         return queue_failed(cp, e);
     status = run(cp);
-    if (session_open(cp))
-        pop3_client_abort(c);
-    tr_close(cp);
+    drop_session(cp);
     S(cp)->discard = 0;
-    S(cp)->state = ST_CLOSED;
     return status;
 }
 
-void pop3_nx_ip_bind(NX_IP *ip, const pop3_nx_port *port, void *ctx)
+void pop3_nx_ip_bind(NX_IP *ip, const pop3_nx_hook *hook, void *ctx)
 {
     if (ip == NX_NULL)
         return;
-    ip->nx_ip_pop3_port = port;
+    ip->nx_ip_pop3_hook = hook;
     ip->nx_ip_pop3_ctx = ctx;
-    ip->nx_ip_id = port != NX_NULL ? NX_IP_ID : 0;
+    ip->nx_ip_id = hook != NX_NULL ? NX_IP_ID : 0;
 }

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz_nx.c - libFuzzer target: the NetX Duo POP3 shim (src/nx/) driven by
- * arbitrary server octets through a scripted port (pop3_nx_port.h).
+ * arbitrary server octets through a scripted port bound with the shim's
+ * hook (nx_hook.h), which pushes octets into the engine as pop3_posix and
+ * pop3_lwip do (at most the shim's input_max at a time, keeping what a
+ * paused engine leaves).
  *
  * Input: [0] packet payload size (32..1055 octets) and pool size, [1] what
  * the application does (APOP, delete each message, keep one packet
@@ -9,69 +12,106 @@
  * asks STAT, then for up to four messages LIST n, RETR n and takes every
  * packet with nx_pop3_client_mail_item_message_get until final_packet,
  * optionally DELE n, then QUIT and nx_pop3_client_delete. The port's clock
- * advances one second per wait, so every NX_POP3_* timeout is reached and
- * no call can loop forever. Checked: every handed-out packet is well formed
- * (prepend/append inside the payload area, length = append - prepend =
- * bytes_retrieved), a message's octets never exceed what the server sent,
- * and once the client is deleted every packet is back in the pool.
+ * advances one second per blocking wait, so every NX_POP3_* timeout is
+ * reached and no call can loop forever. Checked: every handed-out packet is
+ * well formed (prepend/append inside the payload area, length = append -
+ * prepend = bytes_retrieved), every packet before the final one carries
+ * octets and the final one none, a message's octets never exceed what the
+ * server sent, and once the client is deleted every packet is back in the
+ * pool.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "nx_hook.h"
 #include "nxd_pop3_client.h"
-#include "pop3_nx_port.h"
 
 struct fake {
     const uint8_t *in;
     size_t len, off;
+    size_t piece;      /* octets read, not yet taken by the engine */
+    size_t input_max;
     uint32_t seed, clock;
     unsigned waits;
+    pop3_client *c;
+    pop3_transport tr;
 };
 
-static UINT f_connect(void *ctx, pop3_nx_conn *conn, const NXD_ADDRESS *addr,
-                      ULONG port, uint32_t timeout_ms)
+static long f_send(void *ctx, const uint8_t *data, size_t len)
 {
-    (void)ctx, (void)conn, (void)addr, (void)port, (void)timeout_ms;
-    return NX_SUCCESS;
-}
-
-static long f_send(void *ctx, pop3_nx_conn *conn, const uint8_t *data, size_t len)
-{
-    (void)ctx, (void)conn, (void)data;
+    (void)ctx, (void)data;
     return (long)len;
 }
 
-static long f_recv(void *ctx, pop3_nx_conn *conn, uint8_t *buf, size_t cap)
+static void f_tr_close(void *ctx)
 {
-    struct fake *f = ctx;
-    size_t n;
-
-    (void)conn;
-    if (f->off >= f->len)
-        return POP3_NX_PORT_EOF;
-    f->seed = f->seed * 1103515245u + 12345u;
-    if ((f->seed >> 16) % 8u == 0)
-        return 0; /* nothing yet: the shim waits */
-    n = 1u + (f->seed >> 8) % 200u;
-    if (n > cap)
-        n = cap;
-    if (n > f->len - f->off)
-        n = f->len - f->off;
-    memcpy(buf, f->in + f->off, n);
-    f->off += n;
-    return (long)n;
+    (void)ctx;
 }
 
-static void f_wait(void *ctx, pop3_nx_conn *conn, int want_write, uint32_t max_ms)
+static const pop3_transport *f_open(void *ctx, pop3_nx_conn *conn, size_t input_max)
 {
     struct fake *f = ctx;
 
-    (void)conn, (void)want_write, (void)max_ms;
-    f->clock += 1000u;
-    f->waits++;
-    if (f->waits > 100000u)
+    (void)conn;
+    f->input_max = input_max;
+    f->tr.send = f_send;
+    f->tr.close = f_tr_close;
+    f->tr.ctx = f;
+    return &f->tr;
+}
+
+static UINT f_connect(void *ctx, pop3_nx_conn *conn, pop3_client *c,
+                      const NXD_ADDRESS *addr, ULONG port)
+{
+    struct fake *f = ctx;
+
+    (void)conn, (void)addr, (void)port;
+    f->c = c;
+    pop3_client_connected(c);
+    return NX_SUCCESS;
+}
+
+static void f_wait(void *ctx, pop3_nx_conn *conn, uint32_t max_ms)
+{
+    struct fake *f = ctx;
+    size_t n, took;
+
+    (void)conn;
+    if (max_ms > 0)
+        f->clock += 1000u;
+    if (++f->waits > 200000u)
         abort(); /* the shim spins without end */
+    if (pop3_client_state(f->c) == POP3_STATE_CLOSED || pop3_client_paused(f->c))
+        return;
+    if (pop3_client_want_write(f->c))
+        pop3_client_writable(f->c);
+    if (f->piece == 0) {
+        if (f->off >= f->len) {
+            pop3_client_eof(f->c);
+            return;
+        }
+        f->seed = f->seed * 1103515245u + 12345u;
+        if ((f->seed >> 16) % 8u == 0)
+            return; /* nothing yet: the shim waits */
+        f->piece = 1u + (f->seed >> 8) % 3000u;
+        if (f->piece > f->len - f->off)
+            f->piece = f->len - f->off;
+    }
+    pop3_client_tick(f->c, f->clock);
+    while (f->piece > 0 && pop3_client_state(f->c) != POP3_STATE_CLOSED &&
+           !pop3_client_paused(f->c)) {
+        n = f->piece < f->input_max ? f->piece : f->input_max;
+        took = pop3_client_input(f->c, f->in + f->off, n);
+        if (took > n)
+            abort();
+        f->off += took;
+        f->piece -= took;
+        if (took < n)
+            break;
+    }
+    if (pop3_client_state(f->c) == POP3_STATE_CLOSED)
+        f->piece = 0;
 }
 
 static uint32_t f_now(void *ctx)
@@ -84,7 +124,7 @@ static void f_close(void *ctx, pop3_nx_conn *conn)
     (void)ctx, (void)conn;
 }
 
-static const pop3_nx_port port = {f_connect, f_send, f_recv, f_wait, f_now, f_close};
+static const pop3_nx_hook hook = {f_open, f_connect, f_wait, f_now, f_close};
 
 static void check_packet(const NX_PACKET *p, ULONG bytes)
 {
@@ -125,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                               pool_mem, sizeof(pool_mem)) != NX_SUCCESS)
         return 0;
     memset(&ip, 0, sizeof(ip));
-    pop3_nx_ip_bind(&ip, &port, &f);
+    pop3_nx_ip_bind(&ip, &hook, &f);
     memset(&addr, 0, sizeof(addr));
     addr.nxd_ip_version = NX_IP_VERSION_V4;
     addr.nxd_ip_address.v4 = IP_ADDRESS(127, 0, 0, 1);
@@ -144,6 +184,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (nx_pop3_client_mail_item_message_get(&client, &p, &bytes, &final) != NX_SUCCESS)
                     break;
                 check_packet(p, bytes);
+                if (final ? bytes != 0 : bytes == 0)
+                    abort(); /* octets only before the end, the end alone */
                 got += bytes;
                 if (got > f.len)
                     abort(); /* more message octets than the server sent */

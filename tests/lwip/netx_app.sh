@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # netx_app.sh - examples/netx_app built for lwIP (NO_SYS=1 superloop,
-# port/lwip/pop3_nx_lwip.c) against Dovecot inside a private network
+# src/nx/nx_lwip.c over port/lwip) against Dovecot inside a private network
 # namespace, over a tap device, with link-local addresses and no default
 # route. Run by `make netx-lwip-check` (part of make check); needs root.
 #

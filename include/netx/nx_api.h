@@ -7,12 +7,12 @@
  * are defined, with NetX Duo's numeric values. There is no ThreadX and no
  * NetX IP stack behind them:
  *
- *  - NX_IP stands for a network port: a table of wait-hook functions
- *    (pop3_nx_port.h) plus its context. On POSIX, pop3_nx_posix_ip_create()
- *    (pop3_nx_posix.h) fills it with non-blocking sockets and poll(); on an
- *    lwIP NO_SYS=1 superloop, pop3_nx_lwip_ip_create() (pop3_nx_lwip.h)
- *    binds it to lwIP's raw TCP API, running the stack through a function
- *    the application supplies while a call waits. One NX_IP may serve any
+ *  - NX_IP stands for a network port: the shim's hook for it plus its
+ *    context. On POSIX, pop3_nx_posix_ip_create() (pop3_nx_posix.h) binds
+ *    it to the POSIX port (pop3_posix.h: non-blocking sockets, poll()); on
+ *    an lwIP NO_SYS=1 superloop, pop3_nx_lwip_ip_create() (pop3_nx_lwip.h)
+ *    binds it to the lwIP port (pop3_lwip.h), running the stack through a
+ *    function the application supplies while a call waits. One NX_IP may serve any
  *    number of POP3 clients. It replaces nx_ip_create() and the network
  *    driver, the only start-up code an application changes.
  *  - NX_PACKET_POOL is a fixed pool of NX_PACKETs carved out of memory the
@@ -150,14 +150,14 @@ typedef struct NX_PACKET_POOL_STRUCT {
     ULONG nx_packet_pool_size;
 } NX_PACKET_POOL;
 
-struct pop3_nx_port;
+struct pop3_nx_hook;
 
-/* See the top of this file and pop3_nx_port.h. Fill it with a port's
- * ip_create function, never by hand. */
+/* See the top of this file. Fill it with pop3_nx_posix_ip_create() or
+ * pop3_nx_lwip_ip_create(), never by hand; the fields are private. */
 typedef struct NX_IP_STRUCT {
     ULONG nx_ip_id;                       /* NX_IP_ID once created */
-    const struct pop3_nx_port *nx_ip_pop3_port;
-    void *nx_ip_pop3_ctx;                 /* the port's own state */
+    const struct pop3_nx_hook *nx_ip_pop3_hook;
+    void *nx_ip_pop3_ctx;                 /* the hook's own state */
 } NX_IP;
 
 /* Carve memory_size octets at memory_ptr into packets of payload_size

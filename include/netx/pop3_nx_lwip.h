@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* pop3_nx_lwip.h - the NetX POP3 shim's wait hook over lwIP's raw TCP API.
+/* pop3_nx_lwip.h - the NetX POP3 shim over the lwIP port (pop3_lwip.h).
  *
  * For a superloop (NO_SYS=1): while a NetX POP3 call blocks, the hook runs
  * the stack by calling the application's poll function (poll the network
- * interface, sys_check_timeouts()) until the connection has data, can take
- * more, or the wait is over. The application writes that function once:
+ * interface, sys_check_timeouts()) and then pop3_lwip_poll(), until the
+ * call's reply is in. The application writes that function once:
  *
  *   static void run_stack(void *arg)
  *   {
@@ -18,19 +18,20 @@
  * With lwIP's tcpip thread (NO_SYS=0) the hook is not for you: every call
  * would have to hold the core lock while it waits.
  *
- * Receive: pbufs are queued per connection as lwIP delivers them and the TCP
- * window is opened (tcp_recved) only for octets the shim has taken, so at
- * most TCP_WND octets are ever held. Send: tcp_write (copied) up to
- * tcp_sndbuf, then tcp_output. IPv4 only unless lwIP is built with
- * LWIP_IPV6 (an IPv6 address then works; otherwise create returns
- * NX_IP_ADDRESS_ERROR). Connect errors (refused, timed out, no PCB) give
- * NX_NOT_CONNECTED. Time comes from sys_now().
+ * Each client's connection is a pop3_lwip inside its NX_POP3_CLIENT (build
+ * src/nx and the application with POP3_NX_CONN_SIZE=128 to save the room
+ * the POSIX port needs). Receive, send and the TCP window are the lwIP
+ * port's: pbufs are held until the shim has taken their octets and the
+ * window opens only for those. IPv4, and IPv6 when lwIP has LWIP_IPV6
+ * (otherwise create returns NX_IP_ADDRESS_ERROR for an IPv6 address).
+ * Connect errors (refused, timed out, no PCB) give NX_NOT_CONNECTED. Time
+ * comes from sys_now(). Not part of libpop3: compile src/nx/nx_lwip.c with
+ * your lwIP, beside port/lwip/pop3_lwip.c.
  */
 #ifndef POP3_NX_LWIP_H
 #define POP3_NX_LWIP_H
 
 #include "nx_api.h"
-#include "pop3_nx_port.h"
 
 #ifdef __cplusplus
 extern "C" {

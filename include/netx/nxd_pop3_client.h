@@ -4,9 +4,10 @@
  * Source compatible with NetX Duo's addons/pop3/nxd_pop3_client.h: the same
  * function names and signatures, the same NX_POP3_* error codes and
  * configuration macros with the same defaults. Each call blocks until its
- * reply is in, driving the non-blocking engine through the port's wait
- * hook (pop3_nx_port.h), so it works on POSIX and in an lwIP NO_SYS=1
- * superloop alike. Link with libpop3.a.
+ * reply is in, driving the non-blocking engine through a network port
+ * (pop3_posix or pop3_lwip, bound by pop3_nx_posix_ip_create() or
+ * pop3_nx_lwip_ip_create()), so it works on POSIX and in an lwIP NO_SYS=1
+ * superloop alike. Build with `pkg-config --cflags --libs pop3-netx`.
  *
  * On the wire it sends what NetX Duo sends and nothing else: after the
  * greeting, APOP or USER/PASS, then exactly one command per call (STAT,
@@ -55,50 +56,22 @@
  * message, exactly as stored on the server: dot-unstuffed (RFC 1939 sec. 3),
  * the CRLF of the last line kept, the terminating "." line removed,
  * whatever the TCP segmentation (a terminator split over several segments
- * included). *bytes_retrieved equals the packet's nx_packet_length (0 to the
- * pool's payload size). *final_packet is NX_TRUE on the packet that ends
- * the message; that packet may carry 0 octets. On NX_SUCCESS the
+ * included). A call waits only until octets arrive, then hands over what
+ * has arrived, up to one packet; it does not wait to fill it. Packets
+ * before the end carry 1 or more octets with *final_packet NX_FALSE; the
+ * end is a packet of its own: *final_packet NX_TRUE, 0 octets (as NetX Duo
+ * applications see it when the terminator arrives in its own segment).
+ * *bytes_retrieved equals the packet's nx_packet_length. On NX_SUCCESS the
  * application owns the packet and must nx_packet_release() it, even when
  * it is empty. Packets are never chained.
  *
- * Differences from NetX Duo (see also README.md, "NetX Duo compatibility"):
- *  1. A -ERR to USER or PASS (or to APOP and then to the USER/PASS
- *     fallback) fails create with NX_POP3_SERVER_ERROR_STATUS; NetX Duo
- *     reports success after a refused PASS. A failed create leaves no
- *     connection open.
- *  2. message_get returns the message dot-unstuffed and without the
- *     terminator; NetX Duo returns raw TCP packets, stuffing and the
- *     "CRLF.CRLF" terminator included, and misses a terminator split across
- *     packets.
- *  3. Replies may arrive in any segmentation and chained packets cannot
- *     occur; NetX Duo parses only the first packet of a reply and returns
- *     NX_INVALID_PACKET for chained packets.
- *  4. A status line longer than NX_POP3_MAX_SERVER_REPLY octets, or one
- *     cut short by the close of the connection, is an error, not a partial
- *     parse. Numbers in STAT and LIST replies are range checked (one that
- *     does not fit gives NX_POP3_SERVER_ERROR_STATUS); NetX Duo truncates
- *     them to 10 characters. The size in RETR's +OK line saturates at the
- *     ULONG maximum.
- *  5. CR, LF, or a space in the user name, or CR/LF in the password, are
- *     refused with NX_POP3_PARAM_ERROR before anything is sent.
- *  6. The user name and password are wiped from the client block once the
- *     login is over; NetX Duo keeps them until delete.
- *  7. Calls in the wrong state give NX_POP3_CLIENT_INVALID_STATE (also
- *     size_get, item_get, items_get, item_delete during a download, and
- *     every call after the session ended); NetX Duo sends the command
- *     anyway. quit during a download waits for the rest of the message,
- *     discards it, then sends QUIT.
- *  8. nx_pop3_client_delete() on a client never created, already deleted,
- *     or whose create failed returns NX_SUCCESS and does nothing harmful.
- *     It closes the connection without QUIT (as NetX Duo).
- *  9. A timeout or a lost connection ends the session: later calls give
- *     NX_POP3_CLIENT_INVALID_STATE. NX_POP3_TCP_SOCKET_SEND_WAIT is not
- *     used; a stalled send is bounded by NX_POP3_SERVER_REPLY_TIMEOUT.
- * 10. As in NetX Duo, item_delete does not check the index against the
- *     STAT count (the server answers -ERR for a bad one); size_get and
- *     item_get do, so STAT must come first.
- * 11. The NX_POP3_CLIENT fields are not NetX Duo's; applications must not
- *     touch them. NX_DISABLE_ERROR_CHECKING changes nothing.
+ * Differences from NetX Duo: the table in docs/netx.md. In short: a refused
+ * PASS fails create; message data is unstuffed, without the terminator,
+ * and the end is always an empty final packet; replies in any
+ * segmentation; lengths and numbers checked; CR/LF refused in credentials,
+ * which are wiped after login; calls in the wrong state are refused; a
+ * timeout or a lost connection ends the session; the NX_POP3_CLIENT and
+ * NX_IP fields are private.
  */
 #ifndef NX_POP3_CLIENT_H
 #define NX_POP3_CLIENT_H
@@ -188,7 +161,8 @@ extern "C" {
 #ifndef NX_POP3_MAX_PASSWORD
 #define NX_POP3_MAX_PASSWORD 20
 #endif
-/* Octets read from the port at a time (the receive buffer). */
+/* Octets the port pushes into the engine at a time; also the size of the
+ * buffer for message octets that did not fit the current packet. */
 #ifndef NX_POP3_CLIENT_TCP_WINDOW_SIZE
 #define NX_POP3_CLIENT_TCP_WINDOW_SIZE 1460
 #endif
@@ -203,12 +177,25 @@ extern "C" {
 #error "NX_POP3_CLIENT_TCP_WINDOW_SIZE must be at least 64"
 #endif
 
-/* Private storage for the client, in octets: the receive buffer, the
- * status line buffer, the credentials, and the engine's state. The source
- * checks at compile time that its state fits. */
+/* Storage in each client for the network port's connection: a pop3_posix
+ * (its receive buffer is POP3_POSIX_RX_SIZE, 64 KB) or a pop3_lwip (under
+ * 100 octets). The default fits the POSIX port. A firmware build with the
+ * lwIP hook may set POP3_NX_CONN_SIZE=128 for src/nx and the application
+ * alike; the hooks refuse to compile when their port does not fit. The
+ * prebuilt library (libpop3, pop3-netx.pc) uses the default: applications
+ * linking it must not change this or the NX_POP3_* sizes above. */
+#ifndef POP3_NX_CONN_SIZE
+#define POP3_NX_CONN_SIZE 67584
+#endif
+
+/* Private storage for the client, in octets: the port's connection, the
+ * buffer for octets beyond a packet, the status line buffer, the
+ * credentials, and the engine's state. The source checks at compile time
+ * that its state fits. */
 #define NX_POP3_CLIENT_PRIVATE_SIZE                                            \
-    (NX_POP3_CLIENT_TCP_WINDOW_SIZE + NX_POP3_MAX_SERVER_REPLY +              \
-     NX_POP3_MAX_USERNAME + NX_POP3_MAX_PASSWORD + 1024)
+    (POP3_NX_CONN_SIZE + NX_POP3_CLIENT_TCP_WINDOW_SIZE +                     \
+     NX_POP3_MAX_SERVER_REPLY + NX_POP3_MAX_USERNAME + NX_POP3_MAX_PASSWORD + \
+     1024)
 
 /* The client control block. A complete type, so it can be static; its
  * contents are private (they are not NetX Duo's fields). */

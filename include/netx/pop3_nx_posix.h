@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* pop3_nx_posix.h - the NetX POP3 shim's wait hook over POSIX sockets.
+/* pop3_nx_posix.h - the NetX POP3 shim over the POSIX port (pop3_posix.h).
  *
  * Replaces nx_ip_create() and the network driver of a NetX Duo program:
  *
@@ -8,14 +8,15 @@
  *   nx_pop3_client_create(&client, NX_TRUE, &ip, &pool,
  *                         IP_ADDRESS(127,0,0,1), 110, "alice", "secret");
  *
- * Connections are non-blocking TCP sockets (IPv4 and IPv6) waited on with
- * poll(); one NX_IP serves any number of clients. No state at file scope.
+ * Each client's connection is a pop3_posix inside its NX_POP3_CLIENT:
+ * non-blocking TCP (IPv4 and IPv6, TCP_NODELAY) waited on with poll() while
+ * a call blocks. One NX_IP serves any number of clients. No state at file
+ * scope.
  */
 #ifndef POP3_NX_POSIX_H
 #define POP3_NX_POSIX_H
 
 #include "nx_api.h"
-#include "pop3_nx_port.h"
 
 #ifdef __cplusplus
 extern "C" {
