@@ -6,6 +6,8 @@
  *
  *   netx_app [-a] [-d] [-6] SERVER-IP PORT USER PASSWORD OUTDIR
  *   netx_app_lwip [-a] [-d] TAP LOCAL-IP NETMASK SERVER-IP PORT USER PASSWORD OUTDIR
+ *   build/fw/netx.elf: the same on a board (examples/lwip_superloop/board/),
+ *   settings from the board, messages into its store, always with -d
  *
  *   -a  log in with APOP (falls back to USER/PASS as NetX Duo does)
  *   -d  delete each message after it has been written, then QUIT
@@ -18,14 +20,18 @@
  * IP instance comes from the POSIX port (or, built with NETX_APP_LWIP, from
  * lwIP on a NO_SYS=1 superloop over the existing tap device TAP) instead of
  * nx_ip_create() and a network driver, and main() replaces the ThreadX
- * application thread.
+ * application thread. Built with NETX_APP_BOARD, the IP instance is lwIP
+ * on a board's netif (board.h), and the board's store and console stand in
+ * for the files and stdio used below.
  */
 #if !defined(_POSIX_C_SOURCE) || _POSIX_C_SOURCE < 200809L
 #undef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#ifndef NETX_APP_BOARD
 #include <arpa/inet.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +87,98 @@ static int port_ip_create(NX_IP *ip, char **argv)
     netif_set_up(&netif_0);
     return pop3_nx_lwip_ip_create(ip, &lwip_port, run_stack, &netif_0) == NX_SUCCESS ? 0 : -1;
 }
+#elif defined(NETX_APP_BOARD)
+#include "lwip/def.h"
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/timeouts.h"
+#include "netif/ethernet.h"
+#include "board.h"
+#include "pop3_nx_lwip.h"
+
+#define PORT_ARGS 0
+#define PORT_USAGE ""
+
+static struct netif netif_0;
+static pop3_nx_lwip lwip_port;
+static board_config board_cfg;
+
+static void run_stack(void *arg)
+{
+    board_netif_poll((struct netif *)arg);
+    sys_check_timeouts();
+}
+
+static int port_ip_create(NX_IP *ip, char **argv)
+{
+    (void)argv;
+    lwip_init();
+    if (netif_add(&netif_0, &board_cfg.ip, &board_cfg.mask, &board_cfg.gw, NULL,
+                  board_netif_init, ethernet_input) == NULL)
+        return -1;
+    netif_set_default(&netif_0);
+    netif_set_up(&netif_0);
+    return pop3_nx_lwip_ip_create(ip, &lwip_port, run_stack, &netif_0) == NX_SUCCESS ? 0 : -1;
+}
+
+/* No files, no stdio streams, no heap on the board: a message "file" is the
+ * board's store (OUTDIR/NNNN.eml names message NNNN); a write waits, running
+ * the stack, while the store is busy; output goes to the board's console. */
+#define AF_INET 2
+#define AF_INET6 10
+struct in_addr { u32_t s_addr; };
+static int inet_pton(int af, const char *src, void *dst)
+{
+    ip4_addr_t a;
+
+    if (af != AF_INET || !ip4addr_aton(src, &a))
+        return 0;
+    memcpy(dst, &a.addr, sizeof a.addr);
+    return 1;
+}
+
+typedef struct { uint32_t msg; } port_file;
+static port_file port_store;
+static void port_store_wait(void)
+{
+    while (board_store_busy())
+        run_stack(&netif_0);
+}
+static port_file *port_fopen(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    port_store.msg = (uint32_t)strtoul(slash != NULL ? slash + 1 : path, NULL, 10);
+    return board_store_begin(port_store.msg) == 0 ? &port_store : NULL;
+}
+static size_t port_fwrite(const void *p, size_t n, port_file *f)
+{
+    size_t done = 0;
+
+    (void)f;
+    while (done < n) {
+        size_t k = n - done < BOARD_STORE_CHUNK ? n - done : BOARD_STORE_CHUNK;
+
+        port_store_wait();
+        if (board_store_write((const uint8_t *)p + done, k) != 0)
+            break;
+        done += k;
+    }
+    return done;
+}
+static int port_fclose(port_file *f)
+{
+    port_store_wait();
+    return board_store_end(f->msg);
+}
+#define FILE port_file
+#define fopen(path, mode) port_fopen(path)
+#define fwrite(p, size, n, f) port_fwrite((p), (size) * (n), (f))
+#define fclose(f) port_fclose(f)
+#define perror(s) board_printf("%s: cannot store\n", (s))
+#define printf board_printf
+#define fprintf(stream, ...) board_printf(__VA_ARGS__)
+#define main netx_app_main
 #else
 #include "pop3_nx_posix.h"
 
@@ -243,3 +341,22 @@ int main(int argc, char **argv)
         return fail("nx_pop3_client_quit", status);
     return 0;
 }
+
+#ifdef NETX_APP_BOARD
+#undef main
+/* PORT: the board's start-up: the settings it holds become the command line
+ * (fetch and delete every message). */
+int main(int argc, char **argv)
+{
+    static char port_s[8];
+    char *args[] = { "netx_app", "-d", NULL, port_s, NULL, NULL, "store", NULL };
+
+    if (board_init(argc, argv, &board_cfg) != 0)
+        return 2;
+    snprintf(port_s, sizeof port_s, "%u", (unsigned)board_cfg.port);
+    args[2] = (char *)board_cfg.host;
+    args[4] = (char *)board_cfg.user;
+    args[5] = (char *)board_cfg.pass;
+    return netx_app_main(7, args);
+}
+#endif

@@ -17,10 +17,12 @@
 #   2. tls.elf, POP3S (lwIP altcp_tls), slow store (the client pauses, the
 #      window closes): every message byte-exact, all deleted
 #   3. tls.elf, STLS (pop3 TLS decorator over the lwIP port): the same
-#   4. tls.elf, POP3S to a server whose certificate comes from another CA:
+#   4. netx.elf: examples/netx_app (NetX Duo POP3 Client API, the shim over
+#      lwIP) in clear text with a slow store: byte-exact, all deleted
+#   5. tls.elf, POP3S to a server whose certificate comes from another CA:
 #      refused (POP3_ERR_TLS, verify flags printed), nothing stored, nothing
 #      deleted
-#   5. tls.elf, POP3S, the server's pop3 process killed in the middle of a
+#   6. tls.elf, POP3S, the server's pop3 process killed in the middle of a
 #      message: that message is not stored, the session ends without QUIT
 #      (so the server commits none of its DELEs), the firmware prints the
 #      reason and goes on; its next session finds every message and fetches
@@ -54,7 +56,7 @@ if [ "$(id -u)" -ne 0 ]; then
     skip qemu-check "firmware in QEMU over a tap device" "needs root for a network namespace and a tap device; run make qemu-check as root"
     exit 0
 fi
-for f in "$FW/plain.elf" "$FW/tls.elf" "$FW/pki/ca.key" "$FW/pki/ca.crt"; do
+for f in "$FW/plain.elf" "$FW/tls.elf" "$FW/netx.elf" "$FW/pki/ca.key" "$FW/pki/ca.crt"; do
     [ -f "$f" ] || die "$f missing (make firmware)"
 done
 command -v qemu-system-arm >/dev/null || die "qemu-system-arm missing (run scripts/deps.sh)"
@@ -92,7 +94,7 @@ chmod 0644 "$P"/*.key
 # --- namespace, tap, the two Dovecots, the mail ------------------------------
 ns_create
 ns_dovecot_start "$SRV" --tls "$P/srv.crt" "$P/srv.key" \
-    plain:pw1 pop3s:pw2 stls:pw3 killed:pw4 bench1:pw6 bench2:pw7 >/dev/null || die "Dovecot did not start in $NS"
+    plain:pw1 pop3s:pw2 stls:pw3 killed:pw4 bench1:pw6 bench2:pw7 netx:pw8 >/dev/null || die "Dovecot did not start in $NS"
 PORT=$(cat "$SRV/port")
 PORT_S=$(cat "$SRV/port_pop3s")
 ns_dovecot_start "$SRV2" --tls "$P/wrong.crt" "$P/srv.key" wrongca:pw5 >/dev/null ||
@@ -103,6 +105,7 @@ mk --set full --big-mb 1 "$SRV" plain
 mk --set full --big-mb 1 "$SRV" pop3s
 mk --set full --big-mb 1 "$SRV" stls
 mk --set full --big-mb 2 "$SRV" killed
+mk --set full --big-mb 1 "$SRV" netx
 mk --set small "$SRV2" wrongca
 mk --set full --big-mb 1 "$SRV" bench1
 mk --set full --big-mb 1 "$SRV" bench2
@@ -133,10 +136,11 @@ finish() { # waits for QEMU: RC
 }
 
 # stored_ok LOG USER SESSION: every expected message of USER appears in
-# session SESSION of LOG as "stored N LEN SHA256", nothing else was stored
+# session SESSION of LOG (lines before any "session N" count as session 1)
+# as "stored N LEN SHA256", nothing else was stored
 stored_ok() {
     local log=$1 exp=$SRV/expected/$2 sess=$3 f n=0 want got
-    got=$(awk -v s="$sess" '/^session /{cur=$2} cur==s' "$log" | grep -E '^stored [0-9]+ [0-9]+ [0-9a-f]{64}$')
+    got=$(awk -v s="$sess" 'BEGIN{cur=1} /^session /{cur=$2} cur==s' "$log" | grep -E '^stored [0-9]+ [0-9]+ [0-9a-f]{64}$')
     for f in "$exp"/*.eml; do
         n=$((n + 1))
         want="stored $((10#$(basename "$f" .eml))) $(stat -c %s "$f") $(sha256sum < "$f" | cut -d' ' -f1)"
@@ -192,7 +196,11 @@ for _ in $(seq 1 50); do [ -e "$WORK/dns.ready" ] && break; sleep 0.1; done
 fetch_all stls "$FW/tls.elf" "$PORT" stls pw3 stls 0 "tls.elf STLS (TLS decorator over port/lwip), $NAME via lwIP DNS" \
     "$NAME" "$KADDR"
 
-# --- 4. a certificate from another CA ------------------------------------------------
+# --- 4. the NetX Duo application (examples/netx_app) on the same board -------
+fetch_all netx "$FW/netx.elf" "$PORT" netx pw8 plain 2 \
+    "netx.elf (NetX Duo POP3 Client API over the shim's lwIP hook), store busy 2 ms per write"
+
+# --- 5. a certificate from another CA ------------------------------------------------
 before=$(left "$SRV2" wrongca)
 boot wrongca "$FW/tls.elf" "$PORT_WRONG" wrongca pw5 pop3s 1 0; finish
 if [ "$RC" -eq 0 ] && grep -q "closed TLS$" "$WORK/wrongca.log" &&
@@ -204,7 +212,7 @@ else
     bad "tls.elf wrong CA" "$(left "$SRV2" wrongca) of $before left" "$(show wrongca)"
 fi
 
-# --- 5. the server dies in the middle of a message -------------------------------------
+# --- 6. the server dies in the middle of a message -------------------------------------
 # The big message (2 MB) is the one before the last; once the one before it
 # is stored, the firmware is inside it (the store is slow). Then the pop3
 # process serving the session (a child of our Dovecot) is killed.

@@ -5,6 +5,8 @@
 #   make firmware    build/fw/plain.elf  clear text, lean engine
 #                    build/fw/tls.elf    POP3S (altcp_tls) and STLS (the pop3
 #                                        TLS decorator), Mbed TLS 2.28
+#                    build/fw/netx.elf   examples/netx_app (NetX Duo POP3
+#                                        Client API) over the shim's lwIP hook
 #   make qemu-check  boot them in QEMU against a private Dovecot reached
 #                    over a tap device in a private network namespace (root)
 #   make fw-bench    sizes per component, instructions per octet (-icount)
@@ -28,6 +30,7 @@ FW_INC  := -I$(FW_DIR) -Iexamples/lwip_superloop -Iport/lwip/nosys -Iinclude -Is
 # Sized from what qemu-check measures (the "exit" line; docs/firmware.md):
 # lwIP heap peak 16 KB of which Mbed TLS 13.5 KB, stack high-water 3.3 KB.
 FW_DEFS_plain := -DPOP3_LEAN=1 -DPBUF_POOL_SIZE=10
+FW_DEFS_netx  := -DNETX_APP_BOARD -DPBUF_POOL_SIZE=10
 FW_DEFS_tls   := -DLWIP_ALTCP=1 -DLWIP_ALTCP_TLS=1 -DLWIP_ALTCP_TLS_MBEDTLS=1 -DPOP3_TLS=1 \
                  '-DMEM_SIZE=(24 * 1024)' -DPBUF_POOL_SIZE=10 -DALTCP_MBEDTLS_PLATFORM_ALLOC_STATS=1 \
                  -DLWIP_STATS=1 -DMEM_STATS=1 -DMEMP_STATS=0 -DLINK_STATS=0 -DETHARP_STATS=0 \
@@ -43,13 +46,17 @@ FW_MBED_SRC = $(notdir $(wildcard $(MBEDTLS28_SRC)/library/*.c))
 # Ours: -Werror; the board files also with -Wconversion's cousins off.
 FW_POP3_plain := $(wildcard src/core/*.c) port/lwip/pop3_lwip.c
 FW_POP3_tls   := $(wildcard src/core/*.c) src/md5/pop3_md5.c src/transport/pop3_transport_tls.c port/lwip/pop3_lwip.c
-FW_BOARD      := examples/lwip_superloop/main.c $(FW_DIR)/startup.c $(FW_DIR)/board.c $(FW_DIR)/lan9118.c
-FW_BOARD_tls  := $(FW_DIR)/entropy_test_only.c
+FW_POP3_netx  := $(wildcard src/core/*.c) src/md5/pop3_md5.c $(wildcard src/nx/*.c) port/lwip/pop3_nx_lwip.c
+FW_BOARD      := $(FW_DIR)/startup.c $(FW_DIR)/board.c $(FW_DIR)/lan9118.c
+FW_BOARD_plain := examples/lwip_superloop/main.c
+FW_BOARD_tls  := examples/lwip_superloop/main.c $(FW_DIR)/entropy_test_only.c
+FW_BOARD_netx := examples/netx_app/netx_app.c
 FW_HDRS := $(wildcard include/*.h src/core/*.h src/md5/*.h $(FW_DIR)/*.h $(FW_DIR)/arch/*.h) \
-           examples/lwip_superloop/board.h port/lwip/nosys/lwipopts.h $(FW_DIR)/board.mk
+           $(wildcard include/netx/*.h src/nx/*.h) examples/lwip_superloop/board.h \
+           port/lwip/nosys/lwipopts.h $(FW_DIR)/board.mk
 
 .PHONY: firmware qemu-check
-firmware: $(FW_B)/plain.elf $(FW_B)/tls.elf
+firmware: $(FW_B)/plain.elf $(FW_B)/tls.elf $(FW_B)/netx.elf
 
 $(MBEDTLS28_STAMP):
 	bash scripts/mbedtls-src.sh 2.28 $(MBEDTLS28_SRC)
@@ -90,6 +97,7 @@ $(FW_B)/$(1).elf: $(addprefix $(FW_B)/$(1)/lwip/,$(FW_LWIP_SRC:.c=.o)) \
 endef
 $(eval $(call FW_IMAGE,plain))
 $(eval $(call FW_IMAGE,tls))
+$(eval $(call FW_IMAGE,netx))
 $(FW_B)/tls/pop3/board_ca.o: $(FW_B)/board_ca.c
 	@mkdir -p $(dir $@)
 	$(CROSS_CC) $(call FW_CFLAGS,tls) $(WARN) -c $< -o $@
