@@ -21,8 +21,8 @@
  * - A reply is matched only to a command whose last octet the transport
  *   accepted; a status line while none is outstanding ends the session
  *   with POP3_ERR_UNEXPECTED. A port that pushes input before it writes
- *   (the POSIX port does) also catches replies that arrived before their
- *   command left.
+ *   (the POSIX and lwIP ports do) also catches replies that arrived before
+ *   their command left.
  * - A body ends only at CRLF "." CRLF; only a dot after CRLF is unstuffed.
  *   A body or CAPA list that starts with a status line is a shifted reply
  *   (UNEXPECTED); STAT must carry two numbers, LIST n / UIDL n echo n.

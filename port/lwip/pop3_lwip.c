@@ -104,6 +104,8 @@ static long tr_send(void *ctx, const uint8_t *data, size_t len)
 
     if (p == NULL || p->state != S_OPEN)
         return -1;
+    if (p->busy)
+        return 0; /* read first, write after: deliver() resumes us */
     room = altcp_sndbuf(p->pcb);
     if (room == 0 || altcp_sndqueuelen(p->pcb) >= TCP_SND_QUEUELEN)
         return 0; /* the sent callback resumes us */
@@ -184,8 +186,17 @@ static void deliver(pop3_lwip *p)
         pbuf_free(q);
     }
     p->busy = 0;
-    if (p->state != S_OPEN)
+    if (p->state != S_OPEN) {
         drop_rx(p);
+        return;
+    }
+    /* What the octets just handled made the engine queue goes out now,
+     * after them: a reply in those octets cannot answer it, and the engine
+     * matches replies only to commands the transport took. */
+    if (p->filter != NULL)
+        p->filter->writable(p->filter->ctx);
+    else
+        pop3_client_writable(p->client);
 }
 
 /* What recv, sent and poll have in common (tick: poll only, so data already

@@ -216,6 +216,18 @@ static void log_in(void)
     assert_memory_equal(f.out, "USER u\r\nPASS p\r\nRETR 1\r\n", f.out_len);
 }
 
+static void test_reply_in_the_greetings_segment_answers_nothing(void **state)
+{
+    (void)state;
+    /* USER is queued from the greeting callback, but the port writes only
+     * after the segment was handled: the "+OK" in it was sent before USER
+     * could have left, so it answers nothing. */
+    assert_int_equal(f.connected(f.arg, &f.pcb, ERR_OK), ERR_OK);
+    assert_int_equal(rx("+OK hi\r\n+OK stray\r\n", NULL), ERR_OK);
+    assert_int_equal(ev.reason, POP3_ERR_UNEXPECTED);
+    assert_int_equal(f.out_len, 0);
+}
+
 static void test_window_opens_by_consumed_octets_only(void **state)
 {
     const char *a = "+OK 12 octets\r\nline one\r\n", *b = "line two\r\n.\r\n";
@@ -523,6 +535,7 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_reply_in_the_greetings_segment_answers_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_window_opens_by_consumed_octets_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fin_waits_behind_held_pbufs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_err_callback_never_touches_the_pcb, setup, teardown),
