@@ -65,7 +65,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 .SECONDARY: $(ASAN_OBJ)
 
 .PHONY: all check unit asan pedantic cross integration install-check demo install uninstall symbols docs-check clean
-.PHONY: durability licence-check fuzz fuzz-build fuzz-check fuzz-coverage static hostile nothing-lost bench bench-smoke tls-check
+.PHONY: pop3get-check durability licence-check fuzz fuzz-build fuzz-check fuzz-coverage static hostile nothing-lost bench bench-smoke tls-check
 
 all: $(B)/libpop3.a $(B)/libpop3.so $(EXAMPLES)
 
@@ -280,6 +280,11 @@ $(B)/asan/pop3get: $(PG_DEP) $(ASAN_OBJ)
 nothing-lost: all
 	bash tests/hostile/nothing_lost.sh
 
+# pop3get as a daily fetcher against Dovecot (tests/integration/pop3get.sh):
+# only new mail, the account lock, SIGKILL/SIGINT then a rerun.
+pop3get-check: all
+	bash tests/integration/pop3get.sh
+
 # pop3get --delete --maildir under strace: every DELE leaves only after its
 # message is fsync'd, renamed and its directory fsync'd; faults injected
 # into write, fsync, rename and clone lose and duplicate nothing.
@@ -301,6 +306,7 @@ check: licence-check all unit asan pedantic cross symbols docs-check install-che
 check: durability
 # The superloop firmware in QEMU (examples/lwip_superloop/board/mps2_an386/board.mk).
 check: qemu-check
+check: pop3get-check
 
 # Install into a staging directory (with a multiarch LIBDIR), build the
 # README's example and the NetX example from it through pkg-config only,

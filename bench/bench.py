@@ -275,7 +275,7 @@ def make_clients(host, port, user, expected, work, dc=None):
     n_exp, oct_exp = expected
     bp = os.path.join(ROOT, "build")
     md = os.path.join(work, "maildir")
-    env = {"POP3_PASSWORD": PASS}
+    env = {"POP3_PASSWORD": PASS, "XDG_STATE_HOME": os.path.join(work, "state")}
     url = "pop3://%s@%s:%s/" % (user, host, port)
     clients = []
 
@@ -301,7 +301,9 @@ def make_clients(host, port, user, expected, work, dc=None):
 
     c = Client("pop3get --maildir")
     c.setup = lambda: fresh_dir(md)
-    c.argv = lambda: [os.path.join(bp, "pop3get"), "--maildir", md, url]
+    # --all: the same maildrop again on every run (only-new-mail state
+    # would make the second run fetch nothing).
+    c.argv = lambda: [os.path.join(bp, "pop3get"), "--all", "--maildir", md, url]
 
     def v_maildir(r):
         if r.rc != 0:

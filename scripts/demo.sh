@@ -19,6 +19,7 @@ MAILDIR=${DEMO_MAILDIR:-$ROOT/build/demo-maildir}
 [ -x "$POP3GET" ] || { echo "demo: $POP3GET not built; run make" >&2; exit 1; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-demo.XXXXXX")
+export XDG_STATE_HOME=$WORK/state # pop3get remembers what it fetched here
 chmod 0711 "$WORK"
 cleanup() {
     bash "$IT/dovecot.sh" stop "$WORK/server" >/dev/null 2>&1 || true

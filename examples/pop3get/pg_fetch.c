@@ -64,7 +64,7 @@ enum pg_fetch_step pg_fetch_pump(struct pg_fetch *f)
 {
     pop3_err r;
 
-    if (!f->have_stat)
+    if (!f->have_stat || f->hold)
         return PG_FETCH_WAIT;
     /* Every message answered: the last batch becomes durable before QUIT. */
     if (f->next_retr > f->count && f->retr_out == 0 && f->flush != NULL &&
@@ -81,8 +81,17 @@ enum pg_fetch_step pg_fetch_pump(struct pg_fetch *f)
     }
     while (f->next_retr <= f->count && f->retr_out < PG_RETR_WINDOW) {
         uint32_t msg = (uint32_t)f->next_retr;
+        enum pg_want w = f->want != NULL ? f->want(f->ctx, msg) : PG_WANT_FETCH;
 
-        if (f->want != NULL && !f->want(f->ctx, msg)) {
+        if (w != PG_WANT_FETCH) {
+            if (w == PG_WANT_DELETE && f->del) {
+                r = pop3_client_dele(f->c, msg); /* stored by an earlier run */
+                if (r == POP3_ERR_BUSY)
+                    break;
+                if (r != POP3_OK)
+                    return failed(f, "DELE", r);
+                f->old_deleted++;
+            }
             f->skipped++;
             f->next_retr++;
             continue;

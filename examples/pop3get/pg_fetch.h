@@ -6,7 +6,9 @@
  * message is answered and every DELE is queued.
  *
  * The store is reached through two callbacks: want(ctx, msg) decides
- * whether message msg is fetched at all (NULL: every message), and
+ * whether message msg is fetched (PG_WANT_FETCH), left alone
+ * (PG_WANT_SKIP) or, stored in an earlier run, only deleted with --delete
+ * (PG_WANT_DELETE); NULL fetches every message. And
  * flush(ctx) makes everything stored so far durable (calling
  * pg_fetch_durable()) before the last DELEs and QUIT; it returns 0, or -1
  * after a local failure it has reported itself. */
@@ -23,6 +25,8 @@
  * find a free slot and never wait behind the whole mailbox. */
 #define PG_RETR_WINDOW (PG_QUEUE_LEN - 256)
 
+enum pg_want { PG_WANT_SKIP, PG_WANT_FETCH, PG_WANT_DELETE };
+
 enum pg_fetch_step {
     PG_FETCH_WAIT,    /* more replies to come */
     PG_FETCH_QUIT,    /* all done: time for QUIT */
@@ -33,12 +37,13 @@ enum pg_fetch_step {
 struct pg_fetch {
     pop3_client *c;
     int del;                     /* --delete */
-    int (*want)(void *ctx, uint32_t msg);
+    enum pg_want (*want)(void *ctx, uint32_t msg);
+    int hold;                    /* set: nothing is queued (UIDL awaited) */
     int (*flush)(void *ctx);
     void *ctx;
 
     int have_stat;
-    uint32_t count, retr_out, skipped;
+    uint32_t count, retr_out, skipped, old_deleted;
     uint64_t next_retr;          /* next message to consider, 1..count+1 */
     uint32_t stored, deleted;
     uint64_t total_bytes, done_bytes;

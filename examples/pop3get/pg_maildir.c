@@ -5,7 +5,10 @@
 
 #include "pg_maildir.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -64,6 +67,36 @@ static int fsync_parent(const char *path)
     return fsync_dir(parent);
 }
 
+/* Files of ours in tmp/ that a killed run left (SIGKILL, power cut): the
+ * name says host and pid (pg_maildir_begin); when that process is gone,
+ * the file is an unfinished delivery nobody will finish. */
+static void clean_tmp(const struct pg_maildir *m)
+{
+    char path[PATH_MAX];
+    struct dirent *e;
+    DIR *d;
+
+    if ((size_t)snprintf(path, sizeof path, "%s/tmp", m->dir) >= sizeof path ||
+        (d = opendir(path)) == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        const char *p = strchr(e->d_name, 'P'), *dot = strchr(e->d_name, '.');
+        char *end;
+        long pid;
+
+        if (dot == NULL || p == NULL || strcmp(strrchr(e->d_name, '.') + 1, m->host) != 0)
+            continue;
+        pid = strtol(p + 1, &end, 10);
+        if (*end != 'Q' || pid <= 0 || pid == m->pid)
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* its writer may still run */
+        if ((size_t)snprintf(path, sizeof path, "%s/tmp/%s", m->dir, e->d_name) < sizeof path)
+            unlink(path);
+    }
+    closedir(d);
+}
+
 int pg_maildir_open(struct pg_maildir *m, const char *dir, pg_stored_fn stored, void *ctx)
 {
     static const char *const sub[] = { "tmp", "new", "cur" };
@@ -102,8 +135,9 @@ int pg_maildir_open(struct pg_maildir *m, const char *dir, pg_stored_fn stored, 
     m->host[sizeof m->host - 1] = '\0';
     /* '/' and ':' have meaning in Maildir file names. */
     for (s = m->host; *s; s++)
-        if (*s == '/' || *s == ':')
+        if (*s == '/' || *s == ':' || *s == '.')
             *s = '_';
+    clean_tmp(m);
     return 0;
 }
 
@@ -170,6 +204,27 @@ static int finish(struct pg_maildir *m, FILE *f, const char *tmp, const char *ds
     return 0;
 }
 
+static const char *base(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash != NULL ? slash + 1 : path;
+}
+
+/* Journal the renames of the next k messages (pg_maildir.h, intent). */
+static int announce(struct pg_maildir *m, const struct pg_syncing *const *ys, unsigned k)
+{
+    unsigned i;
+    int e;
+
+    if (m->intent == NULL || k == 0)
+        return 0;
+    for (i = 0; i < k; i++)
+        if ((e = m->intent(m->stored_ctx, ys[i]->msg, base(ys[i]->dst))) != 0)
+            return e;
+    return m->intent_sync != NULL ? m->intent_sync(m->stored_ctx) : 0;
+}
+
 int pg_maildir_end(struct pg_maildir *m, uint32_t msg)
 {
     struct pg_syncing *y;
@@ -191,40 +246,69 @@ int pg_maildir_end(struct pg_maildir *m, uint32_t msg)
     memset(&y->cb, 0, sizeof y->cb);
     y->cb.aio_fildes = fileno(f);
     y->cb.aio_sigevent.sigev_notify = SIGEV_NONE;
-    if (aio_fsync(O_SYNC, &y->cb) != 0) /* no background fsync: at once */
-        return finish(m, f, m->tmp, m->dst, msg, fsync(fileno(f)) != 0 ? errno : 0);
     y->f = f;
     memcpy(y->tmp, m->tmp, sizeof y->tmp);
     memcpy(y->dst, m->dst, sizeof y->dst);
     y->msg = msg;
+    if (aio_fsync(O_SYNC, &y->cb) != 0) { /* no background fsync: at once */
+        const struct pg_syncing *one = y;
+
+        e = fsync(fileno(f)) != 0 ? errno : 0;
+        if (e == 0 && (e = announce(m, &one, 1)) != 0) {
+            fclose(f);
+            unlink(m->tmp);
+            return fail(m, "state file", e);
+        }
+        return finish(m, f, m->tmp, m->dst, msg, e);
+    }
     m->sy_n++;
     return 0;
 }
 
-/* In order, so the oldest goes first. */
+/* Every message whose fsync is over (all of them when wait), in order:
+ * journalled as one batch, then renamed. */
 int pg_maildir_reap(struct pg_maildir *m, int wait)
 {
-    while (m->sy_n > 0) {
-        struct pg_syncing *y = &m->sy[m->sy_head];
-        int e = aio_error(&y->cb), r;
+    const struct pg_syncing *batch[PG_SYNC_MAX];
+    int errs[PG_SYNC_MAX];
+    unsigned k = 0, i;
+    int e, r, first = 0;
 
+    while (k < m->sy_n) {
+        struct pg_syncing *y = &m->sy[(m->sy_head + k) % PG_SYNC_MAX];
+
+        e = aio_error(&y->cb);
         if (e == EINPROGRESS) {
             const struct aiocb *list[1];
 
             if (!wait)
-                return 0;
+                break;
             list[0] = &y->cb;
             (void)aio_suspend(list, 1, NULL);
             continue;
         }
         if (aio_return(&y->cb) != 0 && e == 0)
             e = EIO;
+        errs[k] = e;
+        batch[k++] = y;
+    }
+    if (k == 0)
+        return 0;
+    if ((e = announce(m, batch, k)) != 0) {
+        for (i = 0; i < k; i++)
+            errs[i] = e; /* not renamed: the state could not say so */
+    }
+    for (i = 0; i < k; i++) {
+        const struct pg_syncing *y = batch[i];
+
         m->sy_head = (m->sy_head + 1) % PG_SYNC_MAX;
         m->sy_n--;
-        if ((r = finish(m, y->f, y->tmp, y->dst, y->msg, e)) != 0)
-            return r;
+        if ((r = finish(m, y->f, y->tmp, y->dst, y->msg, errs[i])) != 0 && first == 0)
+            first = r;
     }
-    return 0;
+    if (e != 0)
+        snprintf(m->err_path, sizeof m->err_path, "state file");
+    return first;
 }
 
 int pg_maildir_sync(struct pg_maildir *m)

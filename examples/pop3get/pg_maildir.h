@@ -41,6 +41,11 @@ struct pg_maildir {
     char err_path[PATH_MAX];
     pg_stored_fn stored;
     void *stored_ctx;
+    /* Optional: called for each message about to be renamed into new/
+     * (its file name there), then intent_sync() once for the batch, before
+     * any of the renames; a non-zero errno stops the batch. */
+    int (*intent)(void *ctx, uint32_t msg, const char *name);
+    int (*intent_sync)(void *ctx);
 };
 
 /* Create DIR, DIR/tmp, DIR/new, DIR/cur as needed (each new directory made

@@ -30,6 +30,10 @@ static void usage(FILE *f)
 "  --msg N, URL /N     write message N to stdout\n"
 "  --maildir DIR       store every message into Maildir DIR\n"
 "  --delete            with --maildir: delete each message once stored\n"
+"                      (and those stored by earlier runs)\n"
+"  -a, --all           with --maildir: fetch every message, also those\n"
+"                      stored by earlier runs (default: only new ones,\n"
+"                      by UIDL, state in $XDG_STATE_HOME/pop3get)\n"
 "  --discard           retrieve every message, drop the octets, print\n"
 "                      'N messages, B octets' (a sink for benchmarks)\n"
 "\n"
@@ -206,6 +210,8 @@ static int parse_flag(struct pg_options *o, const char *a)
         o->verbose = 1;
     else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
         o->quiet = 1;
+    else if (strcmp(a, "-a") == 0 || strcmp(a, "--all") == 0)
+        o->all = 1;
     else if (strcmp(a, "-4") == 0)
         o->family = 4;
     else if (strcmp(a, "-6") == 0)

@@ -26,6 +26,7 @@ struct pg_options {
     uint32_t msg;
     uint32_t top_lines;
     int apop, del, verbose, quiet, family;
+    int all;                /* --all: fetch messages stored before too */
     int pop3s;              /* pop3s:// URL: implicit TLS */
     int stls;               /* --stls: 1 opportunistic, 2 required */
     int insecure;           /* --insecure: no certificate verification */

@@ -105,7 +105,11 @@ static void start_transaction(struct pg_session *s)
     case PG_MODE_UIDL: r = pop3_client_uidl(s->c, 0); break;
     case PG_MODE_TOP:  r = pop3_client_top(s->c, s->o->msg, s->o->top_lines); break;
     case PG_MODE_MSG:  r = pop3_client_retr(s->c, s->o->msg); break;
-    default:           r = pop3_client_stat(s->c); break;
+    default:
+        r = pop3_client_stat(s->c);
+        if (r == POP3_OK && s->uidl)
+            r = pop3_client_uidl(s->c, 0);
+        break;
     }
     if (r != POP3_OK)
         pg_session_queue_failed(s, "command", r);

@@ -11,6 +11,7 @@
  *   pg_session  CAPA/STLS/login choice, ending the session, exit statuses
  *   pg_fetch    RETR window, DELE only after the store made a message durable
  *   pg_maildir  Maildir delivery with background fsync
+ *   pg_uidstate which UIDs were stored before (only new mail), the lock
  *   pg_wrap     the -v protocol trace and the write cork (transports)
  *   pg_report   the error line and the progress line
  * It is also the worked example of the library: the engine is driven from
@@ -29,10 +30,13 @@
 #include "pg_options.h"
 #include "pg_report.h"
 #include "pg_session.h"
+#include "pg_uidstate.h"
 #include "pg_util.h"
 #include "pg_wrap.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -77,6 +81,13 @@ struct app {
     struct pg_fetch f;
     struct pg_maildir md;
     int md_open;
+    struct pg_uidstate st;
+    int st_open;
+    char **uids;            /* UIDL: uids[msg - 1], heap; NULL without */
+    uint8_t *gone;          /* gone[msg - 1]: DELE answered +OK */
+    int committed;          /* QUIT answered +OK: the DELEs took effect */
+    uint32_t nuids;
+    int uidl_done;          /* the whole UIDL listing arrived */
     pop3_posix posix;
     pop3_client c;
     struct pg_trace trace;
@@ -127,6 +138,148 @@ static int flush_store(void *ctx)
     }
     pg_fetch_durable(&a->f);
     return 0;
+}
+
+/* --- only new mail (UIDL and the state file) ------------------------------------ */
+
+static enum pg_want want(void *ctx, uint32_t msg)
+{
+    struct app *a = ctx;
+    const char *uid = a->uids != NULL && msg <= a->nuids ? a->uids[msg - 1] : NULL;
+
+    if (uid == NULL || a->o.all || !pg_uidstate_seen(&a->st, uid))
+        return PG_WANT_FETCH;
+    return PG_WANT_DELETE; /* deleted only with --delete */
+}
+
+static int intent(void *ctx, uint32_t msg, const char *name)
+{
+    struct app *a = ctx;
+    const char *uid = a->uids != NULL && msg >= 1 && msg <= a->nuids ? a->uids[msg - 1] : NULL;
+
+    return uid != NULL ? pg_uidstate_intent(&a->st, uid, name) : 0;
+}
+
+static int intent_sync(void *ctx)
+{
+    struct app *a = ctx;
+
+    return pg_uidstate_sync(&a->st);
+}
+
+/* A Maildir file named in the state: in new/, or in cur/ with flags. */
+static int delivered(void *ctx, const char *name)
+{
+    struct app *a = ctx;
+    char path[PATH_MAX];
+    size_t n = strlen(name);
+    struct dirent *e;
+    DIR *d;
+    int found = 0;
+
+    if ((size_t)snprintf(path, sizeof path, "%s/new/%s", a->md.dir, name) < sizeof path &&
+        access(path, F_OK) == 0)
+        return 1;
+    if ((size_t)snprintf(path, sizeof path, "%s/cur", a->md.dir) >= sizeof path ||
+        (d = opendir(path)) == NULL)
+        return 0;
+    while (!found && (e = readdir(d)) != NULL)
+        found = strncmp(e->d_name, name, n) == 0 && (e->d_name[n] == '\0' || e->d_name[n] == ':');
+    closedir(d);
+    return found;
+}
+
+static void open_state(struct app *a)
+{
+    char path[PATH_MAX];
+    int e;
+
+    if (pg_uidstate_path(path, sizeof path, a->o.user, a->o.host, a->o.port) < 0) {
+        if (!a->o.quiet)
+            fprintf(stderr, "%s: no state directory ($XDG_STATE_HOME or $HOME): "
+                    "every message is fetched\n", PG_PROG);
+        return;
+    }
+    e = pg_uidstate_open(&a->st, path, delivered, a);
+    if (e == EWOULDBLOCK) {
+        pg_uidstate_close(&a->st);
+        pg_fail_str(&a->rep, EX_TEMPFAIL, path, "another pop3get run is fetching this "
+                    "account (its state file is locked); try again later");
+        return;
+    }
+    if (e != 0) {
+        pg_uidstate_close(&a->st);
+        pg_fail_str(&a->rep, EX_IOERR, path, strerror(e));
+        return;
+    }
+    a->st_open = 1;
+    a->md.intent = intent;
+    a->md.intent_sync = intent_sync;
+}
+
+static void on_uidl(struct app *a, const pop3_event *ev)
+{
+    char *u;
+
+    if (a->uids == NULL || ev->msg == 0 || ev->msg > a->nuids || a->uids[ev->msg - 1] != NULL)
+        return; /* the engine checks the numbers; a repeat is ignored */
+    if ((u = malloc(ev->len + 1)) == NULL) {
+        pg_session_abort(&a->s, EX_OSERR, "UIDL", strerror(ENOMEM));
+        return;
+    }
+    memcpy(u, ev->text, ev->len);
+    u[ev->len] = '\0';
+    a->uids[ev->msg - 1] = u;
+}
+
+/* STAT: room for the UIDs of count messages. */
+static void on_stat(struct app *a, const pop3_event *ev)
+{
+    pg_fetch_stat(&a->f, ev->count, ev->size);
+    if (!a->st_open || ev->count == 0)
+        return;
+    a->uids = ev->count <= 100000000u ? calloc(ev->count, sizeof *a->uids) : NULL;
+    if (a->uids == NULL) {
+        pg_session_abort(&a->s, EX_OSERR, "STAT", "too many messages to keep their UIDs");
+        return;
+    }
+    a->nuids = ev->count;
+    if (a->o.del && (a->gone = calloc(ev->count, 1)) == NULL)
+        pg_session_abort(&a->s, EX_OSERR, "STAT", "too many messages to keep their UIDs");
+}
+
+/* The UIDs of this session are in: record which are stored now. */
+static void commit_state(struct app *a)
+{
+    int e;
+
+    uint32_t i;
+
+    if (!a->st_open)
+        return;
+    /* Deleted for good: nothing to remember (pruned). */
+    for (i = 0; a->committed && a->gone != NULL && i < a->nuids; i++) {
+        if (a->gone[i]) {
+            free(a->uids[i]);
+            a->uids[i] = NULL;
+        }
+    }
+    if (a->uidl_done && (e = pg_uidstate_commit(&a->st, a->uids, a->nuids)) != 0)
+        pg_fail_str(&a->rep, EX_IOERR, a->st.path, strerror(e));
+    pg_uidstate_close(&a->st);
+    a->st_open = 0;
+}
+
+static void free_uids(struct app *a)
+{
+    uint32_t i;
+
+    for (i = 0; a->uids != NULL && i < a->nuids; i++)
+        free(a->uids[i]);
+    free(a->uids);
+    free(a->gone);
+    a->uids = NULL;
+    a->gone = NULL;
 }
 
 static void pump(struct app *a)
@@ -200,7 +353,7 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
     case POP3_EV_LOGIN:
         pg_trace_auth_done(&a->trace); /* the first command is queued behind the login */
         break;
-    case POP3_EV_STAT:       pg_fetch_stat(&a->f, ev->count, ev->size); break;
+    case POP3_EV_STAT:       on_stat(a, ev); break;
     case POP3_EV_LIST:
         if (a->o.mode == PG_MODE_LIST)
             printf("%" PRIu32 " %" PRIu64 "\n", ev->msg, ev->size);
@@ -208,8 +361,15 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
     case POP3_EV_UIDL:
         if (a->o.mode == PG_MODE_UIDL)
             printf("%" PRIu32 " %.*s\n", ev->msg, (int)ev->len, ev->text);
+        else if (store_mode(a))
+            on_uidl(a, ev);
         break;
     case POP3_EV_END:
+        if (ev->cmd == POP3_CMD_UIDL && store_mode(a)) {
+            a->uidl_done = 1;
+            a->f.hold = 0;
+            break;
+        }
         if (ev->cmd == POP3_CMD_CAPA && pop3_client_state(c) == POP3_STATE_AUTHORIZATION)
             pg_session_capa_done(&a->s);
         if (ev->cmd == POP3_CMD_LIST || ev->cmd == POP3_CMD_UIDL)
@@ -222,10 +382,22 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
     case POP3_EV_MSG_DATA:   on_msg_data(a, ev); break;
     case POP3_EV_MSG_END:    on_msg_end(a, ev); break;
     case POP3_EV_OK:
-        if (ev->cmd == POP3_CMD_DELE)
+        if (ev->cmd == POP3_CMD_DELE) {
             a->f.deleted++;
+            if (a->gone != NULL && ev->msg >= 1 && ev->msg <= a->nuids)
+                a->gone[ev->msg - 1] = 1;
+        }
         break;
     case POP3_EV_SERVER_ERR:
+        if (ev->cmd == POP3_CMD_UIDL && store_mode(a) &&
+            pop3_client_state(c) == POP3_STATE_TRANSACTION) {
+            if (!a->o.quiet)
+                fprintf(stderr, "%s: the server has no UIDL: every message is fetched\n",
+                        PG_PROG);
+            a->f.hold = 0;
+            a->f.want = NULL;
+            break;
+        }
         if (pg_session_server_err(&a->s, ev)) {
             if (ev->cmd == POP3_CMD_RETR)
                 pg_fetch_answered(&a->f);
@@ -233,6 +405,7 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
         }
         break;
     case POP3_EV_CLOSED:
+        a->committed = ev->err == POP3_ERR_CLOSED && a->s.quit_sent;
         pg_maildir_discard(&a->md);
         a->s.sys_err = pop3_posix_sys_error(&a->posix);
         a->s.banner = a->peek.line;
@@ -340,6 +513,11 @@ static int setup_client(struct app *a)
     a->f.ctx = a;
     if (!a->o.discard)
         a->f.flush = flush_store;
+    if (a->st_open) {
+        a->s.uidl = 1;
+        a->f.hold = 1; /* until the UIDL listing is in */
+        a->f.want = want;
+    }
     return 0;
 }
 
@@ -438,6 +616,9 @@ int main(int argc, char **argv)
             goto out;
         }
         a->md_open = 1;
+        open_state(a);
+        if (a->rep.exit_code != 0)
+            goto out;
     }
     a->rep.progress = store_mode(a) && !a->o.verbose && !a->o.quiet && isatty(STDERR_FILENO);
     if (!store_mode(a))
@@ -451,6 +632,7 @@ int main(int argc, char **argv)
     else if (pop3_posix_connect(&a->posix, &a->c, a->o.host, a->o.port) == POP3_OK)
         run(a);
     close_store(a);
+    commit_state(a);
     pg_progress(&a->rep, pop3_posix_now_ms(), 1, a->f.stored, a->f.count,
                 a->f.done_bytes, a->f.total_bytes);
     pg_progress_end(&a->rep);
@@ -460,6 +642,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "* stored %" PRIu32 ", deleted %" PRIu32 "\n", a->f.stored, a->f.deleted);
 out:
     close_store(a);
+    commit_state(a);
+    free_uids(a);
     pop3_posix_close(&a->posix);
     if (a->tls_inited) {
         pop3_tls_free(&a->tls);

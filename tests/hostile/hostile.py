@@ -659,7 +659,8 @@ def run_script(pop3get, name, tmp):
     argv = ["/usr/bin/time", "-q", "-f", "%M", "-o", rssf] + argv
     with open(errf, "wb") as err, open(os.devnull, "wb") as out:
         lim = FSIZE.get(name)
-        p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+        env = dict(os.environ, XDG_STATE_HOME=os.path.join(tmp, "state"))
+        p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
                              preexec_fn=(lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (lim, lim)))
                              if lim else None)
         killed = []

@@ -41,6 +41,7 @@ die() { echo "nothing-lost: $*" >&2; exit 1; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-lost.XXXXXX") || die "mktemp failed"
 SRV=$WORK/server
 mkdir -p "$SRV" "$WORK/local"
+export XDG_STATE_HOME=$WORK/state # pop3get's only-new-mail state
 chmod 0711 "$WORK"
 FAKE_PID=
 cleanup() {

@@ -36,6 +36,9 @@ HAVE_CURL=0; command -v curl >/dev/null && HAVE_CURL=1
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-integration.XXXXXX") || die "mktemp failed"
 SRV=$WORK/server          # Dovecot's directory
 T=$WORK/out               # outputs of each run
+# pop3get's only-new-mail state stays in the work directory; --all (in get)
+# because these tests fetch the same maildrops again and again.
+export XDG_STATE_HOME=$WORK/state
 mkdir -p "$SRV" "$T"
 chmod 0711 "$WORK"        # Dovecot's unprivileged processes pass through it
 
@@ -71,9 +74,9 @@ err_tail() { [ -s "$T/$1.err" ] && sed -n '1,12p' "$T/$1.err" | sed 's/^/       
 # $T/NAME.err, exit status in RC (124 = killed by the timeout).
 get() {
     local name=$1; shift
-    timeout "$TIMEOUT" "$POP3GET" "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null
+    timeout "$TIMEOUT" "$POP3GET" --all "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null
     RC=$?
-    CMD="pop3get $*"
+    CMD="pop3get --all $*"
 }
 # fake_start MODE [ARGS]: start fakeserver.py; sets FAKE_PID and FAKE_PORT.
 fake_start() {
@@ -587,7 +590,7 @@ if [ "${NO_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null; then
     VG=$WORK/maildir-valgrind
     timeout 900 valgrind -q --error-exitcode=99 --leak-check=full \
         --errors-for-leak-kinds=definite,indirect --track-origins=yes \
-        "$POP3GET" --maildir "$VG" "$URL" >"$T/valgrind.out" 2>"$T/valgrind.err" </dev/null
+        "$POP3GET" --all --maildir "$VG" "$URL" >"$T/valgrind.out" 2>"$T/valgrind.err" </dev/null
     RC=$?
     CMD="valgrind pop3get --maildir $VG $URL"
     if [ "$RC" -eq 0 ] && python3 "$HERE/mailcheck.py" maildir "$VG" "$EA" >/dev/null 2>&1; then

@@ -44,6 +44,7 @@ command -v python3 >/dev/null || die "python3 missing (run scripts/deps.sh)"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-tls.XXXXXX") || die "mktemp failed"
 SRV=$WORK/server
 T=$WORK/out
+export XDG_STATE_HOME=$WORK/state # pop3get's only-new-mail state
 mkdir -p "$SRV" "$T"
 chmod 0711 "$WORK"
 
@@ -71,7 +72,7 @@ err_tail() { [ -s "$T/$1.err" ] && sed -n '1,8p' "$T/$1.err" | sed 's/^/       |
 # get NAME ARGS...: run pop3get; RC, $T/NAME.out, $T/NAME.err.
 get() {
     local name=$1; shift
-    timeout "$TIMEOUT" "$POP3GET" "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null
+    timeout "$TIMEOUT" "$POP3GET" --all "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null
     RC=$?
     CMD="pop3get $*"
 }

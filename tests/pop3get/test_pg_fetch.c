@@ -31,10 +31,17 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
     }
 }
 
-static int want_odd(void *ctx, uint32_t msg)
+static enum pg_want want_odd(void *ctx, uint32_t msg)
 {
     (void)ctx;
-    return msg % 2 == 1;
+    return msg % 2 == 1 ? PG_WANT_FETCH : PG_WANT_SKIP;
+}
+
+/* Even messages were stored by an earlier run. */
+static enum pg_want want_odd_old_even(void *ctx, uint32_t msg)
+{
+    (void)ctx;
+    return msg % 2 == 1 ? PG_WANT_FETCH : PG_WANT_DELETE;
 }
 
 static int flush(void *ctx)
@@ -83,6 +90,30 @@ static void test_only_wanted(void **state)
     assert_int_equal(pg_fetch_pump(&f), PG_FETCH_QUIT);
     assert_string_equal(pg_harness_sent(&h), "RETR 1\r\nRETR 3\r\nRETR 5\r\n");
     assert_int_equal(f.skipped, 2);
+}
+
+static void test_hold_then_old_deleted(void **state)
+{
+    (void)state;
+    start(1, 3);
+    f.want = want_odd_old_even;
+    f.hold = 1; /* UIDL not answered yet */
+    assert_int_equal(pg_fetch_pump(&f), PG_FETCH_WAIT);
+    assert_string_equal(pg_harness_sent(&h), "");
+    f.hold = 0;
+    assert_int_equal(pg_fetch_pump(&f), PG_FETCH_WAIT);
+    /* Stored before: deleted without fetching it again. */
+    assert_string_equal(pg_harness_sent(&h), "RETR 1\r\nDELE 2\r\nRETR 3\r\n");
+    assert_int_equal(f.old_deleted, 1);
+}
+
+static void test_old_kept_without_delete(void **state)
+{
+    (void)state;
+    start(0, 3);
+    f.want = want_odd_old_even;
+    assert_int_equal(pg_fetch_pump(&f), PG_FETCH_QUIT);
+    assert_string_equal(pg_harness_sent(&h), "RETR 1\r\nRETR 3\r\n");
 }
 
 static void test_empty(void **state)
@@ -134,6 +165,8 @@ int main(void)
         cmocka_unit_test(test_keep),
         cmocka_unit_test(test_only_wanted),
         cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_hold_then_old_deleted),
+        cmocka_unit_test(test_old_kept_without_delete),
         cmocka_unit_test(test_delete_after_durable),
         cmocka_unit_test(test_retr_refused),
     };

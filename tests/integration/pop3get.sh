@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# pop3get.sh - pop3get as a daily fetcher, against a private Dovecot
+# (tests/integration/dovecot.sh): only new mail (UIDL state), the account
+# lock, and nothing lost or fetched twice when a run is killed (SIGKILL) or
+# interrupted (SIGINT) at many points and then run again, with and without
+# --delete. Messages are compared by content (their Message-ID, through
+# tests/hostile/lostcount.py).
+#
+#   bash tests/integration/pop3get.sh          (make pop3get-check)
+#
+# Environment: POP3GET (default build/pop3get), KILLS (12 per kind),
+# COUNT (25 messages per maildrop), KEEP=1 keeps the work directory.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+POP3GET=${POP3GET:-$ROOT/build/pop3get}
+KILLS=${KILLS:-12}
+COUNT=${COUNT:-25}
+LOST=$ROOT/tests/hostile/lostcount.py
+
+die() { echo "pop3get.sh: $*" >&2; exit 1; }
+[ -x "$POP3GET" ] || die "$POP3GET not built (run make)"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-pop3get.XXXXXX") || die "mktemp failed"
+SRV=$WORK/server
+L=$WORK/local
+T=$WORK/out
+mkdir -p "$SRV" "$L" "$T"
+chmod 0711 "$WORK"
+export XDG_STATE_HOME=$WORK/state
+cleanup() {
+    bash "$HERE/dovecot.sh" stop "$SRV" >/dev/null 2>&1 || true
+    if [ "${KEEP:-0}" = 1 ]; then echo "pop3get.sh: kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PASS=0 FAIL=0
+ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
+bad() { FAIL=$((FAIL + 1)); echo "FAIL $1"; shift; local l; for l in "$@"; do printf '       %s\n' "$l"; done; }
+
+users=(new:pw lock:pw intr:pw)
+for i in $(seq 1 "$KILLS"); do users+=("k$i:pw" "d$i:pw"); done
+PORT=$(bash "$HERE/dovecot.sh" start "$SRV" "${users[@]}") || die "could not start Dovecot"
+python3 "$HERE/mkmaildrop.py" "$SRV" "${users[@]%%:*}" --set many --count "$COUNT" >/dev/null ||
+    die "mkmaildrop failed"
+url() { echo "pop3://$1:pw@127.0.0.1:$PORT"; }
+echo "pop3get.sh: Dovecot on 127.0.0.1:$PORT, $COUNT messages per user ($WORK)"
+
+# counts USER: "total server_only stored_only both lost local_dups"
+counts() { python3 "$LOST" "$SRV" "$L" "$1" | cut -d' ' -f2-; }
+nfiles() { find "$L/$1/new" "$L/$1/cur" -type f 2>/dev/null | wc -l; }
+
+# --- only new mail --------------------------------------------------------------
+"$POP3GET" --maildir "$L/new" "$(url new)" >"$T/new1.out" 2>"$T/new1.err"; rc=$?
+n1=$(nfiles new)
+[ "$rc" = 0 ] && [ "$n1" = "$COUNT" ] && ok "first run stores all $COUNT messages" ||
+    bad "first run" "exit $rc, $n1 stored" "$(head -3 "$T/new1.err")"
+"$POP3GET" --maildir "$L/new" "$(url new)" >"$T/new2.out" 2>"$T/new2.err"; rc=$?
+n2=$(nfiles new)
+[ "$rc" = 0 ] && [ "$n2" = "$COUNT" ] && ok "second run fetches 0 (still $n2 stored)" ||
+    bad "second run fetches nothing new" "exit $rc, $n2 stored" "$(head -3 "$T/new2.err")"
+STATE=$(find "$XDG_STATE_HOME/pop3get/uidl" -name "new@*" ! -name "*.lock" ! -name "*.tmp")
+[ "$(grep -c '^U ' "$STATE" 2>/dev/null)" = "$COUNT" ] && [ "$(head -1 "$STATE")" = "pop3get-uidl 1" ] &&
+    ok "the state file holds the $COUNT UIDs" || bad "state file $STATE" "$(head -3 "$STATE" 2>&1)"
+"$POP3GET" --all --maildir "$L/new" "$(url new)" >/dev/null 2>"$T/new3.err"; rc=$?
+n3=$(nfiles new)
+[ "$rc" = 0 ] && [ "$n3" = $((2 * COUNT)) ] && ok "--all fetches every message again" ||
+    bad "--all" "exit $rc, $n3 stored" "$(head -3 "$T/new3.err")"
+"$POP3GET" --delete --maildir "$L/new" "$(url new)" >/dev/null 2>"$T/new4.err"; rc=$?
+read -r total sonly stored both lost dups < <(counts new)
+[ "$rc" = 0 ] && [ "$(nfiles new)" = "$n3" ] && [ "$sonly" = 0 ] && [ "$both" = 0 ] &&
+    ok "--delete removes the messages stored by earlier runs without fetching them again" ||
+    bad "--delete of known messages" "exit $rc, $(nfiles new) files; server-only $sonly, both $both"
+[ "$(grep -c '^U ' "$STATE")" = 0 ] && ok "UIDs no longer on the server are pruned" ||
+    bad "pruning" "$(grep -c '^U ' "$STATE") U lines left"
+
+# --- the lock --------------------------------------------------------------------
+"$POP3GET" --list "$(url lock)" >/dev/null 2>&1
+mkdir -p "$XDG_STATE_HOME/pop3get/uidl"
+LOCKF=$XDG_STATE_HOME/pop3get/uidl/lock@127.0.0.1:$PORT.lock
+python3 - "$LOCKF" "$POP3GET" "$L/lock" "$(url lock)" >"$T/lock.out" 2>&1 <<'PY'
+import fcntl, subprocess, sys
+f = open(sys.argv[1], "a+")
+fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+p = subprocess.run([sys.argv[2], "--maildir", sys.argv[3], sys.argv[4]],
+                   capture_output=True, text=True, timeout=30)
+print(p.returncode)
+print(p.stderr)
+PY
+if [ "$(head -1 "$T/lock.out")" = 75 ] && grep -q "another pop3get run" "$T/lock.out" &&
+   [ "$(nfiles lock)" = 0 ]; then
+    ok "a second run on a locked account exits 75 and says why"
+else
+    bad "account lock" "$(head -3 "$T/lock.out")"
+fi
+"$POP3GET" --maildir "$L/lock" "$(url lock)" >/dev/null 2>&1 && [ "$(nfiles lock)" = "$COUNT" ] &&
+    ok "... and the account works once the lock is released" || bad "after the lock"
+
+# --- interrupted, then run again ----------------------------------------------------
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+t0=$(now_ms)
+"$POP3GET" --all --maildir "$WORK/timing" "$(url lock)" >/dev/null 2>&1 || die "timing run failed"
+T_MS=$(( $(now_ms) - t0 ))
+[ "$T_MS" -lt 20 ] && T_MS=20
+echo "pop3get.sh: an uninterrupted run takes ${T_MS} ms"
+
+# kill_then_rerun USER SIGNAL DELAY_MS [--delete]: run, signal, run again.
+kill_then_rerun() {
+    local u=$1 sig=$2 d=$3 del=${4:-}
+    "$POP3GET" $del --maildir "$L/$u" "$(url "$u")" >/dev/null 2>"$T/$u.err1" </dev/null &
+    local pid=$!
+    sleep "$(printf '%d.%03d' $((d / 1000)) $((d % 1000)))"
+    kill -s "$sig" "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    RC1=$?
+    "$POP3GET" $del --maildir "$L/$u" "$(url "$u")" >/dev/null 2>"$T/$u.err2" </dev/null
+    RC2=$?
+}
+
+check_rerun() { # USER WHAT DELETE
+    local u=$1 what=$2 del=$3 total sonly stored both lost dups
+    read -r total sonly stored both lost dups < <(counts "$u")
+    local why=""
+    [ "$RC2" = 0 ] || why="rerun exit $RC2: $(head -2 "$T/$u.err2")"
+    [ "$lost" = 0 ] || why="$why; $lost lost"
+    [ "$dups" = 0 ] || why="$why; $dups stored twice"
+    [ $((stored + both)) = "$total" ] || why="$why; only $((stored + both)) of $total stored"
+    if [ -n "$del" ] && [ "$sonly$both" != 00 ]; then why="$why; left on the server: $sonly + $both"; fi
+    if [ -n "$(ls -A "$L/$u/tmp" 2>/dev/null)" ]; then why="$why; files left in tmp/"; fi
+    case $RC1 in 0|137|75) ;; *) why="$why; first run exit $RC1" ;; esac
+    if [ -z "$why" ]; then return 0; fi
+    bad "$what" "${why#; }"
+    return 1
+}
+
+fails=0
+for i in $(seq 1 "$KILLS"); do
+    d=$(( T_MS * (i - 1) / KILLS ))
+    kill_then_rerun "k$i" KILL "$d"
+    check_rerun "k$i" "SIGKILL at ${d} ms, then a rerun (keep)" "" || fails=$((fails + 1))
+    kill_then_rerun "d$i" KILL "$d" --delete
+    check_rerun "d$i" "SIGKILL at ${d} ms, then a rerun (--delete)" 1 || fails=$((fails + 1))
+done
+[ "$fails" = 0 ] && ok "SIGKILL at $KILLS points over a run, with and without --delete, then a rerun: 0 lost, 0 stored twice"
+
+kill_then_rerun intr INT $(( T_MS / 2 )) --delete
+grep -q "interrupted" "$T/intr.err1" || [ "$RC1" = 0 ] || bad "SIGINT message" "$(head -2 "$T/intr.err1")"
+check_rerun intr "Ctrl-C (SIGINT) mid-run, then a rerun (--delete)" 1 &&
+    ok "Ctrl-C mid-run (exit $RC1), then a rerun: 0 lost, 0 stored twice, tmp/ empty"
+
+echo "pop3get.sh: $PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
