@@ -408,27 +408,41 @@ def s_sigint_mid_message(c):
 
 FORGED = b"Subject: forged\r\n\r\nhi\n.\n+OK 5 octets\r\nfake\n.x\r\n"
 
-def s_lf_dot_lf_inside_body(c):
-    # A bare LF "." LF inside message 1 is content (RFC 1939: lines end in
-    # CRLF), not the end of the message: a sender must not be able to end
-    # a message early and append a forged reply. Both messages are stored,
-    # the first one whole.
+
+def serve_with(c, special):
+    """Greet, then answer every command normally except where
+    special(c, cmd, verb) returns octets to send instead (True: it sent
+    them itself; "stop": end the session); ends after QUIT."""
     c.send(GREET)
     while True:
         cmd = c.cmd()
         if cmd is None:
             return
         v = cmd.split(" ")[0].upper()
-        if v == "STAT":
-            c.send(b"+OK 2 %d\r\n" % (len(FORGED) + len(BODY2)))
-        elif v == "LIST":
-            c.send(b"+OK\r\n1 %d\r\n2 %d\r\n.\r\n" % (len(FORGED), len(BODY2)))
-        elif v == "RETR" and cmd.endswith(" 1"):
-            c.send(b"+OK\r\n" + FORGED + b".\r\n")
-        else:
-            c.send(standard(c, cmd) or b"-ERR\r\n")
+        r = special(c, cmd, v)
+        if r == "stop":
+            return
+        if r is None:
+            r = standard(c, cmd) or b"-ERR\r\n"
+        if r is not True:
+            c.send(r)
         if v == "QUIT":
             return
+
+def s_lf_dot_lf_inside_body(c):
+    # A bare LF "." LF inside message 1 is content (RFC 1939: lines end in
+    # CRLF), not the end of the message: a sender must not be able to end
+    # a message early and append a forged reply. Both messages are stored,
+    # the first one whole.
+    def special(c, cmd, v):
+        if v == "STAT":
+            return b"+OK 2 %d\r\n" % (len(FORGED) + len(BODY2))
+        if v == "LIST":
+            return b"+OK\r\n1 %d\r\n2 %d\r\n.\r\n" % (len(FORGED), len(BODY2))
+        if v == "RETR" and cmd.endswith(" 1"):
+            return b"+OK\r\n" + FORGED + b".\r\n"
+        return None
+    serve_with(c, special)
 
 def check_forged_stored(maildir):
     new = os.path.join(maildir, "new")
@@ -442,18 +456,14 @@ def s_lf_only_bodies(c):
     # LF-only line ends in a body: CRLF "." CRLF never comes, so the reply
     # never ends. The reply timeout ends the session; nothing is stored,
     # nothing deleted, no QUIT.
-    c.send(GREET)
-    while True:
-        cmd = c.cmd()
-        if cmd is None:
-            return
-        v = cmd.split(" ")[0].upper()
-        if v == "RETR":
-            c.mark = len(c.cmds)
-            c.send(b"+OK\nSubject: lf\n\nbody\n.\n")
-            c.drain()
-            return
-        c.send(standard(c, cmd) or b"-ERR\r\n")
+    def special(c, cmd, v):
+        if v != "RETR":
+            return None
+        c.mark = len(c.cmds)
+        c.send(b"+OK\nSubject: lf\n\nbody\n.\n")
+        c.drain()
+        return "stop"
+    serve_with(c, special)
 
 def s_replies_before_commands(c):
     # Every reply of a --list session at once, before any command arrived:
@@ -463,71 +473,49 @@ def s_replies_before_commands(c):
 
 def s_err_to_quit(c):
     # -ERR to QUIT: the session is over; pop3get must not wait for more.
-    c.send(GREET)
-    while True:
-        cmd = c.cmd()
-        if cmd is None:
-            return
-        if cmd.upper() == "QUIT":
-            c.send(b"-ERR [SYS/TEMP] some deleted messages not removed\r\n")
-            time.sleep(8)
-            return
-        c.send(standard(c, cmd) or b"-ERR\r\n")
+    def special(c, cmd, v):
+        if v != "QUIT":
+            return None
+        c.send(b"-ERR [SYS/TEMP] some deleted messages not removed\r\n")
+        time.sleep(8)
+        return "stop"
+    serve_with(c, special)
 
-def s_extra_ok_after_pass(c):
-    # An unsolicited "+OK" right after the reply to PASS, in its own
-    # segment once the next command is on its way: every later reply would
-    # shift by one. It must be caught before anything is stored or deleted.
-    c.send(GREET)
-    while True:
-        cmd = c.cmd()
-        if cmd is None:
-            return
-        v = cmd.split(" ")[0].upper()
-        c.send(standard(c, cmd) or b"-ERR\r\n")
-        if v == "PASS":
-            c.mark = len(c.cmds)
-            time.sleep(0.3)
-            c.send(b"+OK\r\n")
-        if v == "QUIT":
-            return
+def stray_after(verbs):
+    """An unsolicited "+OK" right after the reply to the first command in
+    verbs, in its own segment once the next command is on its way: every
+    later reply would shift by one. It must be caught before anything is
+    stored or deleted."""
+    seen = []
 
-def s_extra_ok_after_first_transaction(c):
-    # The same after the reply to the first transaction command.
-    c.send(GREET)
-    first = True
-    while True:
-        cmd = c.cmd()
-        if cmd is None:
-            return
-        v = cmd.split(" ")[0].upper()
+    def special(c, cmd, v):
+        if v not in verbs or seen:
+            return None
+        seen.append(v)
         c.send(standard(c, cmd) or b"-ERR\r\n")
-        if first and v in ("STAT", "LIST", "UIDL"):
-            first = False
-            c.mark = len(c.cmds)
-            time.sleep(0.3)
-            c.send(b"+OK\r\n")
-        if v == "QUIT":
-            return
+        c.mark = len(c.cmds)
+        time.sleep(0.3)
+        c.send(b"+OK\r\n")
+        return True
+    return lambda c: serve_with(c, special)
+
+s_extra_ok_after_pass = stray_after(("PASS",))
+s_extra_ok_after_first_transaction = stray_after(("STAT", "LIST", "UIDL"))
 
 def s_trickle_retr(c):
     # RETR answered one octet every 0.25 s: every octet restarts the reply
     # timer, so only the low-speed rule (--speed-limit) ends it.
-    c.send(GREET)
-    while True:
-        cmd = c.cmd()
-        if cmd is None:
-            return
-        v = cmd.split(" ")[0].upper()
-        if v == "RETR":
-            c.mark = len(c.cmds)
-            c.send(b"+OK\r\n")
-            for ch in BODY1 * 20:
-                if not c.send(bytes([ch])):
-                    return
-                time.sleep(0.25)
-            return
-        c.send(standard(c, cmd) or b"-ERR\r\n")
+    def special(c, cmd, v):
+        if v != "RETR":
+            return None
+        c.mark = len(c.cmds)
+        c.send(b"+OK\r\n")
+        for ch in BODY1 * 20:
+            if not c.send(bytes([ch])):
+                break
+            time.sleep(0.25)
+        return "stop"
+    serve_with(c, special)
 
 
 LIST = ["--list"]
