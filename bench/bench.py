@@ -324,7 +324,7 @@ def make_clients(host, port, user, expected, work, dc=None):
             fresh_dir(md)
             dc.refill(user)
         c.setup = del_setup
-        c.argv = lambda: [os.path.join(bp, "pop3get"), "--maildir", md,
+        c.argv = lambda: [os.path.join(bp, "pop3get"), "--all", "--maildir", md,
                           "--delete", durl]
 
         def v_deleted(r):
