@@ -312,6 +312,10 @@ static bool session(void)
     if (app.cfg.tls == BOARD_TLS_STLS)
         pop3_tls_free(&stls);
 #endif
+    /* What the port kept back while the store was busy: the window closes
+     * at TCP_WND octets. */
+    board_printf("held at most %u of TCP_WND %u\n", (unsigned)pop3_lwip_held_max(&port),
+                 (unsigned)TCP_WND);
     board_printf("stored %u deleted %u of %u; closed %s\n", (unsigned)app.stored,
                  (unsigned)app.deleted, (unsigned)app.count, pop3_err_name(app.reason));
     return app.reason == POP3_ERR_CLOSED && app.deleted == app.count;

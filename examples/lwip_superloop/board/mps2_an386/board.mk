@@ -30,7 +30,7 @@ FW_INC  := -I$(FW_DIR) -Iexamples/lwip_superloop -Iport/lwip/nosys -Iinclude -Is
 # Sized from what qemu-check measures (the "exit" line; docs/firmware.md):
 # lwIP heap peak 16 KB of which Mbed TLS 13.5 KB, stack high-water 3.3 KB.
 FW_DEFS_plain := -DPOP3_LEAN=1 -DPBUF_POOL_SIZE=10
-FW_DEFS_netx  := -DNETX_APP_BOARD -DPBUF_POOL_SIZE=10
+FW_DEFS_netx  := -DNETX_APP_BOARD -DPBUF_POOL_SIZE=10 -DPOP3_NX_CONN_SIZE=128 -Iinclude/netx
 FW_DEFS_tls   := -DLWIP_ALTCP=1 -DLWIP_ALTCP_TLS=1 -DLWIP_ALTCP_TLS_MBEDTLS=1 -DPOP3_TLS=1 \
                  '-DMEM_SIZE=(24 * 1024)' -DPBUF_POOL_SIZE=10 -DALTCP_MBEDTLS_PLATFORM_ALLOC_STATS=1 \
                  -DLWIP_STATS=1 -DMEM_STATS=1 -DMEMP_STATS=0 -DLINK_STATS=0 -DETHARP_STATS=0 \
@@ -46,7 +46,7 @@ FW_MBED_SRC = $(notdir $(wildcard $(MBEDTLS28_SRC)/library/*.c))
 # Ours: -Werror; the board files also with -Wconversion's cousins off.
 FW_POP3_plain := $(wildcard src/core/*.c) port/lwip/pop3_lwip.c
 FW_POP3_tls   := $(wildcard src/core/*.c) src/md5/pop3_md5.c src/transport/pop3_transport_tls.c port/lwip/pop3_lwip.c
-FW_POP3_netx  := $(wildcard src/core/*.c) src/md5/pop3_md5.c $(wildcard src/nx/*.c) port/lwip/pop3_nx_lwip.c
+FW_POP3_netx  := $(wildcard src/core/*.c) src/md5/pop3_md5.c $(NX_CORE_SRC) src/nx/nx_lwip.c port/lwip/pop3_lwip.c
 FW_BOARD      := $(FW_DIR)/startup.c $(FW_DIR)/board.c $(FW_DIR)/lan9118.c
 FW_BOARD_plain := examples/lwip_superloop/main.c
 FW_BOARD_tls  := examples/lwip_superloop/main.c $(FW_DIR)/entropy_test_only.c
