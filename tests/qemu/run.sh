@@ -15,7 +15,8 @@
 # Cases:
 #   1. plain.elf, clear text: every message byte-exact, all deleted
 #   2. tls.elf, POP3S (lwIP altcp_tls), slow store (the client pauses, the
-#      window closes): every message byte-exact, all deleted
+#      window closes): every message byte-exact, all deleted; the port held
+#      back more than a segment and at most TCP_WND octets
 #   3. tls.elf, STLS (pop3 TLS decorator over the lwIP port): the same
 #   4. netx.elf: examples/netx_app (NetX Duo POP3 Client API, the shim over
 #      lwIP) in clear text with a slow store: byte-exact, all deleted
@@ -186,6 +187,14 @@ fi
 # --- 1.-3. clear text, POP3S through altcp_tls (slow store), STLS -------------
 fetch_all plain "$FW/plain.elf" "$PORT" plain pw1 plain 0 "plain.elf clear text"
 fetch_all pop3s "$FW/tls.elf" "$PORT_S" pop3s pw2 pop3s 2 "tls.elf POP3S (altcp_tls), store busy 2 ms per write"
+# ... and while the store was busy the client paused: the port held the
+# decrypted octets back, more than one segment, never more than the window.
+read -r _ _ _ held _ _ wnd < <(grep '^held at most' "$WORK/pop3s.log") || true
+if [ "${held:-0}" -gt 1460 ] && [ "$held" -le "${wnd:-0}" ]; then
+    ok "tls.elf POP3S back-pressure: at most $held octets held back over altcp_tls, TCP_WND $wnd"
+else
+    bad "tls.elf POP3S back-pressure" "held ${held:-?} of TCP_WND ${wnd:-?}"
+fi
 # STLS also finds the server by name, through lwIP's DNS (dnsd.py in the
 # namespace; started as a plain command so that $! is the responder).
 ip netns exec "$NS" python3 "$ROOT/tests/lwip/dnsd.py" "$KADDR" "$NAME" "$KADDR" "$WORK/dns.ready" \
