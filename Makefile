@@ -194,7 +194,7 @@ tls-check: all
 # one (every run's stderr scanned for sanitizer reports).
 integration: all $(B)/asan/pop3get
 	bash tests/integration/run.sh
-	POP3GET=$(CURDIR)/$(B)/asan/pop3get NO_VALGRIND=1 bash tests/integration/run.sh
+	POP3GET="$(CURDIR)/$(B)/asan/pop3get" NO_VALGRIND=1 bash tests/integration/run.sh
 	bash tests/integration/netx_app.sh
 
 # libFuzzer targets under ASan+UBSan (tests/fuzz/, clang + libclang-rt-14-dev).
@@ -298,7 +298,7 @@ durability: all
 SKIP_LOG := $(CURDIR)/$(B)/skips.log
 export POP3_SKIP_LOG := $(SKIP_LOG)
 ifneq ($(filter check,$(MAKECMDGOALS)),)
-$(shell mkdir -p $(B) && : > $(SKIP_LOG))
+$(shell mkdir -p $(B) && : > "$(SKIP_LOG)")
 endif
 check: licence-check all unit asan pedantic cross symbols docs-check install-check integration tls-check tls36-check lwip-check netx-lwip-check static fuzz-check hostile nothing-lost bench-smoke
 	@bash tests/support/skip.sh report
