@@ -117,12 +117,22 @@ static size_t read_first(pop3_reply *r, char *line, size_t size,
         }
         if (r->len == plen && r->len > 0 && (o == ' ' || o == '\r' || o == '\n'))
             return tok_error(t, POP3_ERR_UNEXPECTED, i + 1);
-        /* Decided: ordinary data. The held octets hold no CR, LF or dot. */
-        r->bst = r->len > 0 ? B_MID : B_SOL;
-        if (r->len > 0) {
-            t->kind = POP3_TOK_DATA;
+        /* Decided: ordinary data, no CR, LF or dot among the held octets.
+         * Those held from earlier inputs come from the line buffer, with
+         * nothing consumed now; the rest are read again as body octets. */
+        if (r->len == 0) {
+            r->bst = B_SOL;
+            return 0;
+        }
+        r->bst = B_MID;
+        t->kind = POP3_TOK_DATA;
+        if (r->len > i) {
             t->data = (const uint8_t *)line;
-            t->len = r->len;
+            t->len = r->len - i;
+            i = 0;
+        } else {
+            t->data = in;
+            t->len = i;
         }
         r->len = 0;
         return i;
