@@ -270,6 +270,87 @@ static void test_fin_waits_behind_held_pbufs(void **state)
     assert_false(pop3_lwip_active(&port));
 }
 
+/* A filter like the TLS decorator: it takes every octet offered ("cipher
+ * text") into its own buffer and pushes it on to the engine, keeping what a
+ * paused engine does not take (pending). */
+static struct {
+    char held[256];
+    size_t held_len;
+    unsigned inputs, empty_inputs, writables, eofs;
+} flt;
+
+static size_t flt_push(void)
+{
+    size_t k = pop3_client_input(&client, flt.held, flt.held_len);
+
+    memmove(flt.held, flt.held + k, flt.held_len - k);
+    flt.held_len -= k;
+    return k;
+}
+static size_t flt_input(void *ctx, const void *data, size_t len)
+{
+    size_t take;
+
+    assert_ptr_equal(ctx, &flt);
+    flt.inputs++;
+    if (len == 0)
+        flt.empty_inputs++;
+    if (flt.held_len > 0 && (flt_push(), flt.held_len > 0))
+        return 0; /* still held back: take nothing more */
+    if (len == 0)
+        return 0;
+    take = len < sizeof flt.held ? len : sizeof flt.held;
+    memcpy(flt.held, data, take);
+    flt.held_len = take;
+    (void)flt_push();
+    return take;
+}
+static void flt_writable(void *ctx) { (void)ctx; flt.writables++; pop3_client_writable(&client); }
+static void flt_eof(void *ctx) { (void)ctx; flt.eofs++; pop3_client_eof(&client); }
+static bool flt_pending(void *ctx) { (void)ctx; return flt.held_len > 0; }
+
+static void test_filter_takes_the_octets_and_the_window_follows_it(void **state)
+{
+    static const pop3_lwip_filter filter = { flt_input, flt_writable, flt_eof, flt_pending, &flt };
+    const char *a = "+OK 12 octets\r\nline one\r\n", *b = "line two\r\n.\r\n";
+    u32_t before;
+
+    (void)state;
+    memset(&flt, 0, sizeof flt);
+    pop3_lwip_set_filter(&port, &filter);
+    log_in();
+    assert_true(flt.inputs >= 3);
+    assert_true(flt.writables > 0); /* the port's writable goes to the filter */
+    before = f.recved;
+    ev.pause_on_data = 1;
+    assert_int_equal(rx(a, b), ERR_OK);
+    /* The filter took all of the first piece, so the window opened for it.
+     * The port offers nothing more while the engine is paused: the second
+     * piece is held, its window still shut. */
+    assert_int_equal(f.recved - before, strlen(a));
+    assert_int_equal(pop3_lwip_held(&port), strlen(b));
+    ev.pause_on_data = 0;
+    pop3_client_resume(&client);
+    ev.pause_on_data = 1;
+    pop3_lwip_poll(&port);
+    /* Now the filter took the second piece too, but the engine paused
+     * inside it: the rest is the filter's (pending), none is the port's. */
+    assert_int_equal(f.recved - before, strlen(a) + strlen(b));
+    assert_int_equal(pop3_lwip_held(&port), 0);
+    assert_true(flt.held_len > 0);
+    ev.pause_on_data = 0;
+    pop3_client_resume(&client);
+    pop3_lwip_poll(&port); /* pushes the pending octets: input(NULL, 0) */
+    assert_true(flt.empty_inputs > 0);
+    assert_int_equal(flt.held_len, 0);
+    assert_int_equal(f.recved - before, strlen(a) + strlen(b));
+    assert_int_equal(ev.msg_end, 1);
+    assert_memory_equal(ev.body, "line one\r\nline two\r\n", ev.body_len);
+    assert_int_equal(rx(NULL, NULL), ERR_OK); /* FIN: to the filter */
+    assert_int_equal(flt.eofs, 1);
+    assert_int_equal(ev.closed, 1);
+}
+
 static void test_err_callback_never_touches_the_pcb(void **state)
 {
     (void)state;
@@ -538,6 +619,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reply_in_the_greetings_segment_answers_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_window_opens_by_consumed_octets_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fin_waits_behind_held_pbufs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_filter_takes_the_octets_and_the_window_follows_it, setup, teardown),
         cmocka_unit_test_setup_teardown(test_err_callback_never_touches_the_pcb, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_is_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_falls_back_to_abort_inside_recv, setup, teardown),
