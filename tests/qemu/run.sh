@@ -64,6 +64,14 @@ command -v qemu-system-arm >/dev/null || die "qemu-system-arm missing (run scrip
 command -v ip >/dev/null || die "ip (iproute2) missing (run scripts/deps.sh)"
 [ -c /dev/net/tun ] || die "/dev/net/tun missing: no tap devices on this machine"
 
+# No heap but lwIP's: no image may link the C library's allocator entry
+# points (newlib's _malloc_r stays, reached only from vsnprintf code that
+# never calls it; board.c's _sbrk stops the board if anything ever does).
+for f in "$FW"/plain.elf "$FW"/tls.elf "$FW"/netx.elf; do
+    heap=$(arm-none-eabi-nm "$f" | awk '$2 == "T" && $3 ~ /^(malloc|calloc|realloc|free)$/ { print $3 }')
+    [ -z "$heap" ] || die "$(basename "$f") links the C library's heap: $heap"
+done
+
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-qemu.XXXXXX") || die "mktemp failed"
 chmod 0711 "$WORK"
 SRV=$WORK/server

@@ -97,6 +97,19 @@ void *_sbrk(ptrdiff_t incr)
     board_fatal("heap used (_sbrk)");
 }
 
+/* Mbed TLS's allocator before lwIP's heap is installed (mbedtls_config_fw.h). */
+void *board_no_calloc(size_t n, size_t size)
+{
+    (void)n; (void)size;
+    board_fatal("Mbed TLS allocation outside lwIP's heap");
+}
+
+void board_no_free(void *p)
+{
+    if (p != NULL)
+        board_fatal("Mbed TLS free outside lwIP's heap");
+}
+
 /* ---- settings -------------------------------------------------------- */
 #define BOOTCFG_MAGIC 0x57463350u /* "P3FW" */
 struct bootcfg {

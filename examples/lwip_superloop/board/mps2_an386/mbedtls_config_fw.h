@@ -25,6 +25,13 @@
 #define MBEDTLS_HAVE_ASM
 #define MBEDTLS_PLATFORM_C
 #define MBEDTLS_PLATFORM_MEMORY
+/* Until altcp_tls installs lwIP's heap (altcp_tls_create_config_client()),
+ * an allocation stops the board instead of reaching newlib's malloc. */
+#include <stddef.h>
+void *board_no_calloc(size_t n, size_t size);
+void board_no_free(void *p);
+#define MBEDTLS_PLATFORM_STD_CALLOC board_no_calloc
+#define MBEDTLS_PLATFORM_STD_FREE   board_no_free
 #define MBEDTLS_NO_PLATFORM_ENTROPY
 #define MBEDTLS_ENTROPY_HARDWARE_ALT
 #define MBEDTLS_ENTROPY_C
