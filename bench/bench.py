@@ -9,8 +9,10 @@ alone, the firmware footprint and many sessions in one thread.
 Run by `make bench` (full: every part, results written to
 bench/results/latest.md and a dated copy, BENCHMARKS.md updated) and
 `make bench-smoke` (a tiny maildrop, one run per figure, every client's
-result still verified; part of `make check`). Build products and the private
-Dovecot live under build/bench/. Everything talks to 127.0.0.1 only.
+result still verified; part of `make check`). Build products live under
+build/bench/; the private Dovecot in a fresh directory under $TMPDIR (mode
+0711, so its unprivileged processes reach it from any checkout), removed at
+the end. Everything talks to 127.0.0.1 only.
 
 Parts (see BENCHMARKS.md for what each measures):
   1 fetch speed against peers (loopback)
@@ -34,6 +36,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
@@ -179,17 +182,21 @@ def measure(name, runs, setup, argv_fn, verify, **kw):
 # --- the private Dovecot ----------------------------------------------------
 
 class Dovecot:
+    # Its directory is a fresh one under $TMPDIR (mode 0711), not under
+    # build/: Dovecot's unprivileged processes must reach it, and a checkout
+    # may sit below a private directory (a 0700 home).
     def __init__(self, sets, scale_users):
-        self.dir = os.path.join(B, "dovecot")
+        self.dir = None
         self.sets = sets
         self.scale_users = scale_users
         self.port = None
 
     def start(self):
         script = os.path.join(ROOT, "tests", "integration", "dovecot.sh")
-        subprocess.run(["bash", script, "stop", self.dir],
-                       capture_output=True)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.stop()
+        self.dir = tempfile.mkdtemp(prefix="pop3-bench.%d." % os.getpid())
+        os.chmod(self.dir, 0o711)
+        self.dir = os.path.join(self.dir, "dovecot")
         users = ["%s:%s" % (s, PASS) for s in self.sets]
         # "<set>del": the same maildrop, refilled before each --delete run.
         users += ["%sdel:%s" % (s, PASS) for s in self.sets]
@@ -222,8 +229,12 @@ class Dovecot:
         return int(n), int(octets)
 
     def stop(self):
+        if self.dir is None:
+            return
         script = os.path.join(ROOT, "tests", "integration", "dovecot.sh")
         subprocess.run(["bash", script, "stop", self.dir], capture_output=True)
+        shutil.rmtree(os.path.dirname(self.dir), ignore_errors=True)
+        self.dir = None
 
 
 # --- clients -----------------------------------------------------------------
