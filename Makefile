@@ -65,7 +65,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 .SECONDARY: $(ASAN_OBJ)
 
 .PHONY: all check unit asan pedantic cross integration install-check demo install uninstall symbols docs-check clean
-.PHONY: pop3get-check durability licence-check fuzz fuzz-build fuzz-check fuzz-coverage static hostile nothing-lost bench bench-smoke tls-check
+.PHONY: pop3get-check durability licence-check fuzz fuzz-build fuzz-check fuzz-coverage static hostile nothing-lost bench bench-smoke tls-check checkout-check tls36-check
 
 all: $(B)/libpop3.a $(B)/libpop3.so $(EXAMPLES)
 
@@ -285,6 +285,11 @@ nothing-lost: all
 pop3get-check: all
 	bash tests/integration/pop3get.sh
 
+# The server-starting tests once more from a copy of the tree below a private
+# (0700) directory at a path with a space (tests/integration/private_checkout.sh).
+checkout-check: all $(BENCH_BIN)
+	bash tests/integration/private_checkout.sh
+
 # pop3get --delete --maildir under strace: every DELE leaves only after its
 # message is fsync'd, renamed and its directory fsync'd; faults injected
 # into write, fsync, rename and clone lose and duplicate nothing.
@@ -300,7 +305,7 @@ export POP3_SKIP_LOG := $(SKIP_LOG)
 ifneq ($(filter check,$(MAKECMDGOALS)),)
 $(shell mkdir -p $(B) && : > "$(SKIP_LOG)")
 endif
-check: licence-check all unit asan pedantic cross symbols docs-check install-check integration tls-check tls36-check lwip-check netx-lwip-check static fuzz-check hostile nothing-lost bench-smoke
+check: licence-check all unit asan pedantic cross symbols docs-check install-check integration tls-check tls36-check lwip-check netx-lwip-check static fuzz-check hostile nothing-lost bench-smoke checkout-check
 	@bash tests/support/skip.sh report
 	@echo "make check: all passed"
 check: durability

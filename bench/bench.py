@@ -403,7 +403,7 @@ def make_clients(host, port, user, expected, work, dc=None):
             f.write('set no syslog\npoll %s service %s protocol pop3 '
                     'auth password timeout 120 no uidl\n'
                     '  user "%s" there with password "%s" is "root" here '
-                    'sslproto "" keep fetchall no rewrite bsmtp %s\n'
+                    'sslproto "" keep fetchall no rewrite bsmtp "%s"\n'
                     % (host, port, user, PASS, bsmtp))
         os.chmod(frc, 0o600)
     c.setup = fm_setup
