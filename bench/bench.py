@@ -740,11 +740,13 @@ def part4():
             degraded("port/lwip did not cross-compile: %s"
                      % (e.stderr or "").strip().splitlines()[-1:])
             lwip = []
-    nx = sorted(glob.glob(os.path.join(ROOT, "src", "nx", "*.c")))
+    # The shim proper; nx_posix.c and nx_lwip.c are its port hooks.
+    nx = sorted(f for f in glob.glob(os.path.join(ROOT, "src", "nx", "*.c"))
+                if os.path.basename(f) not in ("nx_posix.c", "nx_lwip.c"))
     if nx:
         try:
             rows.append(("NetX shim (src/nx)",
-                         cross_objs("nx", nx, ["-w"])))
+                         cross_objs("nx", nx, ["-w", "-Iinclude/netx", "-Isrc/nx"])))
         except subprocess.CalledProcessError:
             degraded("src/nx did not cross-compile on its own")
     tls = sorted(glob.glob(os.path.join(ROOT, "src", "transport",
