@@ -6,13 +6,11 @@
 #
 # Installs the peer clients the benchmark compares against (mpop,
 # fetchmail; curl and Python come with scripts/deps.sh) when missing, and
-# unpacks Debian's mbedtls source package into build/mbedtls-src so the
-# footprint part can cross-compile Mbed TLS's md5.c. The source comes from
-# `apt-get source` with a private apt configuration under build/ (a deb-src
-# entry for the release's main archive; the system's sources are not
-# touched), the version matching the installed libmbedtls-dev. Nothing
-# fetched is committed. Idempotent. A failure to fetch the source is not
-# fatal: the footprint table then says "not measured".
+# unpacks Debian 12's mbedtls source package (2.28, the release of the
+# installed libmbedtls-dev) into build/mbedtls-src/2.28 with
+# scripts/mbedtls-src.sh, so the footprint part can cross-compile Mbed TLS's
+# md5.c. Nothing fetched is committed. Idempotent. A failure to fetch the
+# source is not fatal: the footprint table then says "not measured".
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -32,42 +30,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -y -q install "${missing[@]}"
 fi
 
-DEST=build/mbedtls-src
-if ls $DEST/*/library/md5.c >/dev/null 2>&1; then
-    exit 0
-fi
-fetch_source() {
-    command -v dpkg-source >/dev/null || { echo "bench/deps.sh: dpkg-source missing"; return 1; }
-    local mirror=${BENCH_SRC_MIRROR:-http://deb.debian.org/debian}
-    local suite
-    suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
-    local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-    local version
-    version=$(dpkg-query -W -f='${source:Version}' libmbedtls-dev 2>/dev/null || true)
-    local aptd=$PWD/build/mbedtls-src.apt
-    rm -rf "$aptd"
-    mkdir -p "$aptd/etc/sources.list.d" "$aptd/etc/preferences.d" "$aptd/lists/partial" \
-             "$aptd/cache/archives/partial" "$aptd/work"
-    local signed=""
-    [ -f "$keyring" ] && signed="[signed-by=$keyring] "
-    echo "deb-src ${signed}$mirror $suite main" > "$aptd/etc/sources.list"
-    local apt=(apt-get -q -o "Dir::Etc::SourceList=$aptd/etc/sources.list"
-               -o "Dir::Etc::SourceParts=$aptd/etc/sources.list.d"
-               -o "Dir::Etc::Preferences=$aptd/etc/preferences"
-               -o "Dir::Etc::PreferencesParts=$aptd/etc/preferences.d"
-               -o "Dir::State::Lists=$aptd/lists" -o "Dir::Cache=$aptd/cache"
-               -o "APT::Sandbox::User=$(id -un)")
-    "${apt[@]}" update >"$aptd/update.log" 2>&1 || return 1
-    local pkg=mbedtls
-    [ -n "$version" ] && pkg="mbedtls=$version"
-    (cd "$aptd/work" && "${apt[@]}" source "$pkg" >"$aptd/source.log" 2>&1) || return 1
-    rm -rf "$DEST"
-    mkdir -p "$DEST"
-    mv "$aptd"/work/mbedtls-* "$DEST"/ 2>/dev/null || true
-    rm -rf "$aptd"
-    ls $DEST/*/library/md5.c >/dev/null 2>&1
-}
-if fetch_source; then
+# The same source bench-smoke uses (Makefile BENCH_MD5).
+DEST=build/mbedtls-src/2.28
+if bash scripts/mbedtls-src.sh 2.28 "$DEST"; then
     echo "bench/deps.sh: Mbed TLS source in $DEST"
 else
     echo "bench/deps.sh: could not fetch the mbedtls source; the footprint part skips Mbed TLS md5.c" >&2
