@@ -305,7 +305,7 @@ def make_clients(host, port, user, expected, work, dc=None):
 
     c = Client("pop3get --discard")
     c.setup = lambda: None
-    c.argv = lambda: [os.path.join(bp, "pop3get"), "--discard", url]
+    c.argv = lambda: [os.path.join(bp, "pop3get"), "--plaintext-auth", "--discard", url]
     c.verify = summary_verify
     c.kw = {"env": env}
     clients.append(c)
@@ -314,7 +314,7 @@ def make_clients(host, port, user, expected, work, dc=None):
     c.setup = lambda: fresh_dir(md)
     # --all: the same maildrop again on every run (only-new-mail state
     # would make the second run fetch nothing).
-    c.argv = lambda: [os.path.join(bp, "pop3get"), "--all", "--maildir", md, url]
+    c.argv = lambda: [os.path.join(bp, "pop3get"), "--all", "--plaintext-auth", "--maildir", md, url]
 
     def v_maildir(r):
         if r.rc != 0:
@@ -335,7 +335,7 @@ def make_clients(host, port, user, expected, work, dc=None):
             fresh_dir(md)
             dc.refill(user)
         c.setup = del_setup
-        c.argv = lambda: [os.path.join(bp, "pop3get"), "--all", "--maildir", md,
+        c.argv = lambda: [os.path.join(bp, "pop3get"), "--all", "--plaintext-auth", "--maildir", md,
                           "--delete", durl]
 
         def v_deleted(r):

@@ -42,18 +42,18 @@ python3 "$IT/mkmaildrop.py" "$WORK/server" alice --set demo
 export POP3_PASSWORD=secret
 URL="pop3://alice@127.0.0.1:$PORT"
 
-step "pop3get --list $URL"
-"$POP3GET" --list "$URL"
+step "pop3get --plaintext-auth --list $URL   (test server: no TLS)"
+"$POP3GET" --plaintext-auth --list "$URL"
 
-step "pop3get --uidl $URL"
-"$POP3GET" --uidl "$URL"
+step "pop3get --plaintext-auth --uidl $URL"
+"$POP3GET" --plaintext-auth --uidl "$URL"
 
 step "pop3get --apop --top 3:2 $URL   (APOP login; headers and 2 body lines of message 3)"
 "$POP3GET" --apop --top 3:2 "$URL"
 
 rm -rf "$MAILDIR"
-step "pop3get -v --maildir $MAILDIR $URL"
-"$POP3GET" -v --maildir "$MAILDIR" "$URL" 2>&1 | sed -e 's/^/  /'
+step "pop3get --plaintext-auth -v --maildir $MAILDIR $URL"
+"$POP3GET" --plaintext-auth -v --maildir "$MAILDIR" "$URL" 2>&1 | sed -e 's/^/  /'
 echo "  (C: what pop3get sent, S: status and listing lines from the server;"
 echo "   the message bodies went to the Maildir, the password is masked)"
 

@@ -60,8 +60,13 @@ static void usage(FILE *f)
 "  -h, --help          show this help\n"
 "\n"
 "TLS (pop3s://HOST uses implicit TLS, default port 995):\n"
-"  --stls              use STLS when the server offers it\n"
+"  --stls              use STLS when the server offers it (the default\n"
+"                      for pop3://)\n"
 "  --stls=required     refuse to log in unless STLS succeeds\n"
+"  --stls=no           never use STLS\n"
+"  --plaintext-auth    allow a password (USER/PASS, PLAIN, LOGIN) or a\n"
+"                      token to be sent without TLS (APOP and CRAM-MD5\n"
+"                      are always allowed)\n"
 "  --cafile FILE       trusted CA certificates (PEM); default: the system's\n"
 "  --capath DIR        directory of trusted CA certificates (PEM)\n"
 "  --insecure          DANGEROUS: do not verify the server certificate\n"
@@ -199,9 +204,13 @@ static int parse_flag(struct pg_options *o, const char *a)
     if (strcmp(a, "--apop") == 0)
         o->apop = 1;
     else if (strcmp(a, "--stls") == 0)
-        o->stls = 1;
+        o->stls = 1, o->stls_given = 1;
     else if (strcmp(a, "--stls=required") == 0)
-        o->stls = 2;
+        o->stls = 2, o->stls_given = 1;
+    else if (strcmp(a, "--stls=no") == 0)
+        o->stls = 0, o->stls_given = 1;
+    else if (strcmp(a, "--plaintext-auth") == 0)
+        o->plaintext_auth = 1;
     else if (strcmp(a, "--insecure") == 0)
         o->insecure = 1;
     else if (strcmp(a, "--delete") == 0)
@@ -404,6 +413,11 @@ static int resolve_credentials(struct pg_options *o)
 
 static int check_options(struct pg_options *o)
 {
+    /* Secure by default: pop3:// upgrades with STLS whenever the server
+     * offers it. APOP needs the greeting's timestamp, so it stays in clear
+     * unless STLS is asked for (and then refused below). */
+    if (!o->stls_given)
+        o->stls = !o->pop3s && !o->apop;
     if (o->url == NULL)
         return usage_error("missing URL%s", "");
     if (o->mode == PG_MODE_NONE && (o->maildir = getenv("MAILDIR")) != NULL &&
@@ -416,7 +430,7 @@ static int check_options(struct pg_options *o)
         return usage_error("--delete works only with --maildir%s", "");
     if (o->discard && o->maildir != NULL)
         return usage_error("--discard conflicts with --maildir%s", "");
-    if (o->pop3s && o->stls)
+    if (o->pop3s && o->stls_given)
         return usage_error("--stls makes no sense with pop3:// (implicit TLS)%s", "s");
     if (o->apop && (o->stls || o->auth_name != NULL))
         return usage_error("--apop needs the greeting's timestamp: it cannot follow "
@@ -430,7 +444,8 @@ static int check_options(struct pg_options *o)
         o->token_file == NULL)
         return usage_error("--auth %s needs --oauth2-token-file", o->auth_name);
     if ((o->cafile || o->capath || o->insecure) && !o->pop3s && !o->stls)
-        return usage_error("--cafile, --capath and --insecure need pop3s:// or --stls%s", "");
+        return usage_error("--cafile, --capath and --insecure need TLS (pop3s:// or STLS), "
+                           "not --stls=no%s", "");
     return 0;
 }
 

@@ -28,7 +28,10 @@ struct pg_options {
     int apop, del, verbose, quiet, family;
     int all;                /* --all: fetch messages stored before too */
     int pop3s;              /* pop3s:// URL: implicit TLS */
-    int stls;               /* --stls: 1 opportunistic, 2 required */
+    int stls;               /* 0 never, 1 when offered (default for
+                               pop3://), 2 required (--stls=required) */
+    int stls_given;         /* --stls, --stls=required or --stls=no */
+    int plaintext_auth;     /* --plaintext-auth: a password may go in clear */
     int insecure;           /* --insecure: no certificate verification */
     const char *cafile, *capath;
     const char *auth_name;  /* --auth MECH, NULL: automatic */

@@ -115,6 +115,12 @@ static void start_transaction(struct pg_session *s)
         pg_session_queue_failed(s, "command", r);
 }
 
+int pg_secret_in_clear(unsigned mech)
+{
+    return mech == 0 || mech == POP3_SASL_PLAIN || mech == POP3_SASL_LOGIN ||
+           mech == POP3_SASL_XOAUTH2 || mech == POP3_SASL_OAUTHBEARER;
+}
+
 long pg_pick_login(const struct pg_options *o, unsigned offered, int tls_active)
 {
     unsigned mech = o->auth_mech;
@@ -150,6 +156,15 @@ static void start_login(struct pg_session *s)
     if (mech < 0) {
         pg_fail_str(s->rep, EX_NOPERM, "login", "the server offers neither OAUTHBEARER "
                     "nor XOAUTH2 (CAPA SASL)");
+        pg_session_quit(s);
+        return;
+    }
+    if (!pop3_client_tls_active(s->c) && !o->plaintext_auth && pg_secret_in_clear((unsigned)mech)) {
+        pg_fail_str(s->rep, EX_UNAVAILABLE, o->host, pop3_client_capa_flags(s->c) & POP3_CAPA_STLS
+                    ? "STLS failed; not sending the password in clear"
+                    : "the server offers no TLS (STLS); not sending the password in clear: "
+                      "use pop3s://, --apop or --auth CRAM-MD5 if the server has them, or "
+                      "--plaintext-auth to send it anyway");
         pg_session_quit(s);
         return;
     }

@@ -58,6 +58,9 @@ void pg_session_closed(struct pg_session *s, const pop3_event *ev);
 void pg_session_trace(const struct pg_session *s, const pop3_event *ev);
 
 /* Pure policy, exposed for tests. */
+/* Login mechanism mech (0: USER/PASS) would show the secret to anyone on
+ * the path without TLS (everything but CRAM-MD5; APOP is not SASL). */
+int pg_secret_in_clear(unsigned mech);
 int pg_exit_for_close(pop3_err e, int greeted);
 /* Exit status for a -ERR to cmd with response code code. */
 int pg_exit_for_err(pop3_cmd cmd, pop3_resp_code code);

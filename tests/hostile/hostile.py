@@ -637,7 +637,7 @@ def run_script(pop3get, name, tmp):
     th = threading.Thread(target=server, daemon=True)
     th.start()
     maildir = os.path.join(tmp, name)
-    argv = [pop3get, "--timeout", "2"] + [a.replace("@MAILDIR@", maildir) for a in args]
+    argv = [pop3get, "--timeout", "2", "--plaintext-auth"] + [a.replace("@MAILDIR@", maildir) for a in args]
     argv.append("pop3://u:%s@127.0.0.1:%d" % (PASSWORD, port))
     errf = os.path.join(tmp, name + ".err")
     t0 = time.time()

@@ -71,10 +71,10 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # Reference: whole runs, for the duration and octet count. The first one
 # warms Dovecot up (its auth and pop3 processes start then) and is not timed.
-"$POP3GET" --maildir "$WORK/local/ref0" --delete "pop3://ref0:pw@127.0.0.1:$PORT" \
+"$POP3GET" --plaintext-auth --maildir "$WORK/local/ref0" --delete "pop3://ref0:pw@127.0.0.1:$PORT" \
     >/dev/null 2>"$WORK/ref0.err" </dev/null || die "warm-up run failed: $(cat "$WORK/ref0.err")"
 t0=$(now_ms)
-"$POP3GET" --maildir "$WORK/local/ref" --delete "pop3://ref:pw@127.0.0.1:$PORT" \
+"$POP3GET" --plaintext-auth --maildir "$WORK/local/ref" --delete "pop3://ref:pw@127.0.0.1:$PORT" \
     >/dev/null 2>"$WORK/ref.err" </dev/null || die "reference run failed: $(cat "$WORK/ref.err")"
 T_MS=$(( $(now_ms) - t0 ))
 [ "$T_MS" -lt 20 ] && T_MS=20
@@ -93,7 +93,7 @@ RUNS=()
 for i in $(seq 1 "$KILLS"); do
     u=k$i
     d_ms=$(( T_MS * (i - 1) / KILLS ))
-    "$POP3GET" --maildir "$WORK/local/$u" --delete "pop3://$u:pw@127.0.0.1:$PORT" \
+    "$POP3GET" --plaintext-auth --maildir "$WORK/local/$u" --delete "pop3://$u:pw@127.0.0.1:$PORT" \
         >/dev/null 2>"$WORK/$u.err" </dev/null &
     pid=$!
     sleep "$(printf '%d.%03d' $((d_ms / 1000)) $((d_ms % 1000)))"
@@ -111,7 +111,7 @@ for i in $(seq 1 "$CUTS"); do
     FAKE_PID=$!
     for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
     [ -s "$pf" ] || die "fakeserver.py cut did not start"
-    timeout 60 "$POP3GET" --timeout 10 --maildir "$WORK/local/$u" --delete \
+    timeout 60 "$POP3GET" --plaintext-auth --timeout 10 --maildir "$WORK/local/$u" --delete \
         "pop3://$u:pw@127.0.0.1:$(cat "$pf")" >/dev/null 2>"$WORK/$u.err" </dev/null
     rc=$?
     kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; FAKE_PID=

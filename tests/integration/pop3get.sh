@@ -54,22 +54,22 @@ counts() { python3 "$LOST" "$SRV" "$L" "$1" | cut -d' ' -f2-; }
 nfiles() { find "$L/$1/new" "$L/$1/cur" -type f 2>/dev/null | wc -l; }
 
 # --- only new mail --------------------------------------------------------------
-"$POP3GET" --maildir "$L/new" "$(url new)" >"$T/new1.out" 2>"$T/new1.err"; rc=$?
+"$POP3GET" --plaintext-auth --maildir "$L/new" "$(url new)" >"$T/new1.out" 2>"$T/new1.err"; rc=$?
 n1=$(nfiles new)
 [ "$rc" = 0 ] && [ "$n1" = "$COUNT" ] && ok "first run stores all $COUNT messages" ||
     bad "first run" "exit $rc, $n1 stored" "$(head -3 "$T/new1.err")"
-"$POP3GET" --maildir "$L/new" "$(url new)" >"$T/new2.out" 2>"$T/new2.err"; rc=$?
+"$POP3GET" --plaintext-auth --maildir "$L/new" "$(url new)" >"$T/new2.out" 2>"$T/new2.err"; rc=$?
 n2=$(nfiles new)
 [ "$rc" = 0 ] && [ "$n2" = "$COUNT" ] && ok "second run fetches 0 (still $n2 stored)" ||
     bad "second run fetches nothing new" "exit $rc, $n2 stored" "$(head -3 "$T/new2.err")"
 STATE=$(find "$XDG_STATE_HOME/pop3get/uidl" -name "new@*" ! -name "*.lock" ! -name "*.tmp")
 [ "$(grep -c '^U ' "$STATE" 2>/dev/null)" = "$COUNT" ] && [ "$(head -1 "$STATE")" = "pop3get-uidl 1" ] &&
     ok "the state file holds the $COUNT UIDs" || bad "state file $STATE" "$(head -3 "$STATE" 2>&1)"
-"$POP3GET" --all --maildir "$L/new" "$(url new)" >/dev/null 2>"$T/new3.err"; rc=$?
+"$POP3GET" --plaintext-auth --all --maildir "$L/new" "$(url new)" >/dev/null 2>"$T/new3.err"; rc=$?
 n3=$(nfiles new)
 [ "$rc" = 0 ] && [ "$n3" = $((2 * COUNT)) ] && ok "--all fetches every message again" ||
     bad "--all" "exit $rc, $n3 stored" "$(head -3 "$T/new3.err")"
-"$POP3GET" --delete --maildir "$L/new" "$(url new)" >/dev/null 2>"$T/new4.err"; rc=$?
+"$POP3GET" --plaintext-auth --delete --maildir "$L/new" "$(url new)" >/dev/null 2>"$T/new4.err"; rc=$?
 read -r total sonly stored both lost dups < <(counts new)
 [ "$rc" = 0 ] && [ "$(nfiles new)" = "$n3" ] && [ "$sonly" = 0 ] && [ "$both" = 0 ] &&
     ok "--delete removes the messages stored by earlier runs without fetching them again" ||
@@ -77,15 +77,27 @@ read -r total sonly stored both lost dups < <(counts new)
 [ "$(grep -c '^U ' "$STATE")" = 0 ] && ok "UIDs no longer on the server are pruned" ||
     bad "pruning" "$(grep -c '^U ' "$STATE") U lines left"
 
+# --- secure by default: no password in clear text ------------------------------------
+"$POP3GET" -v --list "$(url lock)" >"$T/clear.out" 2>"$T/clear.err"; rc=$?
+if [ "$rc" = 69 ] && grep -q -- "--plaintext-auth" "$T/clear.err" &&
+   ! grep -q "^C: \(USER\|PASS\)" "$T/clear.err"; then
+    ok "a server without TLS: the password is not sent unless --plaintext-auth (exit 69, says what to do)"
+else
+    bad "clear-text password refused" "exit $rc" "$(grep -v '^S:' "$T/clear.err" | head -5)"
+fi
+"$POP3GET" --apop --list "$(url lock)" >"$T/apop.out" 2>"$T/apop.err"; rc=$?
+[ "$rc" = 0 ] && [ "$(wc -l < "$T/apop.out")" = "$COUNT" ] &&
+    ok "APOP needs no --plaintext-auth" || bad "APOP in clear" "exit $rc" "$(head -2 "$T/apop.err")"
+
 # --- the lock --------------------------------------------------------------------
-"$POP3GET" --list "$(url lock)" >/dev/null 2>&1
+"$POP3GET" --plaintext-auth --list "$(url lock)" >/dev/null 2>&1
 mkdir -p "$XDG_STATE_HOME/pop3get/uidl"
 LOCKF=$XDG_STATE_HOME/pop3get/uidl/lock@127.0.0.1:$PORT.lock
 python3 - "$LOCKF" "$POP3GET" "$L/lock" "$(url lock)" >"$T/lock.out" 2>&1 <<'PY'
 import fcntl, subprocess, sys
 f = open(sys.argv[1], "a+")
 fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-p = subprocess.run([sys.argv[2], "--maildir", sys.argv[3], sys.argv[4]],
+p = subprocess.run([sys.argv[2], "--plaintext-auth", "--maildir", sys.argv[3], sys.argv[4]],
                    capture_output=True, text=True, timeout=30)
 print(p.returncode)
 print(p.stderr)
@@ -96,13 +108,13 @@ if [ "$(head -1 "$T/lock.out")" = 75 ] && grep -q "another pop3get run" "$T/lock
 else
     bad "account lock" "$(head -3 "$T/lock.out")"
 fi
-"$POP3GET" --maildir "$L/lock" "$(url lock)" >/dev/null 2>&1 && [ "$(nfiles lock)" = "$COUNT" ] &&
+"$POP3GET" --plaintext-auth --maildir "$L/lock" "$(url lock)" >/dev/null 2>&1 && [ "$(nfiles lock)" = "$COUNT" ] &&
     ok "... and the account works once the lock is released" || bad "after the lock"
 
 # --- interrupted, then run again ----------------------------------------------------
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 t0=$(now_ms)
-"$POP3GET" --all --maildir "$WORK/timing" "$(url lock)" >/dev/null 2>&1 || die "timing run failed"
+"$POP3GET" --plaintext-auth --all --maildir "$WORK/timing" "$(url lock)" >/dev/null 2>&1 || die "timing run failed"
 T_MS=$(( $(now_ms) - t0 ))
 [ "$T_MS" -lt 20 ] && T_MS=20
 echo "pop3get.sh: an uninterrupted run takes ${T_MS} ms"
@@ -110,13 +122,13 @@ echo "pop3get.sh: an uninterrupted run takes ${T_MS} ms"
 # kill_then_rerun USER SIGNAL DELAY_MS [--delete]: run, signal, run again.
 kill_then_rerun() {
     local u=$1 sig=$2 d=$3 del=${4:-}
-    "$POP3GET" $del --maildir "$L/$u" "$(url "$u")" >/dev/null 2>"$T/$u.err1" </dev/null &
+    "$POP3GET" --plaintext-auth $del --maildir "$L/$u" "$(url "$u")" >/dev/null 2>"$T/$u.err1" </dev/null &
     local pid=$!
     sleep "$(printf '%d.%03d' $((d / 1000)) $((d % 1000)))"
     kill -s "$sig" "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     RC1=$?
-    "$POP3GET" $del --maildir "$L/$u" "$(url "$u")" >/dev/null 2>"$T/$u.err2" </dev/null
+    "$POP3GET" --plaintext-auth $del --maildir "$L/$u" "$(url "$u")" >/dev/null 2>"$T/$u.err2" </dev/null
     RC2=$?
 }
 

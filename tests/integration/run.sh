@@ -74,9 +74,9 @@ err_tail() { [ -s "$T/$1.err" ] && sed -n '1,12p' "$T/$1.err" | sed 's/^/       
 # $T/NAME.err, exit status in RC (124 = killed by the timeout).
 get() {
     local name=$1; shift
-    timeout "$TIMEOUT" "$POP3GET" --all "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null
+    timeout "$TIMEOUT" "$POP3GET" --all --plaintext-auth "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null
     RC=$?
-    CMD="pop3get --all $*"
+    CMD="pop3get --all --plaintext-auth $*"
 }
 # fake_start MODE [ARGS]: start fakeserver.py; sets FAKE_PID and FAKE_PORT.
 fake_start() {
@@ -290,7 +290,7 @@ else
     bad "/$big: the $BIG_MB MB message byte-exact"
 fi
 if [ -w /dev/full ]; then
-    timeout "$TIMEOUT" "$POP3GET" --list "$URL" >/dev/full 2>"$T/full.err" </dev/null
+    timeout "$TIMEOUT" "$POP3GET" --plaintext-auth --list "$URL" >/dev/full 2>"$T/full.err" </dev/null
     RC=$?; CMD="pop3get --list $URL >/dev/full"
     expect_rc full 74 "stdout full (/dev/full)"
 else
@@ -360,7 +360,7 @@ for cmd in (b"USER bob", b"PASS hunter2"):
     s.sendall(cmd + b"\r\n")
     if not f.readline().startswith(b"+OK"):
         sys.exit("holder could not log in")
-r = subprocess.run([sys.argv[2], "--list", sys.argv[3]], capture_output=True,
+r = subprocess.run([sys.argv[2], "--plaintext-auth", "--list", sys.argv[3]], capture_output=True,
                    timeout=60, stdin=subprocess.DEVNULL)
 print("rc=%d" % r.returncode)
 sys.stdout.write(r.stderr.decode("utf-8", "replace"))
@@ -382,7 +382,7 @@ else bad "the refusal names the system's reason" "$CMD"; err_tail closed; fi
 # Name resolution never leaves the machine: the lookup runs in a namespace
 # whose only resolver is dnsd.py on its own 127.0.0.1 (tests/support/nodns.sh).
 mkdir -p "$T/dns"
-timeout "$TIMEOUT" bash "$ROOT/tests/support/nodns.sh" "$T/dns" "$POP3GET" --list \
+timeout "$TIMEOUT" bash "$ROOT/tests/support/nodns.sh" "$T/dns" "$POP3GET" --plaintext-auth --list \
     "pop3://alice:secret@nonexistent.invalid" >"$T/unknown_host.out" 2>"$T/unknown_host.err" </dev/null
 RC=$?; CMD="pop3get --list pop3://alice:secret@nonexistent.invalid (private resolver)"
 if [ "$RC" -eq 125 ]; then
@@ -430,7 +430,7 @@ fi
 # --- misbehaving servers --------------------------------------------------------
 fake_start silent
 t0=$(date +%s)
-"$POP3GET" --timeout 2 --list "pop3://carol:$PASSWORD_C@127.0.0.1:$FAKE_PORT" \
+"$POP3GET" --plaintext-auth --timeout 2 --list "pop3://carol:$PASSWORD_C@127.0.0.1:$FAKE_PORT" \
     >"$T/silent.out" 2>"$T/silent.err" </dev/null &
 pid=$!
 # Read its argument list once it has masked the password (its first
@@ -590,7 +590,7 @@ if [ "${NO_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null; then
     VG=$WORK/maildir-valgrind
     timeout 900 valgrind -q --error-exitcode=99 --leak-check=full \
         --errors-for-leak-kinds=definite,indirect --track-origins=yes \
-        "$POP3GET" --all --maildir "$VG" "$URL" >"$T/valgrind.out" 2>"$T/valgrind.err" </dev/null
+        "$POP3GET" --all --plaintext-auth --maildir "$VG" "$URL" >"$T/valgrind.out" 2>"$T/valgrind.err" </dev/null
     RC=$?
     CMD="valgrind pop3get --maildir $VG $URL"
     if [ "$RC" -eq 0 ] && python3 "$HERE/mailcheck.py" maildir "$VG" "$EA" >/dev/null 2>&1; then

@@ -216,8 +216,22 @@ get sasl-bad --cafile "$P/ca.pem" --auth CRAM-MD5 --list "pop3s://alice:wrong@lo
 expect_rc sasl-bad 77 "SASL CRAM-MD5 with a wrong password refused" &&
     { grep -q "AUTH" "$T/sasl-bad.err" && ok "refusal names AUTH: $(head -1 "$T/sasl-bad.err")" ||
       bad "refusal message" "$(cat "$T/sasl-bad.err")"; }
+# Secure by default: pop3:// upgrades with STLS without being asked.
+n0=$(grep -c "TLS" "$SRV/dovecot.log" || true)
+"$POP3GET" -v --cafile "$P/ca.pem" --list "pop3://alice:secret@localhost:$PORT" \
+    >"$T/stls-default.out" 2>"$T/stls-default.err" </dev/null
+RC=$?; CMD="pop3get -v --list pop3://... (no --stls, no --plaintext-auth)"
+expect_rc stls-default 0 "pop3:// uses STLS unasked" &&
+    { grep -q "^C: STLS" "$T/stls-default.err" && grep -q "^\* TLS established" "$T/stls-default.err" &&
+      ! grep -q "^C: \(USER\|PASS\|AUTH\)" <(sed '/TLS established/q' "$T/stls-default.err") &&
+      ok "... STLS before any credential, then the login inside TLS" ||
+      bad "STLS unasked" "$(grep '^[C*]' "$T/stls-default.err" | tr '\n' '|')"; }
+# A certificate that does not verify is not silently skipped.
+"$POP3GET" --list "pop3://alice:secret@localhost:$PORT" >/dev/null 2>"$T/stls-untrusted.err" </dev/null
+RC=$?; CMD="pop3get --list pop3://... (STLS offered, CA not trusted)"
+expect_rc stls-untrusted 78 "STLS by default with an untrusted certificate"
 # In clear text the automatic choice never takes PLAIN or LOGIN.
-get clear-auto -v --list "pop3://alice:secret@localhost:$PORT"
+get clear-auto -v --stls=no --list "pop3://alice:secret@localhost:$PORT"
 expect_rc clear-auto 0 "clear text, automatic mechanism" &&
     { grep -q "^C: AUTH CRAM-MD5" "$T/clear-auto.err" && ok "clear text: CRAM-MD5 chosen, not PLAIN" ||
       bad "clear text: mechanism" "$(grep '^C: ' "$T/clear-auto.err" | tr '\n' '|')"; }
@@ -242,6 +256,16 @@ done
 fake_start strip "$PORT"
 get mitm-opt --stls --list "pop3://alice:secret@localhost:$FAKE_PORT"
 expect_rc mitm-opt 0 "--stls (opportunistic) continues in clear text when STLS is missing"
+# The default (no --plaintext-auth): STLS stripped, so no password leaves.
+fake_start strip "$PORT"
+# (--auth USER: the automatic choice would take CRAM-MD5, allowed in clear.)
+"$POP3GET" --auth USER --list "pop3://alice:secret@localhost:$FAKE_PORT" >/dev/null \
+    2>"$T/mitm-default.err" </dev/null
+RC=$?; CMD="pop3get --auth USER --list pop3://... through a proxy that strips STLS"
+expect_rc mitm-default 69 "STLS stripped: the password is not sent in clear by default" &&
+    { ! grep -qaE "secret|PASS|USER|AUTH" "$FAKE_LOG" && grep -q -- "--plaintext-auth" "$T/mitm-default.err" &&
+      ok "... the proxy saw no credential; the error names --plaintext-auth" ||
+      bad "STLS stripped, default" "log: $(tr '\r\n' '  ' < "$FAKE_LOG")" "$(cat "$T/mitm-default.err")"; }
 
 fake_start inject
 get inject --cafile "$P/ca.pem" --stls=required --list "pop3://alice:secret@localhost:$FAKE_PORT"

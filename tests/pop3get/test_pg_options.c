@@ -64,6 +64,8 @@ static void test_url_forms(void **state)
     assert_string_equal(o.user, "bob");
     assert_string_equal(o.pass, "s3cret");
     assert_int_equal(o.mode, PG_MODE_LIST);
+    assert_int_equal(o.stls, 1); /* pop3:// upgrades when it can */
+    assert_int_equal(o.plaintext_auth, 0);
     pg_options_free(&o);
 
     assert_int_equal(parse(&o, (const char *[]){"pop3s://b%40x:s3cret@[::1]:1995/3", NULL}), 0);
@@ -71,6 +73,7 @@ static void test_url_forms(void **state)
     assert_string_equal(o.port, "1995");
     assert_string_equal(o.user, "b@x");
     assert_int_equal(o.pop3s, 1);
+    assert_int_equal(o.stls, 0);
     assert_int_equal(o.mode, PG_MODE_MSG);
     assert_int_equal(o.msg, 3);
     pg_options_free(&o);

@@ -74,6 +74,7 @@ static void test_user_pass(void **state)
 {
     (void)state;
     start();
+    o.plaintext_auth = 1;
     pg_harness_feed(&h, "+OK ready\r\n");
     assert_string_equal(pg_harness_sent(&h), "CAPA\r\n");
     pg_harness_feed(&h, "+OK\r\nUSER\r\n.\r\n");
@@ -113,10 +114,32 @@ static void test_apop_without_timestamp(void **state)
     assert_null(strstr(pg_harness_sent(&h), "APOP"));
 }
 
+static void test_clear_text_refused(void **state)
+{
+    (void)state;
+    start();
+    QUIETLY(pg_harness_feed(&h, "+OK ready\r\n"));
+    QUIETLY(pg_harness_feed(&h, "+OK\r\nUSER\r\nSASL PLAIN LOGIN\r\n.\r\n"));
+    /* No password leaves without TLS: QUIT instead. */
+    assert_string_equal(pg_harness_sent(&h), "CAPA\r\nQUIT\r\n");
+    assert_int_equal(rep.exit_code, EX_UNAVAILABLE);
+}
+
+static void test_cram_md5_in_clear(void **state)
+{
+    (void)state;
+    start();
+    pg_harness_feed(&h, "+OK ready\r\n");
+    pg_harness_feed(&h, "+OK\r\nSASL PLAIN CRAM-MD5\r\n.\r\n");
+    assert_string_equal(pg_harness_sent(&h), "CAPA\r\nAUTH CRAM-MD5\r\n");
+    assert_int_equal(rep.exit_code, 0);
+}
+
 static void test_login_refused(void **state)
 {
     (void)state;
     start();
+    o.plaintext_auth = 1;
     pg_harness_feed(&h, "+OK ready\r\n");
     pg_harness_feed(&h, "+OK\r\n.\r\n");
     QUIETLY(pg_harness_feed(&h, "-ERR no such user\r\n"));
@@ -162,6 +185,10 @@ static void test_pick_login(void **state)
     assert_int_equal(pg_pick_login(&opt, POP3_SASL_PLAIN, 1), -1);
     assert_int_equal(pg_pick_login(&opt, POP3_SASL_PLAIN | POP3_SASL_XOAUTH2, 1),
                      POP3_SASL_XOAUTH2);
+    assert_true(pg_secret_in_clear(0));
+    assert_true(pg_secret_in_clear(POP3_SASL_PLAIN));
+    assert_true(pg_secret_in_clear(POP3_SASL_XOAUTH2));
+    assert_false(pg_secret_in_clear(POP3_SASL_CRAM_MD5));
 }
 
 int main(void)
@@ -172,6 +199,8 @@ int main(void)
         cmocka_unit_test(test_stls_required_not_offered),
         cmocka_unit_test(test_apop_without_timestamp),
         cmocka_unit_test(test_login_refused),
+        cmocka_unit_test(test_clear_text_refused),
+        cmocka_unit_test(test_cram_md5_in_clear),
         cmocka_unit_test(test_exit_statuses),
         cmocka_unit_test(test_pick_login),
     };
