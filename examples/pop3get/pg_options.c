@@ -14,7 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #include <sysexits.h>
+#include <termios.h>
+#include <unistd.h>
 
 /* --- command line ----------------------------------------------------------- */
 
@@ -40,7 +45,9 @@ static void usage(FILE *f)
 "Options:\n"
 "  -u, --user USER     user name (overrides the URL)\n"
 "  --pass-file FILE    read the password from the first line of FILE\n"
-"                      (else the URL, else $POP3_PASSWORD)\n"
+"  --password-command CMD  the password is the first line CMD prints\n"
+"                      (sh -c); else the URL, $POP3_PASSWORD, ~/.netrc,\n"
+"                      and last a prompt on the terminal\n"
 "  --apop              log in with APOP instead of USER/PASS\n"
 "  --auth MECH         SASL login: PLAIN, LOGIN, CRAM-MD5, XOAUTH2,\n"
 "                      OAUTHBEARER, or USER for USER/PASS (default:\n"
@@ -159,6 +166,9 @@ static int parse_valued(struct pg_options *o, int argc, char **argv, int *i)
             return usage_error("%s: two different message numbers", v);
         o->msg = n;
         return set_mode(o, PG_MODE_MSG, "--msg");
+    } else if (is_opt(a, "--password-command") &&
+               (v = opt_value(argc, argv, i, "--password-command"))) {
+        o->pass_cmd = v;
     } else if (is_opt(a, "--cafile") && (v = opt_value(argc, argv, i, "--cafile"))) {
         o->cafile = v;
     } else if (is_opt(a, "--capath") && (v = opt_value(argc, argv, i, "--capath"))) {
@@ -246,6 +256,7 @@ static int parse_userinfo(struct pg_options *o, char *s, size_t n)
         if (pg_pct_decode(colon + 1, plen, o->pass, sizeof o->pass) < 0)
             return usage_error("bad or too long password in URL%s", "");
         o->have_pass = 1;
+        o->url_pass = 1;
         memset(colon + 1, '*', plen);
     }
     return 0;
@@ -375,6 +386,154 @@ static int read_token_file(struct pg_options *o)
     return 0;
 }
 
+/* --password-command CMD: the first line CMD prints (sh -c). */
+static int password_command(struct pg_options *o)
+{
+    FILE *p;
+    size_t n;
+    int st, ok;
+
+    fflush(NULL);
+    p = popen(o->pass_cmd, "r");
+    if (p == NULL) {
+        fprintf(stderr, "%s: --password-command: %s\n", PG_PROG, strerror(errno));
+        return EX_OSERR;
+    }
+    ok = fgets(o->pass, sizeof o->pass, p) != NULL;
+    n = strlen(o->pass);
+    if (ok && n == sizeof o->pass - 1 && o->pass[n - 1] != '\n')
+        ok = -1;
+    while (fgetc(p) != EOF) /* the rest is not ours; let the command end */
+        ;
+    st = pclose(p);
+    if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || ok != 1) {
+        pg_wipe(o->pass, sizeof o->pass);
+        fprintf(stderr, "%s: --password-command %s\n", PG_PROG, ok == -1 ? "printed too long a line"
+                : ok == 0 ? "printed nothing" : "failed (exit status not 0)");
+        return EX_TEMPFAIL; /* e.g. a locked keyring: try later */
+    }
+    while (n > 0 && (o->pass[n - 1] == '\n' || o->pass[n - 1] == '\r'))
+        o->pass[--n] = '\0';
+    o->have_pass = 1;
+    return 0;
+}
+
+/* Next whitespace-separated token of a .netrc (NULL at the end). */
+static const char *netrc_token(char **p)
+{
+    char *s = *p, *t;
+
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    if (*s == '\0')
+        return NULL;
+    t = s;
+    while (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+        s++;
+    if (*s)
+        *s++ = '\0';
+    *p = s;
+    return t;
+}
+
+/* ~/.netrc: "machine HOST login USER password PASS" (or "default").
+ * 0 when it gave a password, 1 when it has none for us, else an exit
+ * status. A file with a password that others can read is refused, as ftp
+ * and the config file do. */
+static int netrc_lookup(struct pg_options *o)
+{
+    const char *home = getenv("HOME"), *tok;
+    char path[4096], *buf, *p;
+    struct stat st;
+    FILE *f;
+    size_t n;
+    int r = 1, in = 0, matched = 0, is_default = 0;
+    const char *login = NULL, *pass = NULL;
+
+    if (home == NULL || home[0] != '/' ||
+        (size_t)snprintf(path, sizeof path, "%s/.netrc", home) >= sizeof path)
+        return 1;
+    if ((f = fopen(path, "r")) == NULL)
+        return 1;
+    if (fstat(fileno(f), &st) != 0 || st.st_size > 1 << 20 ||
+        (buf = calloc(1, (size_t)st.st_size + 1)) == NULL) {
+        fclose(f);
+        return 1;
+    }
+    n = fread(buf, 1, (size_t)st.st_size, f);
+    buf[n] = '\0';
+    fclose(f);
+    for (p = buf; (tok = netrc_token(&p)) != NULL;) {
+        if (strcmp(tok, "machine") == 0 || strcmp(tok, "default") == 0) {
+            if (in && matched && pass != NULL &&
+                (login == NULL || o->user == NULL || strcmp(login, o->user) == 0))
+                break; /* the entry before was ours */
+            is_default = tok[0] == 'd';
+            tok = is_default ? "" : netrc_token(&p);
+            in = 1;
+            matched = tok != NULL && (is_default || strcasecmp(tok, o->host) == 0);
+            login = pass = NULL;
+        } else if (strcmp(tok, "login") == 0) {
+            login = netrc_token(&p);
+        } else if (strcmp(tok, "password") == 0) {
+            pass = netrc_token(&p);
+        } else if (strcmp(tok, "macdef") == 0) {
+            char *end = strstr(p, "\n\n"); /* a macro ends at a blank line */
+
+            p = end != NULL ? end : p + strlen(p);
+        }
+    }
+    if (in && matched && pass != NULL &&
+        (login == NULL || o->user == NULL || strcmp(login, o->user) == 0)) {
+        if (st.st_mode & 077) {
+            fprintf(stderr, "%s: %s: holds a password but others may read it; "
+                    "chmod 600 it\n", PG_PROG, path);
+            r = EX_CONFIG;
+        } else if (strlen(pass) >= sizeof o->pass ||
+                   (o->user == NULL && login != NULL && (o->user = strdup(login)) == NULL)) {
+            r = EX_SOFTWARE;
+        } else {
+            strcpy(o->pass, pass);
+            o->have_pass = 1;
+            r = 0;
+        }
+    }
+    pg_wipe(buf, n);
+    free(buf);
+    return r;
+}
+
+/* Ask on the terminal, without echo. 0, or 1 without a terminal. */
+static int prompt_password(struct pg_options *o)
+{
+    struct termios saved, quiet;
+    size_t n = 0;
+    char ch;
+    int fd;
+
+    if (!isatty(STDIN_FILENO) || (fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+        return 1;
+    if (tcgetattr(fd, &saved) != 0) {
+        close(fd);
+        return 1;
+    }
+    quiet = saved;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    quiet.c_lflag |= ICANON;
+    dprintf(fd, "Password for %s@%s: ", o->user, o->host);
+    tcsetattr(fd, TCSAFLUSH, &quiet);
+    while (read(fd, &ch, 1) == 1 && ch != '\n') {
+        if (ch != '\r' && n + 1 < sizeof o->pass)
+            o->pass[n++] = ch;
+    }
+    o->pass[n] = '\0';
+    tcsetattr(fd, TCSAFLUSH, &saved);
+    (void)write(fd, "\n", 1);
+    close(fd);
+    o->have_pass = 1;
+    return 0;
+}
+
 /* Credentials: -u beats the URL user; --pass-file beats the URL password,
  * which beats $POP3_PASSWORD. With --oauth2-token-file no password is
  * needed. */
@@ -389,7 +548,11 @@ static int resolve_credentials(struct pg_options *o)
         if (o->user == NULL)
             return EX_OSERR;
     }
+    if (o->pass_file != NULL && o->pass_cmd != NULL)
+        return usage_error("--pass-file and --password-command: give one%s", "");
     if (o->pass_file != NULL && (r = read_pass_file(o)) != 0)
+        return r;
+    if (o->pass_cmd != NULL && (r = password_command(o)) != 0)
         return r;
     if (o->token_file != NULL) {
         if ((r = read_token_file(o)) != 0)
@@ -404,10 +567,18 @@ static int resolve_credentials(struct pg_options *o)
         strcpy(o->pass, env);
         o->have_pass = 1;
     }
+    if (!o->have_pass && (r = netrc_lookup(o)) > 1)
+        return r;
     if (o->user == NULL || o->user[0] == '\0')
         return usage_error("no user name (pop3://USER@HOST or -u USER)%s", "");
     if (!o->have_pass)
-        return usage_error("no password (URL, --pass-file or POP3_PASSWORD)%s", "");
+        (void)prompt_password(o);
+    if (o->url_pass && o->pass_file == NULL && o->pass_cmd == NULL && !o->quiet)
+        fprintf(stderr, "%s: warning: a password in the URL can be read by other users "
+                "(ps); prefer --pass-file, --password-command, ~/.netrc or the prompt\n", PG_PROG);
+    if (!o->have_pass)
+        return usage_error("no password (--pass-file, --password-command, ~/.netrc, "
+                           "POP3_PASSWORD, a terminal to ask on, or the URL)%s", "");
     return 0;
 }
 

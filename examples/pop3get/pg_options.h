@@ -17,10 +17,12 @@ struct pg_options {
     const char *url;
     const char *user_opt;   /* -u */
     const char *pass_file;
+    const char *pass_cmd;   /* --password-command */
     const char *maildir;
     char *user;             /* decoded from the URL or -u, heap */
     char pass[PG_PASS_MAX];
     int have_pass;
+    int url_pass;           /* the password came in the URL */
     char *host;             /* heap */
     char port[8];
     uint32_t msg;

@@ -5,9 +5,10 @@
  * linked as it is in the program.
  *
  * The input is split at NUL octets into at most 32 arguments. Arguments
- * naming files (--pass-file, --oauth2-token-file, --cafile, --capath) are
- * dropped: the target must not read files named by the fuzzer and
- * POP3_PASSWORD is unset. Checked: no crash or sanitizer report; on success
+ * naming files (--pass-file, --oauth2-token-file, --cafile, --capath) or
+ * commands (--password-command) are dropped: the target must not read
+ * files or run commands named by the fuzzer. POP3_PASSWORD and HOME (no
+ * ~/.netrc) are unset and stdin is /dev/null (no password prompt). Checked: no crash or sanitizer report; on success
  * the host is non-empty, the port is 1..65535, the user is set, and a
  * password given in the URL has been masked in argv (it must not linger in
  * the process listing).
@@ -17,6 +18,7 @@
 #include "pg_options.h"
 #include "pg_util.h"
 
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
      * -close_fd_mask=3 (make fuzz does) to keep the log short. */
     unsetenv("POP3_PASSWORD");
     unsetenv("MAILDIR");
+    unsetenv("HOME");
+    if (freopen("/dev/null", "r", stdin) == NULL)
+        abort();
     return 0;
 }
 
@@ -52,7 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (buf[i] != '\0')
             continue;
         /* Options that name files pop3get reads are dropped. */
-        if (strstr(buf + start, "file") == NULL && strstr(buf + start, "capath") == NULL)
+        if (strstr(buf + start, "file") == NULL && strstr(buf + start, "capath") == NULL &&
+            strstr(buf + start, "command") == NULL)
             argv[argc++] = buf + start;
         start = i + 1;
     }

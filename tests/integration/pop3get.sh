@@ -89,6 +89,61 @@ fi
 [ "$rc" = 0 ] && [ "$(wc -l < "$T/apop.out")" = "$COUNT" ] &&
     ok "APOP needs no --plaintext-auth" || bad "APOP in clear" "exit $rc" "$(head -2 "$T/apop.err")"
 
+# --- password sources: ~/.netrc, a command, the terminal ----------------------------
+H=$WORK/home
+mkdir -p "$H"
+printf 'machine other.example login x password y\nmachine 127.0.0.1\n  login lock password pw\n' >"$H/.netrc"
+chmod 600 "$H/.netrc"
+HOME=$H "$POP3GET" --plaintext-auth --list "pop3://127.0.0.1:$PORT" >"$T/netrc.out" 2>"$T/netrc.err"; rc=$?
+[ "$rc" = 0 ] && [ "$(wc -l < "$T/netrc.out")" = "$COUNT" ] &&
+    ok "~/.netrc gives user and password" || bad "~/.netrc" "exit $rc" "$(head -2 "$T/netrc.err")"
+chmod 644 "$H/.netrc"
+HOME=$H "$POP3GET" --plaintext-auth --list "pop3://lock@127.0.0.1:$PORT" >/dev/null 2>"$T/netrc2.err"; rc=$?
+[ "$rc" = 78 ] && grep -q "chmod 600" "$T/netrc2.err" &&
+    ok "a ~/.netrc others can read is refused (exit 78)" || bad "~/.netrc permissions" "exit $rc" "$(head -2 "$T/netrc2.err")"
+rm -f "$H/.netrc"
+HOME=$H "$POP3GET" --plaintext-auth --password-command 'printf "pw\nnot this\n"' --list \
+    "pop3://lock@127.0.0.1:$PORT" >"$T/pwcmd.out" 2>"$T/pwcmd.err"; rc=$?
+[ "$rc" = 0 ] && [ "$(wc -l < "$T/pwcmd.out")" = "$COUNT" ] &&
+    ok "--password-command: its first line is the password" || bad "--password-command" "exit $rc" "$(head -2 "$T/pwcmd.err")"
+HOME=$H "$POP3GET" --plaintext-auth --password-command 'exit 3' --list \
+    "pop3://lock@127.0.0.1:$PORT" >/dev/null 2>"$T/pwcmd2.err"; rc=$?
+[ "$rc" = 75 ] && ok "a failing --password-command: exit 75, nothing sent" ||
+    bad "--password-command failing" "exit $rc" "$(head -2 "$T/pwcmd2.err")"
+HOME=$H python3 - "$POP3GET" "pop3://lock@127.0.0.1:$PORT" "$COUNT" >"$T/pty.out" 2>&1 <<'PY'
+import os, pty, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "--plaintext-auth", "--list", sys.argv[2]])
+out = b""
+def more(until, secs=20):
+    global out
+    end = time.time() + secs
+    while until not in out and time.time() < end:
+        try:
+            d = os.read(fd, 4096)
+        except OSError:
+            break
+        if not d:
+            break
+        out += d
+more(b"Password for lock@127.0.0.1: ")
+if b"Password for" not in out:
+    sys.exit("no prompt: %r" % out)
+os.write(fd, b"pw\n")
+more(b"\n%s " % sys.argv[3].encode())
+_, st = os.waitpid(pid, 0)
+try:
+    out += os.read(fd, 65536)
+except OSError:
+    pass
+after = out.split(b"Password for", 1)[1]
+lines = [l for l in after.split(b"\r\n") if l[:1].isdigit()]
+print("exit=%d lines=%d echoed=%d" % (os.waitstatus_to_exitcode(st), len(lines), b"pw" in after))
+PY
+[ "$(tail -1 "$T/pty.out")" = "exit=0 lines=$COUNT echoed=0" ] &&
+    ok "the password prompt on a terminal (pty), without echo" || bad "prompt through a pty" "$(tail -3 "$T/pty.out")"
+
 # --- the lock --------------------------------------------------------------------
 "$POP3GET" --plaintext-auth --list "$(url lock)" >/dev/null 2>&1
 mkdir -p "$XDG_STATE_HOME/pop3get/uidl"
