@@ -21,7 +21,7 @@ COMPONENTS = ("pop3", "lwIP", "Mbed TLS", "board", "libc")
 
 
 def component(path):
-    if "libmbedtls-fw.a" in path:
+    if "libmbedtls-" in path:
         return "Mbed TLS"
     if "/lwip/" in path:
         return "lwIP"

@@ -35,13 +35,19 @@
 #include "mbedtls/ctr_drbg.h"
 #include "mbedtls/entropy.h"
 #include "mbedtls/x509_crt.h"
-#include "pop3_tls.h"
 /* Largest TLS record the server may send, negotiated with the RFC 6066
  * max_fragment_length extension: a whole record must fit in TCP_WND, since
  * altcp_tls decrypts only complete records (see docs/firmware.md). */
 #ifndef FW_TLS_MFL
 #define FW_TLS_MFL MBEDTLS_SSL_MAX_FRAG_LEN_4096
 #endif
+#endif
+/* STLS through the pop3 TLS decorator (POP3S alone: -DFW_STLS=0). */
+#ifndef FW_STLS
+#define FW_STLS LWIP_ALTCP_TLS
+#endif
+#if FW_STLS
+#include "pop3_tls.h"
 #endif
 
 #define FW_SESSION_MS 170000u /* one session, at most */
@@ -65,6 +71,7 @@ static pop3_client client;
 #if LWIP_ALTCP_TLS
 static struct altcp_tls_config *tls_conf; /* POP3S: lwIP's altcp_tls */
 static altcp_allocator_t tls_allocator;
+#if FW_STLS
 /* STLS: the pop3 TLS decorator, with its own Mbed TLS config. */
 static mbedtls_ssl_config stls_conf;
 static mbedtls_x509_crt stls_ca;
@@ -72,6 +79,7 @@ static mbedtls_entropy_context stls_entropy;
 static mbedtls_ctr_drbg_context stls_drbg;
 static pop3_tls stls;
 static pop3_lwip_filter stls_filter;
+#endif
 
 static int on_verify(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
@@ -115,7 +123,7 @@ static int tls_setup(void)
     tls_conf_common((mbedtls_ssl_config *)(void *)tls_conf);
     tls_allocator.alloc = tls_alloc;
     tls_allocator.arg = tls_conf;
-
+#if FW_STLS
     mbedtls_ssl_config_init(&stls_conf);
     mbedtls_x509_crt_init(&stls_ca);
     mbedtls_entropy_init(&stls_entropy);
@@ -128,15 +136,18 @@ static int tls_setup(void)
     tls_conf_common(&stls_conf);
     mbedtls_ssl_conf_ca_chain(&stls_conf, &stls_ca, NULL);
     mbedtls_ssl_conf_rng(&stls_conf, mbedtls_ctr_drbg_random, &stls_drbg);
+#endif
     return 0;
 }
+#endif /* LWIP_ALTCP_TLS */
 
+#if FW_STLS
 /* The decorator as the lwIP port's filter. */
 static size_t f_input(void *t, const void *d, size_t n) { return pop3_tls_input(t, d, n); }
 static void f_writable(void *t) { pop3_tls_writable(t); }
 static void f_eof(void *t) { pop3_tls_eof(t); }
 static bool f_pending(void *t) { return pop3_tls_pending(t); }
-#endif /* LWIP_ALTCP_TLS */
+#endif /* FW_STLS */
 
 static void next_command(pop3_client *c)
 {
@@ -158,12 +169,15 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
     (void)user;
     switch (ev->type) {
     case POP3_EV_GREETING:
-        if (app.cfg.tls == BOARD_TLS_STLS)
+#if FW_STLS
+        if (app.cfg.tls == BOARD_TLS_STLS) {
             pop3_client_stls(c);
-        else
-            login(c);
+            break;
+        }
+#endif
+        login(c);
         break;
-#if LWIP_ALTCP_TLS
+#if FW_STLS
     case POP3_EV_STLS:
         pop3_tls_start(&stls);
         break;
@@ -265,10 +279,17 @@ static bool session(void)
     cc.line_buf = line;  cc.line_size = sizeof line;
     cc.cmd_buf = cmd;    cc.cmd_size = sizeof cmd;
     cc.queue = queue;    cc.queue_len = 4;
+    if ((app.cfg.tls == BOARD_TLS_IMPLICIT && !LWIP_ALTCP_TLS) ||
+        (app.cfg.tls == BOARD_TLS_STLS && !FW_STLS)) {
+        board_printf("closed TLS (not in this build)\n");
+        return false;
+    }
 #if LWIP_ALTCP_TLS
     app.verify_flags = 0;
     if (app.cfg.tls == BOARD_TLS_IMPLICIT)
         pop3_lwip_set_allocator(&port, &tls_allocator);
+#endif
+#if FW_STLS
     if (app.cfg.tls == BOARD_TLS_STLS) {
         if (pop3_tls_init(&stls, &client, pop3_lwip_transport(&port), &stls_conf,
                           app.cfg.tls_name, false) != POP3_OK) {
@@ -283,11 +304,6 @@ static bool session(void)
         stls_filter.pending = f_pending;
         stls_filter.ctx = &stls;
         pop3_lwip_set_filter(&port, &stls_filter);
-    }
-#else
-    if (app.cfg.tls != BOARD_TLS_NONE) {
-        board_printf("closed TLS (not in this build)\n");
-        return false;
     }
 #endif
     pop3_client_init(&client, &cc);
@@ -309,6 +325,8 @@ static bool session(void)
 #if LWIP_ALTCP_TLS
     if (app.verify_flags != 0)
         board_printf("certificate refused: flags 0x%05lx\n", (unsigned long)app.verify_flags);
+#endif
+#if FW_STLS
     if (app.cfg.tls == BOARD_TLS_STLS)
         pop3_tls_free(&stls);
 #endif

@@ -17,7 +17,8 @@
 #   2. tls.elf, POP3S (lwIP altcp_tls), slow store (the client pauses, the
 #      window closes): every message byte-exact, all deleted; the port held
 #      back more than a segment and at most TCP_WND octets
-#   3. tls.elf, STLS (pop3 TLS decorator over the lwIP port): the same
+#   3. tls.elf, STLS (pop3 TLS decorator over the lwIP port): the same;
+#      pop3s.elf (POP3S only, trimmed to the size targets): the same
 #   4. netx.elf: examples/netx_app (NetX Duo POP3 Client API, the shim over
 #      lwIP) in clear text with a slow store: byte-exact, all deleted
 #   5. tls.elf, POP3S to a server whose certificate comes from another CA:
@@ -57,7 +58,7 @@ if [ "$(id -u)" -ne 0 ]; then
     skip qemu-check "firmware in QEMU over a tap device" "needs root for a network namespace and a tap device; run make qemu-check as root"
     exit 0
 fi
-for f in "$FW/plain.elf" "$FW/tls.elf" "$FW/netx.elf" "$FW/pki/ca.key" "$FW/pki/ca.crt"; do
+for f in "$FW/plain.elf" "$FW/tls.elf" "$FW/netx.elf" "$FW/pop3s.elf" "$FW/pki/ca.key" "$FW/pki/ca.crt"; do
     [ -f "$f" ] || die "$f missing (make firmware)"
 done
 command -v qemu-system-arm >/dev/null || die "qemu-system-arm missing (run scripts/deps.sh)"
@@ -67,7 +68,7 @@ command -v ip >/dev/null || die "ip (iproute2) missing (run scripts/deps.sh)"
 # No heap but lwIP's: no image may link the C library's allocator entry
 # points (newlib's _malloc_r stays, reached only from vsnprintf code that
 # never calls it; board.c's _sbrk stops the board if anything ever does).
-for f in "$FW"/plain.elf "$FW"/tls.elf "$FW"/netx.elf; do
+for f in "$FW"/plain.elf "$FW"/tls.elf "$FW"/netx.elf "$FW"/pop3s.elf; do
     heap=$(arm-none-eabi-nm "$f" | awk '$2 == "T" && $3 ~ /^(malloc|calloc|realloc|free)$/ { print $3 }')
     [ -z "$heap" ] || die "$(basename "$f") links the C library's heap: $heap"
 done
@@ -103,7 +104,7 @@ chmod 0644 "$P"/*.key
 # --- namespace, tap, the two Dovecots, the mail ------------------------------
 ns_create
 ns_dovecot_start "$SRV" --tls "$P/srv.crt" "$P/srv.key" \
-    plain:pw1 pop3s:pw2 stls:pw3 killed:pw4 bench1:pw6 bench2:pw7 netx:pw8 >/dev/null || die "Dovecot did not start in $NS"
+    plain:pw1 pop3s:pw2 stls:pw3 killed:pw4 bench1:pw6 bench2:pw7 netx:pw8 min:pw9 >/dev/null || die "Dovecot did not start in $NS"
 PORT=$(cat "$SRV/port")
 PORT_S=$(cat "$SRV/port_pop3s")
 ns_dovecot_start "$SRV2" --tls "$P/wrong.crt" "$P/srv.key" wrongca:pw5 >/dev/null ||
@@ -115,6 +116,7 @@ mk --set full --big-mb 1 "$SRV" pop3s
 mk --set full --big-mb 1 "$SRV" stls
 mk --set full --big-mb 2 "$SRV" killed
 mk --set full --big-mb 1 "$SRV" netx
+mk --set full --big-mb 1 "$SRV" min
 mk --set small "$SRV2" wrongca
 mk --set full --big-mb 1 "$SRV" bench1
 mk --set full --big-mb 1 "$SRV" bench2
@@ -212,6 +214,9 @@ for _ in $(seq 1 50); do [ -e "$WORK/dns.ready" ] && break; sleep 0.1; done
 [ -e "$WORK/dns.ready" ] || die "DNS responder did not start ($(cat "$WORK/dns.log"))"
 fetch_all stls "$FW/tls.elf" "$PORT" stls pw3 stls 0 "tls.elf STLS (TLS decorator over port/lwip), $NAME via lwIP DNS" \
     "$NAME" "$KADDR"
+
+fetch_all min "$FW/pop3s.elf" "$PORT_S" min pw9 pop3s 2 \
+    "pop3s.elf (POP3S only, Mbed TLS trimmed, 16 KB lwIP heap, 6 pool pbufs), store busy 2 ms per write"
 
 # --- 4. the NetX Duo application (examples/netx_app) on the same board -------
 fetch_all netx "$FW/netx.elf" "$PORT" netx pw8 plain 2 \

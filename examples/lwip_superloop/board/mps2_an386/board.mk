@@ -7,6 +7,7 @@
 #                                        TLS decorator), Mbed TLS 2.28
 #                    build/fw/netx.elf   examples/netx_app (NetX Duo POP3
 #                                        Client API) over the shim's lwIP hook
+#                    build/fw/pop3s.elf  POP3S only, sized for 96 KB / 32 KB
 #   make qemu-check  boot them in QEMU against a private Dovecot reached
 #                    over a tap device in a private network namespace (root)
 #   make fw-bench    sizes per component, instructions per octet (-icount)
@@ -31,10 +32,17 @@ FW_INC  := -I$(FW_DIR) -Iexamples/lwip_superloop -Iport/lwip/nosys -Iinclude -Is
 # lwIP heap peak 16 KB of which Mbed TLS 13.5 KB, stack high-water 3.3 KB.
 FW_DEFS_plain := -DPOP3_LEAN=1 -DPBUF_POOL_SIZE=10
 FW_DEFS_netx  := -DNETX_APP_BOARD -DPBUF_POOL_SIZE=10 -DPOP3_NX_CONN_SIZE=128 -Iinclude/netx
-FW_DEFS_tls   := -DLWIP_ALTCP=1 -DLWIP_ALTCP_TLS=1 -DLWIP_ALTCP_TLS_MBEDTLS=1 -DPOP3_TLS=1 \
-                 '-DMEM_SIZE=(24 * 1024)' -DPBUF_POOL_SIZE=10 -DALTCP_MBEDTLS_PLATFORM_ALLOC_STATS=1 \
+FW_TLS_COMMON := -DLWIP_ALTCP=1 -DLWIP_ALTCP_TLS=1 -DLWIP_ALTCP_TLS_MBEDTLS=1 -DPOP3_TLS=1 \
+                 -DALTCP_MBEDTLS_PLATFORM_ALLOC_STATS=1 \
                  -DLWIP_STATS=1 -DMEM_STATS=1 -DMEMP_STATS=0 -DLINK_STATS=0 -DETHARP_STATS=0 \
                  -DIP_STATS=0 -DIPFRAG_STATS=0 -DICMP_STATS=0 -DUDP_STATS=0 -DTCP_STATS=0 -DSYS_STATS=0
+FW_DEFS_tls   := $(FW_TLS_COMMON) '-DMEM_SIZE=(24 * 1024)' -DPBUF_POOL_SIZE=10
+# POP3S only, sized for the issue's targets: lean engine, no STLS/decorator,
+# no IP reassembly, Mbed TLS without MD5, RSA-PSS, ChaCha20, SHA-384, X25519
+# and PEM (FW_TLS_MIN); lwIP heap just above its measured peak, 6 pool
+# pbufs (one 4 KB record in the window). docs/firmware.md, Numbers.
+FW_DEFS_pop3s := $(FW_TLS_COMMON) -DPOP3_LEAN=1 -DFW_STLS=0 -DIP_REASSEMBLY=0 -DIP_FRAG=0 \
+                 -DFW_TLS_MIN '-DMEM_SIZE=(16 * 1024)' -DPBUF_POOL_SIZE=6
 FW_CFLAGS = -std=c99 $(FW_ARCH) $(FW_OPT) $(FW_INC) $(FW_DEFS_$(1))
 FW_LDFLAGS := $(FW_ARCH) -nostartfiles --specs=nano.specs --specs=nosys.specs \
               -Wl,--gc-sections -T $(FW_DIR)/mps2_an386.ld
@@ -51,12 +59,14 @@ FW_BOARD      := $(FW_DIR)/startup.c $(FW_DIR)/board.c $(FW_DIR)/lan9118.c
 FW_BOARD_plain := examples/lwip_superloop/main.c
 FW_BOARD_tls  := examples/lwip_superloop/main.c $(FW_DIR)/entropy_test_only.c
 FW_BOARD_netx := examples/netx_app/netx_app.c
+FW_POP3_pop3s := $(wildcard src/core/*.c) port/lwip/pop3_lwip.c
+FW_BOARD_pop3s := $(FW_BOARD_tls)
 FW_HDRS := $(wildcard include/*.h src/core/*.h src/md5/*.h $(FW_DIR)/*.h $(FW_DIR)/arch/*.h) \
            $(wildcard include/netx/*.h src/nx/*.h) examples/lwip_superloop/board.h \
            port/lwip/nosys/lwipopts.h $(FW_DIR)/board.mk
 
 .PHONY: firmware qemu-check
-firmware: $(FW_B)/plain.elf $(FW_B)/tls.elf $(FW_B)/netx.elf
+firmware: $(FW_B)/plain.elf $(FW_B)/tls.elf $(FW_B)/netx.elf $(FW_B)/pop3s.elf
 
 $(MBEDTLS28_STAMP):
 	bash scripts/mbedtls-src.sh 2.28 $(MBEDTLS28_SRC)
@@ -69,6 +79,13 @@ $(FW_B)/mbedtls/%.o: $(MBEDTLS28_STAMP) $(FW_DIR)/mbedtls_config_fw.h
 $(FW_B)/libmbedtls-fw.a: $(MBEDTLS28_STAMP) $(FW_DIR)/mbedtls_config_fw.h
 	@$(MAKE) --no-print-directory $(addprefix $(FW_B)/mbedtls/,$(FW_MBED_SRC:.c=.o))
 	@rm -f $@ && $(CROSS_AR) rcs $@ $(addprefix $(FW_B)/mbedtls/,$(FW_MBED_SRC:.c=.o))
+# The same with FW_TLS_MIN, for the POP3S-only image.
+$(FW_B)/mbedtls-min/%.o: $(MBEDTLS28_STAMP) $(FW_DIR)/mbedtls_config_fw.h
+	@mkdir -p $(dir $@)
+	@$(CROSS_CC) $(call FW_CFLAGS,tls) -DFW_TLS_MIN -w -c $(MBEDTLS28_SRC)/library/$*.c -o $@
+$(FW_B)/libmbedtls-min.a: $(MBEDTLS28_STAMP) $(FW_DIR)/mbedtls_config_fw.h
+	@$(MAKE) --no-print-directory $(addprefix $(FW_B)/mbedtls-min/,$(FW_MBED_SRC:.c=.o))
+	@rm -f $@ && $(CROSS_AR) rcs $@ $(addprefix $(FW_B)/mbedtls-min/,$(FW_MBED_SRC:.c=.o))
 
 # The test CA: made here, compiled into tls.elf, never committed.
 $(FW_B)/pki/ca.crt:
@@ -82,6 +99,10 @@ $(FW_B)/board_ca.c: $(FW_B)/pki/ca.crt
 	   sed -e 's/  */ /g' -e 's/^ //' -e 's/ /, /g' -e 's/$$/,/'; echo '};'; \
 	   echo 'const size_t board_ca_len = sizeof board_ca;'; } > $@
 
+FW_MBED_LIB_plain := libmbedtls-fw.a
+FW_MBED_LIB_tls   := libmbedtls-fw.a
+FW_MBED_LIB_netx  := libmbedtls-fw.a
+FW_MBED_LIB_pop3s := libmbedtls-min.a
 define FW_IMAGE
 $(FW_B)/$(1)/lwip/%.o: $(LWIP_STAMP) $(MBEDTLS28_STAMP) port/lwip/nosys/lwipopts.h $(FW_DIR)/arch/cc.h $(FW_DIR)/board.mk
 	@mkdir -p $$(dir $$@)
@@ -91,16 +112,17 @@ $(FW_B)/$(1)/pop3/%.o: %.c $(FW_HDRS) $(LWIP_STAMP) $(MBEDTLS28_STAMP)
 	$(CROSS_CC) $(call FW_CFLAGS,$(1)) $(WARN) -c $$< -o $$@
 $(FW_B)/$(1).elf: $(addprefix $(FW_B)/$(1)/lwip/,$(FW_LWIP_SRC:.c=.o)) \
                   $(addprefix $(FW_B)/$(1)/pop3/,$(FW_POP3_$(1):.c=.o) $(FW_BOARD:.c=.o) $(FW_BOARD_$(1):.c=.o)) \
-                  $(FW_B)/libmbedtls-fw.a $(if $(filter tls,$(1)),$(FW_B)/$(1)/pop3/board_ca.o)
-	$(CROSS_CC) $(FW_LDFLAGS) -Wl,-Map=$(FW_B)/$(1).map -o $$@ $$(filter %.o,$$^) $(FW_B)/libmbedtls-fw.a
+                  $(FW_B)/$(FW_MBED_LIB_$(1)) $(if $(filter tls pop3s,$(1)),$(FW_B)/$(1)/pop3/board_ca.o)
+	$(CROSS_CC) $(FW_LDFLAGS) -Wl,-Map=$(FW_B)/$(1).map -o $$@ $$(filter %.o,$$^) $(FW_B)/$(FW_MBED_LIB_$(1))
 	@$(CROSS_SIZE) $$@
 endef
 $(eval $(call FW_IMAGE,plain))
 $(eval $(call FW_IMAGE,tls))
 $(eval $(call FW_IMAGE,netx))
-$(FW_B)/tls/pop3/board_ca.o: $(FW_B)/board_ca.c
+$(eval $(call FW_IMAGE,pop3s))
+$(FW_B)/tls/pop3/board_ca.o $(FW_B)/pop3s/pop3/board_ca.o: $(FW_B)/board_ca.c
 	@mkdir -p $(dir $@)
-	$(CROSS_CC) $(call FW_CFLAGS,tls) $(WARN) -c $< -o $@
+	$(CROSS_CC) -std=c99 $(FW_ARCH) $(FW_OPT) $(WARN) -c $< -o $@
 
 qemu-check: firmware
 	bash tests/qemu/run.sh
@@ -109,5 +131,5 @@ qemu-check: firmware
 # images' sizes per component.
 .PHONY: fw-bench
 fw-bench: firmware
-	python3 bench/fw_size.py $(FW_B)/plain.map $(FW_B)/tls.map
+	python3 bench/fw_size.py $(FW_B)/plain.map $(FW_B)/tls.map $(FW_B)/pop3s.map
 	FW_BENCH=1 bash tests/qemu/run.sh

@@ -84,6 +84,21 @@ void board_no_free(void *p);
 #define MBEDTLS_SSL_IN_CONTENT_LEN  4096
 #define MBEDTLS_SSL_OUT_CONTENT_LEN 2048
 
+/* FW_TLS_MIN (the POP3S-only image of make fw-bench): what a product that
+ * talks to known servers can leave out: MD5 (no APOP/CRAM-MD5), RSA-PSS,
+ * ChaCha20-Poly1305, SHA-384 suites, X25519, PEM (the CA in DER). */
+#ifdef FW_TLS_MIN
+#undef MBEDTLS_MD5_C
+#undef MBEDTLS_PKCS1_V21
+#undef MBEDTLS_CHACHA20_C
+#undef MBEDTLS_POLY1305_C
+#undef MBEDTLS_CHACHAPOLY_C
+#undef MBEDTLS_SHA512_C
+#undef MBEDTLS_ECP_DP_CURVE25519_ENABLED
+#undef MBEDTLS_PEM_PARSE_C
+#undef MBEDTLS_BASE64_C
+#endif
+
 #include "mbedtls/check_config.h"
 
 #endif /* POP3_MBEDTLS_CONFIG_FW_H */
