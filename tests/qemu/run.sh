@@ -21,8 +21,9 @@
 #      pop3s.elf (POP3S only, trimmed to the size targets): the same
 #   4. netx.elf: examples/netx_app (NetX Duo POP3 Client API, the shim over
 #      lwIP) in clear text with a slow store: byte-exact, all deleted
-#   5. tls.elf, POP3S to a server whose certificate comes from another CA:
-#      refused (POP3_ERR_TLS, verify flags printed), nothing stored, nothing
+#   5. tls.elf, POP3S to a server whose certificate comes from another CA,
+#      and to one whose certificate names another host: refused
+#      (POP3_ERR_TLS, the verify flag printed), nothing stored, nothing
 #      deleted
 #   6. tls.elf, POP3S, the server's pop3 process killed in the middle of a
 #      message: that message is not stored, the session ends without QUIT
@@ -104,7 +105,7 @@ chmod 0644 "$P"/*.key
 # --- namespace, tap, the two Dovecots, the mail ------------------------------
 ns_create
 ns_dovecot_start "$SRV" --tls "$P/srv.crt" "$P/srv.key" \
-    plain:pw1 pop3s:pw2 stls:pw3 killed:pw4 bench1:pw6 bench2:pw7 netx:pw8 min:pw9 >/dev/null || die "Dovecot did not start in $NS"
+    plain:pw1 pop3s:pw2 stls:pw3 killed:pw4 bench1:pw6 bench2:pw7 netx:pw8 min:pw9 wrongname:pw10 >/dev/null || die "Dovecot did not start in $NS"
 PORT=$(cat "$SRV/port")
 PORT_S=$(cat "$SRV/port_pop3s")
 ns_dovecot_start "$SRV2" --tls "$P/wrong.crt" "$P/srv.key" wrongca:pw5 >/dev/null ||
@@ -118,6 +119,7 @@ mk --set full --big-mb 2 "$SRV" killed
 mk --set full --big-mb 1 "$SRV" netx
 mk --set full --big-mb 1 "$SRV" min
 mk --set small "$SRV2" wrongca
+mk --set small "$SRV" wrongname
 mk --set full --big-mb 1 "$SRV" bench1
 mk --set full --big-mb 1 "$SRV" bench2
 
@@ -128,12 +130,13 @@ bad() { FAIL=$((FAIL + 1)); echo "FAIL $1"; shift; local l; for l in "$@"; do ec
 
 # boot NAME ELF PORT USER PASS TLS SESSIONS STORE_DELAY_MS [HOST DNS MEASURE]:
 # runs QEMU in the namespace (in the background: QPID), with $QEMU_EXTRA;
+# the certificate must name $TLS_NAME (default $NAME);
 # the console goes to $WORK/NAME.log. HOST defaults to the server's address.
 QEMU_EXTRA=()
 boot() {
     local name=$1 elf=$2 port=$3 user=$4 pw=$5 tls=$6 sessions=$7 delay=$8
     python3 "$HERE/bootcfg.py" "$WORK/$name.cfg" "$GUEST" "$MASK" "${9:-$KADDR}" "$port" "$user" "$pw" \
-        "$tls" "$NAME" "$sessions" 500 "$delay" "${10:-0.0.0.0}" "${11:-0}" || die "bootcfg.py failed"
+        "$tls" "${TLS_NAME:-$NAME}" "$sessions" 500 "$delay" "${10:-0.0.0.0}" "${11:-0}" || die "bootcfg.py failed"
     ip netns exec "$NS" timeout 120 qemu-system-arm -M mps2-an386 -nographic -monitor none "${QEMU_EXTRA[@]}" \
         -serial stdio -no-reboot -kernel "$elf" \
         -device "loader,file=$WORK/$name.cfg,addr=0x203ff000,force-raw=on" \
@@ -222,17 +225,27 @@ fetch_all min "$FW/pop3s.elf" "$PORT_S" min pw9 pop3s 2 \
 fetch_all netx "$FW/netx.elf" "$PORT" netx pw8 plain 2 \
     "netx.elf (NetX Duo POP3 Client API over the shim's lwIP hook), store busy 2 ms per write"
 
-# --- 5. a certificate from another CA ------------------------------------------------
-before=$(left "$SRV2" wrongca)
-boot wrongca "$FW/tls.elf" "$PORT_WRONG" wrongca pw5 pop3s 1 0; finish
-if [ "$RC" -eq 0 ] && grep -q "closed TLS$" "$WORK/wrongca.log" &&
-   grep -q "^certificate refused: flags" "$WORK/wrongca.log" &&
-   ! grep -Eq "^stored [0-9]+ [0-9]+ [0-9a-f]{64}$" "$WORK/wrongca.log" && grep -q "^exit 1 " "$WORK/wrongca.log" &&
-   [ "$before" -gt 0 ] && [ "$(left "$SRV2" wrongca)" -eq "$before" ]; then
-    ok "tls.elf POP3S, server certificate from another CA: refused ($(grep '^certificate' "$WORK/wrongca.log")), nothing stored, $before messages kept"
-else
-    bad "tls.elf wrong CA" "$(left "$SRV2" wrongca) of $before left" "$(show wrongca)"
-fi
+# --- 5. a certificate from another CA; one for another name ----------------
+# refused CASE DIR USER PASS PORT FLAG LABEL: the handshake must fail with the
+# verify flag FLAG (MBEDTLS_X509_BADCERT_*) set, nothing stored or deleted
+refused() {
+    local name=$1 dir=$2 user=$3 before flags
+    before=$(left "$dir" "$user")
+    boot "$name" "$FW/tls.elf" "$5" "$user" "$4" pop3s 1 0; finish
+    flags=$(sed -n 's/^certificate refused: flags 0x\([0-9a-f]*\)$/\1/p' "$WORK/$name.log")
+    if [ "$RC" -eq 0 ] && grep -q "closed TLS$" "$WORK/$name.log" && [ -n "$flags" ] &&
+       [ $(( 0x$flags & $6 )) -ne 0 ] &&
+       ! grep -Eq "^stored [0-9]+ [0-9]+ [0-9a-f]{64}$" "$WORK/$name.log" && grep -q "^exit 1 " "$WORK/$name.log" &&
+       [ "$before" -gt 0 ] && [ "$(left "$dir" "$user")" -eq "$before" ]; then
+        ok "$7: refused (verify flags 0x$flags, POP3_ERR_TLS), nothing stored, $before messages kept"
+    else
+        bad "$7" "flags ${flags:-none}; $(left "$dir" "$user") of $before left" "$(show "$name")"
+    fi
+}
+refused wrongca "$SRV2" wrongca pw5 "$PORT_WRONG" 0x08 "tls.elf POP3S, server certificate from another CA"
+# The right CA, but the image expects another name.
+TLS_NAME=other.pop3test.invalid refused wrongname "$SRV" wrongname pw10 "$PORT_S" 0x04 \
+    "tls.elf POP3S, server certificate for another name"
 
 # --- 6. the server dies in the middle of a message -------------------------------------
 # The big message (2 MB) is the one before the last; once the one before it
