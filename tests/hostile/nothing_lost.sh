@@ -14,6 +14,15 @@
 #   cut    the connection goes through fakeserver.py's cutting proxy, which
 #          drops both sides after N octets from the server, N spread evenly
 #          over the octets of a whole session (CUTS runs).
+#   stray  fakeserver.py's stray proxy slips an unsolicited "+OK" line in
+#          right after reply number N (the greeting is 0), N spread over
+#          the replies of a whole session (STRAYS runs): every later reply
+#          would be one off; the engine must notice before anything is
+#          stored or deleted wrongly;
+#   lfbody the lfbody proxy sends the bodies from RETR reply number N on
+#          with LF line ends, ".\n" terminators included (LFBODIES runs):
+#          that reply never ends, the reply timeout ends the session,
+#          nothing is deleted.
 # After all runs (and a settling pause, so Dovecot has finished any QUIT
 # it got), lostcount.py sorts every message into: only on the server,
 # only stored, both (a duplicate on the next run - acceptable in POP3
@@ -24,7 +33,7 @@
 # the totals.
 #
 # Environment: POP3GET (default build/pop3get), KILLS (30), CUTS (30),
-# COUNT (25), KEEP=1 keeps the work directory.
+# STRAYS (12), LFBODIES (4), COUNT (25), KEEP=1 keeps the work directory.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,6 +43,8 @@ POP3GET=${POP3GET:-$ROOT/build/pop3get}
 KILLS=${KILLS:-30}
 CUTS=${CUTS:-30}
 COUNT=${COUNT:-25}
+STRAYS=${STRAYS:-12}
+LFBODIES=${LFBODIES:-4}
 
 die() { echo "nothing-lost: $*" >&2; exit 1; }
 [ -x "$POP3GET" ] || die "$POP3GET not built (run make)"
@@ -55,6 +66,8 @@ trap 'exit 130' INT TERM
 users=(ref0:pw ref:pw)
 for i in $(seq 1 "$KILLS"); do users+=("k$i:pw"); done
 for i in $(seq 1 "$CUTS"); do users+=("c$i:pw"); done
+for i in $(seq 1 "$STRAYS"); do users+=("s$i:pw"); done
+for i in $(seq 1 "$LFBODIES"); do users+=("l$i:pw"); done
 PORT=$(bash "$INT/dovecot.sh" start "$SRV" "${users[@]}") || die "could not start Dovecot"
 # All maildrops from one interpreter (Python start-up dominates otherwise).
 python3 "$INT/mkmaildrop.py" "$SRV" "${users[@]%%:*}" --set many --count "$COUNT" >/dev/null ||
@@ -64,7 +77,18 @@ python3 "$INT/mkmaildrop.py" "$SRV" "${users[@]%%:*}" --set many --count "$COUNT
 # finished first); a cut run 0 (cut after the end), 69 (connection lost
 # before the greeting), 75 (reply timeout), 76 (connection lost mid-session).
 # Anything else (a crash, a usage error, a local I/O error) fails.
-rc_allowed() { case $1 in kill) echo "0 137" ;; cut) echo "0 69 75 76" ;; *) echo "" ;; esac; }
+# A stray line: 76 (caught: the session ends without QUIT) whenever a
+# message body follows it (stray_body: the body's first line, or a body
+# line read as a status line, gives the shift away); after the last RETR
+# reply only DELE and QUIT replies are left, where POP3 (no tags) cannot
+# tell a shifted +OK, so 0 is possible there - nothing is lost, every DELE
+# was for a stored message. An LF-only body: 75 (reply timeout).
+rc_allowed() {
+    case $1 in
+    kill) echo "0 137" ;; cut) echo "0 69 75 76" ;; stray) echo "0 76" ;; stray_body) echo "76" ;; lfbody) echo "75" ;;
+    *) echo "" ;;
+    esac
+}
 rc_expected() { local c; for c in $(rc_allowed "$1"); do [ "$2" = "$c" ] && return 0; done; return 1; }
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
@@ -118,6 +142,27 @@ for i in $(seq 1 "$CUTS"); do
     RUNS+=("$u cut after_${cut}_octets $rc")
 done
 
+# garble KIND USER N: one run through an injecting proxy.
+garble() {
+    local kind=$1 u=$2 n=$3 pf=$WORK/fake.$2.port rc
+    python3 "$INT/fakeserver.py" "$kind" "$pf" "$PORT" "$n" 2>>"$WORK/fake.err" &
+    FAKE_PID=$!
+    for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
+    [ -s "$pf" ] || die "fakeserver.py $kind did not start"
+    timeout 60 "$POP3GET" --timeout 2 --maildir "$WORK/local/$u" --delete \
+        "pop3://$u:pw@127.0.0.1:$(cat "$pf")" >/dev/null 2>"$WORK/$u.err" </dev/null
+    rc=$?
+    kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; FAKE_PID=
+    # A stray line with a message body after it must be caught.
+    [ "$kind" = stray ] && [ -e "$pf.body" ] && kind=stray_body
+    RUNS+=("$u $kind $kind@$n $rc")
+}
+# Replies in a whole session: greeting, CAPA, USER, PASS, STAT, a listing
+# or two, a RETR and a DELE per message, QUIT.
+REPLIES=$(( 2 * COUNT + 8 ))
+for i in $(seq 1 "$STRAYS"); do garble stray "s$i" $(( REPLIES * (i - 1) / STRAYS )); done
+for i in $(seq 1 "$LFBODIES"); do garble lfbody "l$i" $(( 1 + (COUNT - 1) * (i - 1) / LFBODIES )); done
+
 sleep 1 # Dovecot finishes any QUIT it got (expunge) or rolls back
 declare -A KIND=()
 for r in "${RUNS[@]}"; do
@@ -153,7 +198,7 @@ done < "$WORK/counts"
 
 codes=""
 for k in $(printf '%s\n' "${!RCS[@]}" | sort -n); do codes+=" exit $k: ${RCS[$k]};"; done
-echo "nothing-lost: $((KILLS + CUTS)) interrupted runs ($KILLS kill -9, $CUTS cut connections), $T_MSGS messages:"
+echo "nothing-lost: $((KILLS + CUTS + STRAYS + LFBODIES)) interrupted runs ($KILLS kill -9, $CUTS cut connections, $STRAYS stray replies, $LFBODIES LF-only bodies), $T_MSGS messages:"
 echo "  only on the server $T_SONLY, only stored $T_STORED, both (duplicates) $T_BOTH, lost $T_LOST, extra local copies $T_DUPS"
 echo "  pop3get exit statuses:$codes (137 = killed)"
 # Progress: interrupted runs at evenly spread points must, together, have

@@ -20,6 +20,16 @@ connections until killed. MODE:
                have come from the server (a connection lost mid-transfer)
     stall      like cut, but keep the connection open and silent instead
                (a server that stops answering mid-transfer)
+    stray      like proxy, but follows the replies (which command each
+               answers, where multi-line ones end) and right after reply
+               number CUT_AFTER (0: the greeting) slips in an unsolicited
+               "+OK" line, in the same write: a server or an injector that
+               shifts every later reply by one. PORTFILE.body is created
+               when a RETR reply follows the stray line.
+    lfbody     like stray, but from RETR reply number CUT_AFTER (1: the
+               first) on, bodies go out with LF line ends, the terminator
+               ".\n" included, as from a server that stores mail with LF
+               and forgets to convert: a reply that never ends
     nopipe     a small POP3 server of its own (user alice, password secret,
     nocapa     APOP too) serving the messages of an expected/ directory
                (the third argument) made by mkmaildrop.py. nopipe does not
@@ -308,6 +318,109 @@ class Relay:
             s.close()
 
 
+def multi_line(cmd):
+    """Whether +OK to command line cmd starts a multi-line reply."""
+    words = cmd.split()
+    if not words:
+        return False
+    v = words[0].upper()
+    return v in ("CAPA", "RETR", "TOP") or (v in ("LIST", "UIDL") and len(words) == 1)
+
+
+class Injector(Relay):
+    """A relay that knows where each reply ends (from the commands it
+    forwarded) and garbles the server's side at one chosen reply."""
+
+    def __init__(self, upstream, kind, index, portfile):
+        Relay.__init__(self, upstream)
+        self.kind = kind
+        self.index = index
+        self.portfile = portfile
+
+    def __call__(self, conn):
+        up = socket.create_connection(("127.0.0.1", self.upstream))
+        for s in (conn, up):
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        done = threading.Event()
+        cmds = []          # command lines forwarded, in order
+        lock = threading.Lock()
+
+        def client_to_server():
+            buf = b""
+            try:
+                while not done.is_set():
+                    data = conn.recv(65536)
+                    if not data:
+                        break
+                    buf += data
+                    while b"\n" in buf:
+                        line, buf = buf.split(b"\n", 1)
+                        with lock:
+                            cmds.append(line.rstrip(b"\r").decode("latin-1"))
+                    up.sendall(data)
+            except OSError:
+                pass
+            done.set()
+
+        threading.Thread(target=client_to_server, daemon=True).start()
+        pending = b""
+        replies = 0        # replies completed; the greeting is reply 0
+        retrs = 0          # RETR replies begun
+        body = None        # the command of the multi-line reply being read
+        first = True       # the next line is a status line
+        injected = noted = False
+        try:
+            while not done.is_set():
+                data = up.recv(65536)
+                if not data:
+                    break
+                pending += data
+                out = b""
+                while b"\n" in pending:
+                    line, pending = pending.split(b"\n", 1)
+                    line += b"\n"
+                    ended = False
+                    lf = False
+                    if body is not None:
+                        lf = self.kind == "lfbody" and body == "RETR" and retrs >= self.index
+                        if line == b".\r\n":
+                            body, ended = None, True
+                    elif first:
+                        first = False
+                        ended = True
+                    else:
+                        with lock:
+                            cmd = cmds[replies - 1] if replies - 1 < len(cmds) else ""
+                        if line.startswith(b"+OK") and multi_line(cmd):
+                            body = cmd.split()[0].upper()
+                            if body == "RETR":
+                                retrs += 1
+                                if injected and not noted:
+                                    # A message body comes after the stray
+                                    # line: the shift cannot go unnoticed.
+                                    noted = True
+                                    open(self.portfile + ".body", "w").close()
+                        elif not line.startswith(b"+ "):
+                            ended = True
+                    out += line.replace(b"\r\n", b"\n") if lf else line
+                    if ended:
+                        replies += 1
+                        if self.kind == "stray" and replies - 1 == self.index:
+                            out += b"+OK\r\n"
+                            injected = True
+                if out:
+                    conn.sendall(out)
+        except OSError:
+            pass
+        done.set()
+        for s in (up, conn):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+
 def main():
     if len(sys.argv) < 3:
         sys.stderr.write(__doc__)
@@ -320,6 +433,8 @@ def main():
     elif mode in ("cut", "stall"):
         handler = Relay(int(sys.argv[3]), cut_after=int(sys.argv[4]),
                         stall=(mode == "stall"))
+    elif mode in ("stray", "lfbody"):
+        handler = Injector(int(sys.argv[3]), mode, int(sys.argv[4]), portfile)
     elif mode in ("nopipe", "nocapa"):
         handler = MiniPop3(sys.argv[3], mode, portfile)
     elif mode in handlers:
