@@ -258,8 +258,13 @@ for _ in $(seq 1 600); do
     if grep -q "^stored $((big - 1)) " "$WORK/killed.log"; then
         sleep 0.5
         master=$(tr -dc 0-9 < "$SRV/run/master.pid")
-        for pid in $(ps -o pid= --ppid "$master"); do
-            [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = pop3 ] && kill -9 "$pid" && killed="$killed $pid"
+        for st in /proc/[0-9]*/stat; do # children of our Dovecot named pop3
+            read -r line < "$st" 2>/dev/null || continue
+            rest=${line##*) }
+            set -- $rest
+            pid=${line%% *}
+            [ "${2:-}" = "$master" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = pop3 ] &&
+                kill -9 "$pid" && killed="$killed $pid"
         done
         break
     fi
