@@ -236,7 +236,8 @@ typedef struct pop3_client_config {
      * reply or the greeting is awaited, a window of low_speed_ms in which
      * the server sent at least one octet but fewer than low_speed_octets
      * ends the session with POP3_ERR_TIMEOUT_SPEED. A silent server is the
-     * reply timeout's case. 0 in either disables the rule. */
+     * reply timeout's case. 0 in either disables the rule; low_speed_ms
+     * above 65535 counts as 65535. */
     uint32_t low_speed_octets;
     uint32_t low_speed_ms;
     /* The server as the application dialled it, for SASL OAUTHBEARER's
@@ -268,12 +269,12 @@ typedef struct pop3_client {
     const char *auth_pass;
     const char *host;   /* pop3_client_config host and port */
     uint32_t t_connect, t_greeting, t_reply, t_idle;
-    uint32_t speed_octets, speed_ms; /* the low-speed rule */
-    uint32_t win_octets, win_ms;     /* the current low-speed window */
+    uint32_t speed_octets, win_octets; /* the low-speed rule; this window */
     uint32_t elapsed;   /* ms since the current wait began */
     uint32_t last_tick;
-    uint32_t expire;    /* CAPA EXPIRE days, POP3_EXPIRE_NEVER */
-    uint32_t login_delay;
+    uint16_t speed_ms, win_ms;       /* the window's length; time in it */
+    uint16_t expire;    /* CAPA EXPIRE days, 0xFFFF for NEVER */
+    uint16_t login_delay;
     uint16_t line_size;
     uint16_t out_size, out_off, out_len;
     uint16_t capa;
@@ -423,7 +424,8 @@ pop3_err pop3_client_error(const pop3_client *c);
 /* Capabilities from the last CAPA reply (0 before one). */
 unsigned pop3_client_capa_flags(const pop3_client *c);
 /* CAPA EXPIRE in days (POP3_EXPIRE_NEVER for NEVER) and LOGIN-DELAY in
- * seconds from the last CAPA reply; 0 when not advertised. */
+ * seconds from the last CAPA reply; 0 when not advertised. Values above
+ * 65534 days and 65535 seconds are reported as those. */
 uint32_t pop3_client_capa_expire(const pop3_client *c);
 uint32_t pop3_client_capa_login_delay(const pop3_client *c);
 unsigned pop3_client_sasl_mechs(const pop3_client *c);

@@ -515,6 +515,14 @@ static void test_capa_expire_and_login_delay_values(void **state)
                           GREET_LOG "> capa = OK\nEND cmd=CAPA\n" SUM_AUTH, NULL);
     assert_int_equal(pop3_client_capa_expire(&s->c), 0);
     script_free(s);
+    /* pop3.h: held in 16 bits, so values beyond saturate (never wrap, and
+     * a huge EXPIRE is never taken for NEVER). */
+    static const char big[] = GREET "+OK\r\nEXPIRE 4294967294\r\nLOGIN-DELAY 70000\r\n.\r\n";
+    s = script_check_keep(&o, big, sizeof big - 1,
+                          GREET_LOG "> capa = OK\nEND cmd=CAPA\n" SUM_AUTH, NULL);
+    assert_int_equal(pop3_client_capa_expire(&s->c), 65534);
+    assert_int_equal(pop3_client_capa_login_delay(&s->c), 65535);
+    script_free(s);
 }
 
 static void test_capa_unknown_sasl_mechanisms_are_ignored(void **state)

@@ -59,7 +59,7 @@ static void usage(FILE *f)
 "                      and a server silent while nothing is asked\n"
 "  --speed-limit N     end the session when a reply brings fewer than N\n"
 "                      octets in --speed-time seconds (default 1000; 0: off)\n"
-"  --speed-time SEC    the low-speed window (default 60)\n"
+"  --speed-time SEC    the low-speed window, 1..65 (default 60)\n"
 "  -4, -6              use IPv4 or IPv6 only\n"
 "  -v, --verbose       trace the protocol on stderr (passwords masked)\n"
 "  -q, --quiet         no progress line; only errors on stderr\n"
@@ -192,8 +192,8 @@ static int parse_valued(struct pg_options *o, int argc, char **argv, int *i)
         o->speed_limit = n;
         o->speed_set = 1;
     } else if (is_opt(a, "--speed-time") && (v = opt_value(argc, argv, i, "--speed-time"))) {
-        if (pg_parse_u32(v, 1, &n) < 0 || n > 86400)
-            return usage_error("--speed-time wants 1..86400 seconds, not '%s'", v);
+        if (pg_parse_u32(v, 1, &n) < 0 || n > 65)
+            return usage_error("--speed-time wants 1..65 seconds, not '%s'", v);
         o->speed_time_s = n;
     }
     if (v == NULL)

@@ -282,7 +282,8 @@ static pop3_err push(pop3_client *c, pop3_cmd cmd, uint32_t arg, uint32_t arg2)
     s->arg2 = arg2;
     if (c->q_count == 0) { /* from idle to waiting for a reply */
         c->elapsed = 0;
-        c->win_ms = c->win_octets = 0;
+        c->win_ms = 0;
+        c->win_octets = 0;
     }
     if (cmd == POP3_CMD_DELE)
         c->flags |= F_DELE;
@@ -552,12 +553,12 @@ static void parse_capa_line(pop3_client *c, const char *line)
         }
     } else if (bit == POP3_CAPA_EXPIRE) {
         if (word_is(arg, word_len(arg), "NEVER"))
-            c->expire = POP3_EXPIRE_NEVER;
-        else if (parse_u64(&arg, &v, 0) && v != POP3_EXPIRE_NEVER)
-            c->expire = (uint32_t)v;
+            c->expire = 0xFFFFu;
+        else if (parse_u64(&arg, &v, 0))
+            c->expire = (uint16_t)(v < 0xFFFEu ? v : 0xFFFEu);
     } else if (bit == POP3_CAPA_LOGIN_DELAY) {
         if (parse_u64(&arg, &v, 0))
-            c->login_delay = (uint32_t)v;
+            c->login_delay = (uint16_t)(v < 0xFFFFu ? v : 0xFFFFu);
     }
 }
 #endif
@@ -999,10 +1000,11 @@ static void low_speed(pop3_client *c, pop3_err waiting, uint32_t delta)
     if (c->speed_ms == 0 || c->speed_octets == 0 ||
         (waiting != POP3_ERR_TIMEOUT_GREETING && waiting != POP3_ERR_TIMEOUT_REPLY) ||
         STLS_WAIT(c)) {
-        c->win_ms = c->win_octets = 0;
+        c->win_ms = 0;
+        c->win_octets = 0;
         return;
     }
-    c->win_ms = c->win_ms > UINT32_MAX - delta ? UINT32_MAX : c->win_ms + delta;
+    c->win_ms = (uint16_t)(delta >= 0xFFFFu - c->win_ms ? 0xFFFFu : c->win_ms + delta);
     if (c->win_ms < c->speed_ms)
         return;
     /* Octets per window, scaled to the time that passed: ticks may be
@@ -1010,7 +1012,8 @@ static void low_speed(pop3_client *c, pop3_err waiting, uint32_t delta)
     if (c->win_octets > 0 &&
         (uint64_t)c->win_octets * c->speed_ms < (uint64_t)c->speed_octets * c->win_ms)
         finish(c, POP3_ERR_TIMEOUT_SPEED, 1);
-    c->win_ms = c->win_octets = 0;
+    c->win_ms = 0;
+    c->win_octets = 0;
 }
 
 void pop3_client_tick(pop3_client *c, uint32_t now_ms)
@@ -1077,7 +1080,7 @@ pop3_err pop3_client_init(pop3_client *c, const pop3_client_config *cfg)
     c->t_reply = cfg->reply_timeout_ms;
     c->t_idle = cfg->idle_timeout_ms;
     c->speed_octets = cfg->low_speed_octets;
-    c->speed_ms = cfg->low_speed_ms;
+    c->speed_ms = (uint16_t)(cfg->low_speed_ms < 0xFFFFu ? cfg->low_speed_ms : 0xFFFFu);
     c->state = POP3_STATE_CONNECTING;
     return POP3_OK;
 }
@@ -1256,7 +1259,9 @@ unsigned pop3_client_capa_flags(const pop3_client *c)
 
 uint32_t pop3_client_capa_expire(const pop3_client *c)
 {
-    return c != NULL ? c->expire : 0u;
+    if (c == NULL)
+        return 0u;
+    return c->expire == 0xFFFFu ? POP3_EXPIRE_NEVER : c->expire;
 }
 
 uint32_t pop3_client_capa_login_delay(const pop3_client *c)

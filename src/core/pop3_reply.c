@@ -102,42 +102,43 @@ static size_t body_data(pop3_tok *t, const uint8_t *from, size_t len, size_t use
 static size_t read_first(pop3_reply *r, char *line, size_t size,
                          const uint8_t *in, size_t n, pop3_tok *t)
 {
-    size_t i = 0;
+    static const char pat[2][5] = { "+OK", "-ERR" };
+    size_t i;
 
-    while (i < n) {
-        const char *pat = r->len == 0 ? NULL : line[0] == '+' ? "+OK" : "-ERR";
-        size_t plen = pat == NULL ? 0 : strlen(pat);
+    for (i = 0; i < n; i++) {
+        const char *p = pat[(r->len > 0 ? (uint8_t)line[0] : in[i]) == '-'];
         uint8_t o = in[i];
 
-        if ((size_t)r->len + 1 < size && /* a tiny buffer: no check */
-            (r->len == 0 ? (o == '+' || o == '-') : r->len < plen && o == (uint8_t)pat[r->len])) {
-            line[r->len++] = (char)o;
-            i++;
-            continue;
+        if (p[r->len] == '\0') { /* the whole token: what follows it? */
+            if (o == ' ' || o == '\r' || o == '\n')
+                return tok_error(t, POP3_ERR_UNEXPECTED, i + 1);
+            break;
         }
-        if (r->len == plen && r->len > 0 && (o == ' ' || o == '\r' || o == '\n'))
-            return tok_error(t, POP3_ERR_UNEXPECTED, i + 1);
-        /* Decided: ordinary data, no CR, LF or dot among the held octets.
-         * Those held from earlier inputs come from the line buffer, with
-         * nothing consumed now; the rest are read again as body octets. */
-        if (r->len == 0) {
-            r->bst = B_SOL;
-            return 0;
-        }
-        r->bst = B_MID;
-        t->kind = POP3_TOK_DATA;
-        if (r->len > i) {
-            t->data = (const uint8_t *)line;
-            t->len = r->len - i;
-            i = 0;
-        } else {
-            t->data = in;
-            t->len = i;
-        }
-        r->len = 0;
-        return i;
+        if (o != (uint8_t)p[r->len] || (size_t)r->len + 1 >= size)
+            break; /* (a tiny line buffer: no check) */
+        line[r->len++] = (char)o;
     }
-    return n;
+    if (i == n)
+        return n;
+    /* Decided: ordinary data, no CR, LF or dot among the held octets.
+     * Those held from earlier inputs come from the line buffer, with
+     * nothing consumed now; the rest are read again as body octets. */
+    if (r->len == 0) {
+        r->bst = B_SOL;
+        return 0;
+    }
+    r->bst = B_MID;
+    t->kind = POP3_TOK_DATA;
+    if (r->len > i) {
+        t->data = (const uint8_t *)line;
+        t->len = r->len - i;
+        i = 0;
+    } else {
+        t->data = in;
+        t->len = i;
+    }
+    r->len = 0;
+    return i;
 }
 
 /* Body octets pass through untouched except for the stuffed dots, so a
