@@ -71,21 +71,23 @@ firmware: $(FW_B)/plain.elf $(FW_B)/tls.elf $(FW_B)/netx.elf $(FW_B)/pop3s.elf
 $(MBEDTLS28_STAMP):
 	bash scripts/mbedtls-src.sh 2.28 $(MBEDTLS28_SRC)
 
-# Mbed TLS, once, with the firmware config (both images link it: the plain
-# one only takes SHA-256 from it, for the store's digests).
-$(FW_B)/mbedtls/%.o: $(MBEDTLS28_STAMP) $(FW_DIR)/mbedtls_config_fw.h
+# Mbed TLS, with the firmware config (every image links it: the plain ones
+# only take SHA-256 from it, for the store's digests), and again with
+# FW_TLS_MIN for the POP3S-only image. The list of its sources exists only
+# once the source is fetched, so a fresh make builds the library (make's
+# directory cache would still hold the listing from before the fetch).
+$(FW_B)/mbedtls-fw/%.o: $(MBEDTLS28_STAMP) $(FW_DIR)/mbedtls_config_fw.h
 	@mkdir -p $(dir $@)
 	@$(CROSS_CC) $(call FW_CFLAGS,tls) -w -c $(MBEDTLS28_SRC)/library/$*.c -o $@
-$(FW_B)/libmbedtls-fw.a: $(MBEDTLS28_STAMP) $(FW_DIR)/mbedtls_config_fw.h
-	@$(MAKE) --no-print-directory $(addprefix $(FW_B)/mbedtls/,$(FW_MBED_SRC:.c=.o))
-	@rm -f $@ && $(CROSS_AR) rcs $@ $(addprefix $(FW_B)/mbedtls/,$(FW_MBED_SRC:.c=.o))
-# The same with FW_TLS_MIN, for the POP3S-only image.
 $(FW_B)/mbedtls-min/%.o: $(MBEDTLS28_STAMP) $(FW_DIR)/mbedtls_config_fw.h
 	@mkdir -p $(dir $@)
 	@$(CROSS_CC) $(call FW_CFLAGS,tls) -DFW_TLS_MIN -w -c $(MBEDTLS28_SRC)/library/$*.c -o $@
-$(FW_B)/libmbedtls-min.a: $(MBEDTLS28_STAMP) $(FW_DIR)/mbedtls_config_fw.h
-	@$(MAKE) --no-print-directory $(addprefix $(FW_B)/mbedtls-min/,$(FW_MBED_SRC:.c=.o))
-	@rm -f $@ && $(CROSS_AR) rcs $@ $(addprefix $(FW_B)/mbedtls-min/,$(FW_MBED_SRC:.c=.o))
+$(FW_B)/libmbedtls-fw.a $(FW_B)/libmbedtls-min.a: $(FW_B)/lib%.a: $(MBEDTLS28_STAMP) $(FW_DIR)/mbedtls_config_fw.h
+	@$(MAKE) --no-print-directory FW_MBED_VARIANT=$* fw-mbedtls-lib
+.PHONY: fw-mbedtls-lib
+fw-mbedtls-lib: $(addprefix $(FW_B)/$(FW_MBED_VARIANT)/,$(FW_MBED_SRC:.c=.o))
+	@test -n "$^" || { echo "firmware: no Mbed TLS sources in $(MBEDTLS28_SRC)/library"; exit 1; }
+	@rm -f $(FW_B)/lib$(FW_MBED_VARIANT).a && $(CROSS_AR) rcs $(FW_B)/lib$(FW_MBED_VARIANT).a $^
 
 # The test CA: made here, compiled into tls.elf, never committed.
 $(FW_B)/pki/ca.crt:
