@@ -64,7 +64,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 # Keep the sanitizer objects between runs.
 .SECONDARY: $(ASAN_OBJ)
 
-.PHONY: all check unit asan pedantic cross integration install-check demo install uninstall symbols docs-check clean
+.PHONY: all check unit asan pedantic cross integration install-check demo install uninstall symbols layout-check docs-check clean
 .PHONY: pop3get-check durability licence-check fuzz fuzz-build fuzz-check fuzz-coverage static hostile nothing-lost bench bench-smoke tls-check checkout-check tls36-check
 
 all: $(B)/libpop3.a $(B)/libpop3.so $(EXAMPLES)
@@ -305,7 +305,7 @@ export POP3_SKIP_LOG := $(SKIP_LOG)
 ifneq ($(filter check,$(MAKECMDGOALS)),)
 $(shell mkdir -p $(B) && : > "$(SKIP_LOG)")
 endif
-check: licence-check all unit asan pedantic cross symbols docs-check install-check integration tls-check tls36-check lwip-check netx-lwip-check static fuzz-check hostile nothing-lost bench-smoke checkout-check
+check: licence-check all unit asan pedantic cross symbols layout-check docs-check install-check integration tls-check tls36-check lwip-check netx-lwip-check static fuzz-check hostile nothing-lost bench-smoke checkout-check
 	@bash tests/support/skip.sh report
 	@echo "make check: all passed"
 check: durability
@@ -319,6 +319,10 @@ check: pop3get-check
 # (tests/integration/install.sh).
 install-check: all
 	bash tests/integration/install.sh
+
+# NetX only in include/netx and src/nx; no port or engine file refers to it.
+layout-check:
+	bash tests/static/layout.sh
 
 # Every C block in README.md and docs/*.md compiles; README's example is
 # examples/posix/minimal.c.
