@@ -79,7 +79,9 @@ chmod 0711 "$WORK"
 SRV=$WORK/server
 SRV2=$WORK/server-wrong-ca
 DNS_PID=
+QPID=
 cleanup() {
+    [ -n "$QPID" ] && kill "$QPID" 2>/dev/null && wait "$QPID" 2>/dev/null
     [ -n "$DNS_PID" ] && kill "$DNS_PID" 2>/dev/null && wait "$DNS_PID" 2>/dev/null
     bash "$ROOT/tests/integration/dovecot.sh" stop "$SRV2" >/dev/null 2>&1 || true
     ns_teardown "$SRV"
@@ -147,6 +149,7 @@ boot() {
 finish() { # waits for QEMU: RC
     wait "$QPID"
     RC=$?
+    QPID=
 }
 
 # stored_ok LOG USER SESSION: every expected message of USER appears in
