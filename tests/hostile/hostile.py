@@ -647,7 +647,8 @@ def run_script(pop3get, name, tmp):
     argv = ["/usr/bin/time", "-q", "-f", "%M", "-o", rssf] + argv
     with open(errf, "wb") as err, open(os.devnull, "wb") as out:
         lim = FSIZE.get(name)
-        env = dict(os.environ, XDG_STATE_HOME=os.path.join(tmp, "state"))
+        # Each script its own only-new-mail state: the servers differ.
+        env = dict(os.environ, XDG_STATE_HOME=os.path.join(tmp, name + ".state"))
         p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
                              preexec_fn=(lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (lim, lim)))
                              if lim else None)
