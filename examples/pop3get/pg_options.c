@@ -34,6 +34,11 @@ static void usage(FILE *f)
 "  --top N:LINES       write the headers and LINES body lines of message N\n"
 "  --msg N, URL /N     write message N to stdout\n"
 "  --maildir DIR       store every message into Maildir DIR\n"
+"  --mbox FILE         append every message to mbox FILE (mboxrd, locked)\n"
+"  --mda CMD           hand every message to CMD on its stdin (sh -c);\n"
+"                      exit 0 delivered, 75 try later, else failed\n"
+"  --keep-crlf         store CRLF line ends as on the wire (default: LF)\n"
+"  --max-size N        leave messages over N octets on the server\n"
 "  --delete            with --maildir: delete each message once stored\n"
 "                      (and those stored by earlier runs)\n"
 "  -a, --all           with --maildir: fetch every message, also those\n"
@@ -155,8 +160,24 @@ static int parse_valued(struct pg_options *o, int argc, char **argv, int *i)
     if (is_opt(a, "--pass-file") && (v = opt_value(argc, argv, i, "--pass-file")))
         o->pass_file = v;
     else if (is_opt(a, "--maildir") && (v = opt_value(argc, argv, i, "--maildir"))) {
+        if (o->mbox != NULL || o->mda != NULL)
+            return usage_error("%s: give one of --maildir, --mbox and --mda", a);
         o->maildir = v;
         return set_mode(o, PG_MODE_MAILDIR, "--maildir");
+    } else if (is_opt(a, "--mbox") && (v = opt_value(argc, argv, i, "--mbox"))) {
+        if (o->maildir != NULL || o->mda != NULL)
+            return usage_error("%s: give one of --maildir, --mbox and --mda", a);
+        o->mbox = v;
+        return set_mode(o, PG_MODE_MAILDIR, "--mbox");
+    } else if (is_opt(a, "--mda") && (v = opt_value(argc, argv, i, "--mda"))) {
+        if (o->maildir != NULL || o->mbox != NULL)
+            return usage_error("%s: give one of --maildir, --mbox and --mda", a);
+        o->mda = v;
+        return set_mode(o, PG_MODE_MAILDIR, "--mda");
+    } else if (is_opt(a, "--max-size") && (v = opt_value(argc, argv, i, "--max-size"))) {
+        if (pg_parse_u32(v, 1, &n) < 0)
+            return usage_error("--max-size wants a size in octets >= 1, not '%s'", v);
+        o->max_size = n;
     } else if (is_opt(a, "--top") && (v = opt_value(argc, argv, i, "--top")))
         return parse_top(o, v);
     else if (is_opt(a, "--msg") && (v = opt_value(argc, argv, i, "--msg"))) {
@@ -221,6 +242,8 @@ static int parse_flag(struct pg_options *o, const char *a)
         o->stls = 0, o->stls_given = 1;
     else if (strcmp(a, "--plaintext-auth") == 0)
         o->plaintext_auth = 1;
+    else if (strcmp(a, "--keep-crlf") == 0)
+        o->keep_crlf = 1;
     else if (strcmp(a, "--insecure") == 0)
         o->insecure = 1;
     else if (strcmp(a, "--delete") == 0)
@@ -520,8 +543,9 @@ static int prompt_password(struct pg_options *o)
     quiet = saved;
     quiet.c_lflag &= ~(tcflag_t)ECHO;
     quiet.c_lflag |= ICANON;
-    dprintf(fd, "Password for %s@%s: ", o->user, o->host);
+    /* Echo off before the prompt shows: an answer typed at once is kept. */
     tcsetattr(fd, TCSAFLUSH, &quiet);
+    dprintf(fd, "Password for %s@%s: ", o->user, o->host);
     while (read(fd, &ch, 1) == 1 && ch != '\n') {
         if (ch != '\r' && n + 1 < sizeof o->pass)
             o->pass[n++] = ch;
@@ -598,9 +622,9 @@ static int check_options(struct pg_options *o)
         return usage_error("nothing to do: give --list, --uidl, --top, --msg, "
                            "/N or --maildir DIR (or set MAILDIR)%s", "");
     if (o->del && (o->mode != PG_MODE_MAILDIR || o->discard))
-        return usage_error("--delete works only with --maildir%s", "");
-    if (o->discard && o->maildir != NULL)
-        return usage_error("--discard conflicts with --maildir%s", "");
+        return usage_error("--delete works only with --maildir, --mbox or --mda%s", "");
+    if (o->discard && (o->maildir != NULL || o->mbox != NULL || o->mda != NULL))
+        return usage_error("--discard conflicts with --maildir, --mbox and --mda%s", "");
     if (o->pop3s && o->stls_given)
         return usage_error("--stls makes no sense with pop3:// (implicit TLS)%s", "s");
     if (o->apop && (o->stls || o->auth_name != NULL))

@@ -19,6 +19,10 @@ struct pg_options {
     const char *pass_file;
     const char *pass_cmd;   /* --password-command */
     const char *maildir;
+    const char *mbox;       /* --mbox FILE (store mode) */
+    const char *mda;        /* --mda CMD (store mode) */
+    int keep_crlf;          /* --keep-crlf: store the wire's CRLF */
+    uint64_t max_size;      /* --max-size, 0: no limit */
     char *user;             /* decoded from the URL or -u, heap */
     char pass[PG_PASS_MAX];
     int have_pass;

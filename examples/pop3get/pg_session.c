@@ -107,6 +107,8 @@ static void start_transaction(struct pg_session *s)
     case PG_MODE_MSG:  r = pop3_client_retr(s->c, s->o->msg); break;
     default:
         r = pop3_client_stat(s->c);
+        if (r == POP3_OK && s->list)
+            r = pop3_client_list(s->c, 0);
         if (r == POP3_OK && s->uidl)
             r = pop3_client_uidl(s->c, 0);
         break;

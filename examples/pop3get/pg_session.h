@@ -30,6 +30,7 @@ struct pg_session {
     int quit_sent, want_quit;
     int abort;               /* local failure: drop the connection, no QUIT */
     int uidl;                /* store mode: UIDL follows STAT */
+    int list;                /* store mode: LIST follows STAT (--max-size) */
     int sys_err;             /* errno behind CONNECT/RESET, set before CLOSED */
     const char *banner;      /* the server's first line (raw), for a non-POP3 */
     size_t banner_len;       /* server's failure; set before CLOSED */

@@ -240,14 +240,14 @@ int pg_uidstate_seen(const struct pg_uidstate *st, const char *uid)
     return pg_uidset_has(&st->seen, uid) || pg_uidset_has(&st->now, uid);
 }
 
-int pg_uidstate_intent(struct pg_uidstate *st, const char *uid, const char *name)
+/* Append one journal line (opening the journal on first use). */
+static int journal(struct pg_uidstate *st, const char *uid, const char *name)
 {
     if (!valid_uid(uid))
         return 0; /* not a UID we can keep: the message is simply new next time */
     if (st->journal == NULL) {
         struct stat sb;
         int empty = stat(st->path, &sb) != 0 || sb.st_size == 0;
-
         int fd = open(st->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 
         st->journal = fd >= 0 ? fdopen(fd, "a") : NULL;
@@ -258,10 +258,21 @@ int pg_uidstate_intent(struct pg_uidstate *st, const char *uid, const char *name
         if (empty)
             fputs(HEADER "\n", st->journal);
     }
-    if (fprintf(st->journal, "P %s %s\n", uid, name) < 0)
+    if ((name != NULL ? fprintf(st->journal, "P %s %s\n", uid, name)
+                      : fprintf(st->journal, "U %s\n", uid)) < 0)
         return errno ? errno : EIO;
     st->dirty = 1;
     return pg_uidset_add(&st->now, uid) < 0 ? ENOMEM : 0;
+}
+
+int pg_uidstate_intent(struct pg_uidstate *st, const char *uid, const char *name)
+{
+    return journal(st, uid, name);
+}
+
+int pg_uidstate_done(struct pg_uidstate *st, const char *uid)
+{
+    return journal(st, uid, NULL);
 }
 
 int pg_uidstate_sync(struct pg_uidstate *st)

@@ -51,6 +51,8 @@ int pg_uidstate_open(struct pg_uidstate *st, const char *path, pg_exists_fn exis
 int pg_uidstate_seen(const struct pg_uidstate *st, const char *uid);
 /* Message with uid is about to become Maildir file name: journal it. */
 int pg_uidstate_intent(struct pg_uidstate *st, const char *uid, const char *name);
+/* Message with uid is durable (mbox, MDA): journal it as stored. */
+int pg_uidstate_done(struct pg_uidstate *st, const char *uid);
 /* Make the journal durable (one fsync for every intent since the last). */
 int pg_uidstate_sync(struct pg_uidstate *st);
 /* Rewrite the state: the UIDs in on_server (n of them, NULL entries

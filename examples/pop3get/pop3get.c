@@ -10,7 +10,8 @@
  *   pg_options  command line, URL, credentials
  *   pg_session  CAPA/STLS/login choice, ending the session, exit statuses
  *   pg_fetch    RETR window, DELE only after the store made a message durable
- *   pg_maildir  Maildir delivery with background fsync
+ *   pg_store    delivery: pg_maildir (background fsync), pg_mbox, pg_mda,
+ *               through pg_deliver (LF line ends, mboxrd, Received)
  *   pg_uidstate which UIDs were stored before (only new mail), the lock
  *   pg_wrap     the -v protocol trace and the write cork (transports)
  *   pg_report   the error line and the progress line
@@ -26,7 +27,7 @@
 #include "pop3_tls_posix.h"
 
 #include "pg_fetch.h"
-#include "pg_maildir.h"
+#include "pg_store.h"
 #include "pg_options.h"
 #include "pg_report.h"
 #include "pg_session.h"
@@ -80,8 +81,11 @@ struct app {
     struct pg_report rep;
     struct pg_session s;
     struct pg_fetch f;
-    struct pg_maildir md;
-    int md_open;
+    struct pg_store store;
+    uint32_t *unrec;        /* mbox/MDA: delivered, UID not yet recorded */
+    size_t unrec_n, unrec_cap;
+    uint64_t *sizes;        /* --max-size: LIST sizes, sizes[msg - 1] */
+    int mda_refused;        /* the MDA did not take a message */
     struct pg_uidstate st;
     int st_open;
     char **uids;            /* UIDL: uids[msg - 1], heap; NULL without */
@@ -89,6 +93,7 @@ struct app {
     int committed;          /* QUIT answered +OK: the DELEs took effect */
     uint32_t nuids;
     int uidl_done;          /* the whole UIDL listing arrived */
+    int uidl_failed;        /* -ERR to UIDL: every message is new */
     pop3_posix posix;
     pop3_client c;
     struct pg_trace trace;
@@ -113,9 +118,9 @@ static void local_failure(struct app *a, const char *what, int err)
     pg_session_abort(&a->s, EX_IOERR, what, strerror(err));
 }
 
-static void maildir_failure(struct app *a, int err)
+static void store_failure(struct app *a, int err)
 {
-    local_failure(a, pg_maildir_errpath(&a->md), err);
+    local_failure(a, pg_store_errpath(&a->store), err);
 }
 
 /* --- store callbacks ----------------------------------------------------------- */
@@ -125,6 +130,42 @@ static void on_stored(void *ctx, uint32_t msg)
     struct app *a = ctx;
 
     pg_fetch_stored(&a->f, msg);
+    if (a->st_open && a->store.kind != PG_STORE_MAILDIR) {
+        /* Its UID is recorded once it is durable (record_durable). */
+        if (a->unrec_n == a->unrec_cap) {
+            size_t cap = a->unrec_cap ? a->unrec_cap * 2 : 256;
+            uint32_t *u = realloc(a->unrec, cap * sizeof *u);
+
+            if (u == NULL)
+                return; /* not recorded: fetched again next time, never lost */
+            a->unrec = u;
+            a->unrec_cap = cap;
+        }
+        a->unrec[a->unrec_n++] = msg;
+    }
+}
+
+static const char *uid_of(const struct app *a, uint32_t msg)
+{
+    return a->uids != NULL && msg >= 1 && msg <= a->nuids ? a->uids[msg - 1] : NULL;
+}
+
+/* mbox, MDA: what became durable gets its UID recorded (a crash between
+ * the two can only make a message come again, never lose one). */
+static int record_durable(struct app *a)
+{
+    size_t i;
+    int e = 0;
+
+    for (i = 0; i < a->unrec_n && e == 0; i++)
+        if (uid_of(a, a->unrec[i]) != NULL)
+            e = pg_uidstate_done(&a->st, uid_of(a, a->unrec[i]));
+    a->unrec_n = 0;
+    if (e == 0)
+        e = pg_uidstate_sync(&a->st);
+    if (e != 0)
+        local_failure(a, a->st.path, e);
+    return e != 0 ? -1 : 0;
 }
 
 /* Make every message stored so far durable; then their DELEs may go. */
@@ -133,10 +174,12 @@ static int flush_store(void *ctx)
     struct app *a = ctx;
     int e;
 
-    if ((e = pg_maildir_reap(&a->md, 1)) != 0 || (e = pg_maildir_sync(&a->md)) != 0) {
-        maildir_failure(a, e);
+    if ((e = pg_store_sync(&a->store)) != 0) {
+        store_failure(a, e);
         return -1;
     }
+    if (a->st_open && a->unrec_n > 0 && record_durable(a) < 0)
+        return -1;
     pg_fetch_durable(&a->f);
     return 0;
 }
@@ -146,9 +189,15 @@ static int flush_store(void *ctx)
 static enum pg_want want(void *ctx, uint32_t msg)
 {
     struct app *a = ctx;
-    const char *uid = a->uids != NULL && msg <= a->nuids ? a->uids[msg - 1] : NULL;
+    const char *uid = uid_of(a, msg);
 
-    if (uid == NULL || a->o.all || !pg_uidstate_seen(&a->st, uid))
+    if (a->sizes != NULL && msg <= a->nuids && a->sizes[msg - 1] > a->o.max_size) {
+        if (!a->o.quiet)
+            fprintf(stderr, "%s: message %" PRIu32 " has %" PRIu64 " octets, over --max-size: "
+                    "left on the server\n", PG_PROG, msg, a->sizes[msg - 1]);
+        return PG_WANT_SKIP;
+    }
+    if (uid == NULL || a->o.all || a->uidl_failed || !pg_uidstate_seen(&a->st, uid))
         return PG_WANT_FETCH;
     return PG_WANT_DELETE; /* deleted only with --delete */
 }
@@ -156,7 +205,7 @@ static enum pg_want want(void *ctx, uint32_t msg)
 static int intent(void *ctx, uint32_t msg, const char *name)
 {
     struct app *a = ctx;
-    const char *uid = a->uids != NULL && msg >= 1 && msg <= a->nuids ? a->uids[msg - 1] : NULL;
+    const char *uid = uid_of(a, msg);
 
     return uid != NULL ? pg_uidstate_intent(&a->st, uid, name) : 0;
 }
@@ -178,10 +227,10 @@ static int delivered(void *ctx, const char *name)
     DIR *d;
     int found = 0;
 
-    if ((size_t)snprintf(path, sizeof path, "%s/new/%s", a->md.dir, name) < sizeof path &&
+    if ((size_t)snprintf(path, sizeof path, "%s/new/%s", a->store.md.dir, name) < sizeof path &&
         access(path, F_OK) == 0)
         return 1;
-    if ((size_t)snprintf(path, sizeof path, "%s/cur", a->md.dir) >= sizeof path ||
+    if ((size_t)snprintf(path, sizeof path, "%s/cur", a->store.md.dir) >= sizeof path ||
         (d = opendir(path)) == NULL)
         return 0;
     while (!found && (e = readdir(d)) != NULL)
@@ -214,8 +263,8 @@ static void open_state(struct app *a)
         return;
     }
     a->st_open = 1;
-    a->md.intent = intent;
-    a->md.intent_sync = intent_sync;
+    a->store.md.intent = intent;
+    a->store.md.intent_sync = intent_sync;
 }
 
 static void on_uidl(struct app *a, const pop3_event *ev)
@@ -237,10 +286,11 @@ static void on_uidl(struct app *a, const pop3_event *ev)
 static void on_stat(struct app *a, const pop3_event *ev)
 {
     pg_fetch_stat(&a->f, ev->count, ev->size);
-    if (!a->st_open || ev->count == 0)
+    if ((!a->st_open && a->o.max_size == 0) || ev->count == 0)
         return;
-    a->uids = ev->count <= 100000000u ? calloc(ev->count, sizeof *a->uids) : NULL;
-    if (a->uids == NULL) {
+    if (ev->count > 100000000u ||
+        (a->st_open && (a->uids = calloc(ev->count, sizeof *a->uids)) == NULL) ||
+        (a->o.max_size && (a->sizes = calloc(ev->count, sizeof *a->sizes)) == NULL)) {
         pg_session_abort(&a->s, EX_OSERR, "STAT", "too many messages to keep their UIDs");
         return;
     }
@@ -279,6 +329,8 @@ static void free_uids(struct app *a)
         free(a->uids[i]);
     free(a->uids);
     free(a->gone);
+    free(a->sizes);
+    free(a->unrec);
     a->uids = NULL;
     a->gone = NULL;
 }
@@ -301,8 +353,8 @@ static void on_msg_data(struct app *a, const pop3_event *ev)
     int e;
 
     if (store_mode(a)) {
-        if ((e = pg_maildir_write(&a->md, ev->text, ev->len)) != 0)
-            maildir_failure(a, e);
+        if (!a->o.discard && (e = pg_store_write(&a->store, ev->text, ev->len)) != 0)
+            store_failure(a, e);
         a->f.done_bytes += ev->len;
     } else if (fwrite(ev->text, 1, ev->len, stdout) != ev->len) {
         local_failure(a, "stdout", errno);
@@ -321,10 +373,43 @@ static void on_msg_end(struct app *a, const pop3_event *ev)
         return;
     }
     pg_fetch_answered(&a->f);
-    if (a->o.discard)
+    if (a->o.discard) {
         pg_fetch_stored(&a->f, ev->msg);
-    else if ((e = pg_maildir_end(&a->md, ev->msg)) != 0)
-        maildir_failure(a, e);
+        return;
+    }
+    e = pg_store_end(&a->store, ev->msg);
+    if (e == PG_STORE_REFUSED) {
+        /* The MDA did not take it: it stays on the server; the others go
+         * on. 75 from the MDA means try later (fetchmail's rule). */
+        char why[96];
+        int st = a->store.mda.status;
+
+        snprintf(why, sizeof why, "message %" PRIu32 " not delivered: --mda exited %d%s; "
+                 "it stays on the server", ev->msg, st, st == EX_TEMPFAIL ? " (try later)" : "");
+        if (a->rep.exit_code == 0 || st == EX_TEMPFAIL)
+            a->rep.exit_code = 0; /* a "try later" outranks other refusals */
+        pg_fail_str(&a->rep, st == EX_TEMPFAIL ? EX_TEMPFAIL : EX_UNAVAILABLE, "mda", why);
+        a->mda_refused = 1;
+    } else if (e != 0) {
+        store_failure(a, e);
+    }
+}
+
+/* MSG_BEGIN in store mode: a new message, with the Received header. */
+static void on_msg_begin(struct app *a, const pop3_event *ev)
+{
+    char head[600], id[32];
+    const char *uid = uid_of(a, ev->msg);
+    size_t n;
+    int e;
+
+    if (uid == NULL) {
+        snprintf(id, sizeof id, "%" PRIu32, ev->msg);
+        uid = id;
+    }
+    n = pg_received(head, sizeof head, a->o.host, a->o.user, uid, a->o.keep_crlf);
+    if ((e = pg_store_begin(&a->store, head, n)) != 0)
+        store_failure(a, e);
 }
 
 static void on_listing_end(struct app *a)
@@ -338,7 +423,6 @@ static void on_listing_end(struct app *a)
 static void on_event(pop3_client *c, const pop3_event *ev, void *user)
 {
     struct app *a = user;
-    int e;
 
     pg_session_trace(&a->s, ev);
     if (a->s.abort)
@@ -358,6 +442,8 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
     case POP3_EV_LIST:
         if (a->o.mode == PG_MODE_LIST)
             printf("%" PRIu32 " %" PRIu64 "\n", ev->msg, ev->size);
+        else if (a->sizes != NULL && ev->msg >= 1 && ev->msg <= a->nuids)
+            a->sizes[ev->msg - 1] = ev->size;
         break;
     case POP3_EV_UIDL:
         if (a->o.mode == PG_MODE_UIDL)
@@ -366,9 +452,10 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
             on_uidl(a, ev);
         break;
     case POP3_EV_END:
-        if (ev->cmd == POP3_CMD_UIDL && store_mode(a)) {
-            a->uidl_done = 1;
-            a->f.hold = 0;
+        if ((ev->cmd == POP3_CMD_UIDL || ev->cmd == POP3_CMD_LIST) && store_mode(a)) {
+            a->uidl_done |= ev->cmd == POP3_CMD_UIDL;
+            if (a->f.hold > 0)
+                a->f.hold--;
             break;
         }
         if (ev->cmd == POP3_CMD_CAPA && pop3_client_state(c) == POP3_STATE_AUTHORIZATION)
@@ -377,8 +464,8 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
             on_listing_end(a);
         break;
     case POP3_EV_MSG_BEGIN:
-        if (store_mode(a) && !a->o.discard && (e = pg_maildir_begin(&a->md)) != 0)
-            maildir_failure(a, e);
+        if (store_mode(a) && !a->o.discard)
+            on_msg_begin(a, ev);
         break;
     case POP3_EV_MSG_DATA:   on_msg_data(a, ev); break;
     case POP3_EV_MSG_END:    on_msg_end(a, ev); break;
@@ -395,19 +482,20 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
             if (!a->o.quiet)
                 fprintf(stderr, "%s: the server has no UIDL: every message is fetched\n",
                         PG_PROG);
-            a->f.hold = 0;
-            a->f.want = NULL;
+            if (a->f.hold > 0)
+                a->f.hold--;
+            a->uidl_failed = 1;
             break;
         }
         if (pg_session_server_err(&a->s, ev)) {
             if (ev->cmd == POP3_CMD_RETR)
                 pg_fetch_answered(&a->f);
-            pg_maildir_discard(&a->md);
+            pg_store_discard(&a->store);
         }
         break;
     case POP3_EV_CLOSED:
         a->committed = ev->err == POP3_ERR_CLOSED && a->s.quit_sent;
-        pg_maildir_discard(&a->md);
+        pg_store_discard(&a->store);
         a->s.sys_err = pop3_posix_sys_error(&a->posix);
         a->s.banner = a->peek.line;
         a->s.banner_len = a->peek.len;
@@ -514,10 +602,15 @@ static int setup_client(struct app *a)
     a->f.ctx = a;
     if (!a->o.discard)
         a->f.flush = flush_store;
+    /* Nothing is fetched until the listings are in. */
+    a->f.want = want;
     if (a->st_open) {
         a->s.uidl = 1;
-        a->f.hold = 1; /* until the UIDL listing is in */
-        a->f.want = want;
+        a->f.hold++;
+    }
+    if (a->o.max_size != 0) {
+        a->s.list = 1;
+        a->f.hold++;
     }
     return 0;
 }
@@ -564,14 +657,15 @@ static void run(struct app *a)
         a->cork.on = 0;
         if (pop3_client_state(&a->c) != POP3_STATE_CLOSED)
             pop3_client_writable(&a->c);
-        if (a->md_open && !a->s.abort) {
-            /* Finished background fsyncs: into new/. With --delete, what is
-             * in new/ becomes durable now, so its DELEs can go out. */
-            if ((e = pg_maildir_reap(&a->md, 0)) != 0) {
-                maildir_failure(a, e);
+        if (a->store.open && !a->s.abort) {
+            /* Finished background fsyncs: into new/. With --delete, what was
+             * delivered becomes durable now (one sync for the batch read
+             * since the last), so its DELEs can go out. */
+            if ((e = pg_store_reap(&a->store, 0)) != 0) {
+                store_failure(a, e);
                 continue;
             }
-            if (a->o.del && (a->md.dir_dirty || pg_fetch_waiting(&a->f)) &&
+            if (a->o.del && (pg_store_pending(&a->store) || pg_fetch_waiting(&a->f)) &&
                 flush_store(a) == 0)
                 pump(a);
         }
@@ -585,11 +679,12 @@ static void close_store(struct app *a)
 {
     int e;
 
-    if (!a->md_open)
+    if (!a->store.open)
         return;
-    a->md_open = 0;
-    if ((e = pg_maildir_close(&a->md)) != 0)
-        pg_fail_str(&a->rep, EX_IOERR, pg_maildir_errpath(&a->md), strerror(e));
+    if ((e = pg_store_close(&a->store)) != 0)
+        pg_fail_str(&a->rep, EX_IOERR, pg_store_errpath(&a->store), strerror(e));
+    else if (a->st_open && a->unrec_n > 0)
+        (void)record_durable(a);
 }
 
 int main(int argc, char **argv)
@@ -610,13 +705,14 @@ int main(int argc, char **argv)
         return r < 0 ? 0 : r;
     }
     if (store_mode(a) && !a->o.discard) {
-        if ((r = pg_maildir_open(&a->md, a->o.maildir, on_stored, a)) != 0) {
-            pg_fail_str(&a->rep, EX_IOERR, pg_maildir_errpath(&a->md), strerror(r));
-            if (a->md.newfd >= 0)
-                close(a->md.newfd);
+        if ((r = pg_store_open(&a->store, &a->o, on_stored, a)) != 0) {
+            if (r == EWOULDBLOCK)
+                pg_fail_str(&a->rep, EX_TEMPFAIL, pg_store_errpath(&a->store),
+                            "locked by another program; try again later");
+            else
+                pg_fail_str(&a->rep, EX_IOERR, pg_store_errpath(&a->store), strerror(r));
             goto out;
         }
-        a->md_open = 1;
         open_state(a);
         if (a->rep.exit_code != 0)
             goto out;

@@ -10,7 +10,11 @@
     mailcheck.py maildir MAILDIR EXPDIR
         Every file in MAILDIR/new and MAILDIR/cur must equal, octet for octet,
         the expected message with the same Message-ID, and every expected
-        message must be there exactly once.
+        message must be there exactly once. A file may begin with the
+        Received header pop3get adds (two lines, naming pop3get) and may have
+        LF line ends where the message had CRLF (pop3get's default; with
+        --keep-crlf it keeps the wire's CRLF): then it must equal the
+        expected message converted the same way.
     mailcheck.py subset MAILDIR EXPDIR MIN
         The same, except that expected messages may be missing (after a
         transfer that was cut off): whatever was stored must be complete,
@@ -154,6 +158,21 @@ def cmd_server(port, user, password, expdir):
     print("server fixture ok: %d messages" % len(exp))
 
 
+RECEIVED = re.compile(rb"^Received: from [^\r\n]* with POP3 \(pop3get [^\r\n]*\r?\n\t[^\r\n]*\r?\n")
+
+
+def as_stored(data, want):
+    """pop3get's Received header off the file; the expected message with
+    LF line ends when the file has them (no CRLF at all)."""
+    m = RECEIVED.match(data)
+    if m:
+        crlf = m.group(0).endswith(b"\r\n")
+        data = data[m.end():]
+        if not crlf:
+            want = want.replace(b"\r\n", b"\n")
+    return data, want
+
+
 def cmd_subset(maildir, expdir, minimum):
     cmd_maildir(maildir, expdir, subset=True, minimum=int(minimum))
 
@@ -187,6 +206,7 @@ def cmd_maildir(maildir, expdir, subset=False, minimum=0):
         seen[mid] = path
         n = exp[mid][0]
         want = read(os.path.join(expdir, "%04d.eml" % n))
+        data, want = as_stored(data, want)
         if data != want:
             errors.append("%s (message %d, %s): %s"
                           % (path, n, mid, describe_mismatch(data, want)))

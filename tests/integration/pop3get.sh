@@ -41,7 +41,7 @@ PASS=0 FAIL=0
 ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
 bad() { FAIL=$((FAIL + 1)); echo "FAIL $1"; shift; local l; for l in "$@"; do printf '       %s\n' "$l"; done; }
 
-users=(new:pw lock:pw intr:pw)
+users=(new:pw lock:pw intr:pw dl:pw crlf:pw mb:pw mda:pw mdafail:pw mdatemp:pw big:pw)
 for i in $(seq 1 "$KILLS"); do users+=("k$i:pw" "d$i:pw"); done
 PORT=$(bash "$HERE/dovecot.sh" start "$SRV" "${users[@]}") || die "could not start Dovecot"
 python3 "$HERE/mkmaildrop.py" "$SRV" "${users[@]%%:*}" --set many --count "$COUNT" >/dev/null ||
@@ -77,6 +77,70 @@ read -r total sonly stored both lost dups < <(counts new)
 [ "$(grep -c '^U ' "$STATE")" = 0 ] && ok "UIDs no longer on the server are pruned" ||
     bad "pruning" "$(grep -c '^U ' "$STATE") U lines left"
 
+# --- delivery: Maildir (LF, Received), --keep-crlf, mbox, MDA, --max-size ----------
+MC=$HERE/mailcheck.py
+"$POP3GET" --plaintext-auth -q --maildir "$L/dl" "$(url dl)" 2>"$T/dl.err"; rc=$?
+f1=$(find "$L/dl/new" -type f | head -1)
+if [ "$rc" = 0 ] && python3 "$MC" maildir "$L/dl" "$SRV/expected/dl" >/dev/null 2>"$T/dl.why" &&
+   ! grep -q $'\r' "$L"/dl/new/* && head -1 "$f1" | grep -q "^Received: from 127.0.0.1 by .* with POP3 (pop3get "; then
+    ok "Maildir: LF line ends and a Received header by default, every message intact"
+else
+    bad "Maildir default form" "exit $rc" "$(head -3 "$T/dl.why" "$T/dl.err" 2>/dev/null)"
+fi
+"$POP3GET" --plaintext-auth -q --keep-crlf --maildir "$L/crlf" "$(url crlf)" 2>"$T/crlf.err"; rc=$?
+if [ "$rc" = 0 ] && python3 "$MC" maildir "$L/crlf" "$SRV/expected/crlf" >/dev/null 2>"$T/crlf.why" &&
+   [ "$(grep -lc $'\r$' "$L"/crlf/new/* | wc -l)" = "$COUNT" ]; then
+    ok "--keep-crlf stores the wire's CRLF"
+else
+    bad "--keep-crlf" "exit $rc" "$(head -3 "$T/crlf.why" "$T/crlf.err" 2>/dev/null)"
+fi
+"$POP3GET" --plaintext-auth -q --mbox "$L/mbox" "$(url mb)" 2>"$T/mb.err"; rc=$?
+python3 - "$L/mbox" "$SRV/expected/mb" >"$T/mb.out" 2>&1 <<'PY'
+import mailbox, os, re, sys
+box = mailbox.mbox(sys.argv[1])
+exp = {}
+for line in open(os.path.join(sys.argv[2], "manifest")):
+    n, size, mid = line.split()
+    exp[mid] = open(os.path.join(sys.argv[2], "%04d.eml" % int(n)), "rb").read()
+seen = 0
+for key in box.keys():
+    data = box.get_bytes(key)
+    data = re.sub(rb"\AReceived: [^\n]*\n\t[^\n]*\n", b"", data)
+    data = re.sub(rb"(?m)^>(>*From )", rb"\1", data)          # mboxrd unquoting
+    mid = re.search(rb"(?mi)^Message-ID:\s*(<[^>]*>)", data).group(1).decode()
+    want = exp.pop(mid).replace(b"\r\n", b"\n")
+    if data.rstrip(b"\n") != want.rstrip(b"\n"):
+        sys.exit("message %s differs" % mid)
+    seen += 1
+if exp:
+    sys.exit("%d messages missing" % len(exp))
+print("ok %d" % seen)
+PY
+[ "$rc" = 0 ] && [ "$(cat "$T/mb.out")" = "ok $COUNT" ] && [ ! -e "$L/mbox.lock" ] &&
+    ok "mbox: Python's mailbox module reads back all $COUNT messages, each intact (mboxrd)" ||
+    bad "mbox" "exit $rc" "$(head -3 "$T/mb.out" "$T/mb.err")"
+mkdir -p "$L/mda"
+"$POP3GET" --plaintext-auth -q --delete --mda "cat > '$L/mda/'\$\$" "$(url mda)" 2>"$T/mda.err"; rc=$?
+read -r total sonly stored both lost dups < <(python3 "$LOST" "$SRV" "$L" mda | cut -d' ' -f2-)
+[ "$rc" = 0 ] && [ "$(ls "$L/mda" | wc -l)" = "$COUNT" ] && [ "$sonly$both" = 00 ] &&
+    ok "--mda: one process per message, each deleted after it exited 0" ||
+    bad "--mda" "exit $rc, $(ls "$L/mda" | wc -l) files, server-only $sonly" "$(head -2 "$T/mda.err")"
+"$POP3GET" --plaintext-auth -q --delete --mda "cat >/dev/null; exit 1" "$(url mdafail)" 2>"$T/mdaf.err"; rc=$?
+[ "$rc" = 69 ] && [ "$(python3 "$LOST" "$SRV" "$L" mdafail | cut -d' ' -f3)" = "$COUNT" ] &&
+    ok "the MDA failing keeps every message on the server (exit 69)" ||
+    bad "MDA failing" "exit $rc" "$(head -2 "$T/mdaf.err")"
+"$POP3GET" --plaintext-auth -q --delete --mda "cat >/dev/null; exit 75" "$(url mdatemp)" 2>"$T/mdat.err"; rc=$?
+[ "$rc" = 75 ] && [ "$(python3 "$LOST" "$SRV" "$L" mdatemp | cut -d' ' -f3)" = "$COUNT" ] &&
+    ok "an MDA saying 75 (try later): exit 75, every message kept" ||
+    bad "MDA 75" "exit $rc" "$(head -2 "$T/mdat.err")"
+med=$(sort -n -k2 "$SRV/expected/big/manifest" | awk -v c="$COUNT" 'NR == int(c / 2) { print $2 }')
+small=$(awk -v m="$med" '$2 <= m' "$SRV/expected/big/manifest" | wc -l)
+"$POP3GET" --plaintext-auth --max-size "$med" --maildir "$L/big" "$(url big)" 2>"$T/big.err"; rc=$?
+[ "$rc" = 0 ] && [ "$(nfiles big)" = "$small" ] &&
+    [ "$(grep -c "over --max-size" "$T/big.err")" = $((COUNT - small)) ] &&
+    ok "--max-size $med: the $small messages up to it fetched, the others reported and left" ||
+    bad "--max-size" "exit $rc, $(nfiles big) stored, $small expected" "$(head -2 "$T/big.err")"
+
 # --- secure by default: no password in clear text ------------------------------------
 "$POP3GET" -v --list "$(url lock)" >"$T/clear.out" 2>"$T/clear.err"; rc=$?
 if [ "$rc" = 69 ] && grep -q -- "--plaintext-auth" "$T/clear.err" &&
@@ -111,7 +175,8 @@ HOME=$H "$POP3GET" --plaintext-auth --password-command 'exit 3' --list \
 [ "$rc" = 75 ] && ok "a failing --password-command: exit 75, nothing sent" ||
     bad "--password-command failing" "exit $rc" "$(head -2 "$T/pwcmd2.err")"
 HOME=$H python3 - "$POP3GET" "pop3://lock@127.0.0.1:$PORT" "$COUNT" >"$T/pty.out" 2>&1 <<'PY'
-import os, pty, sys, time
+import os, pty, signal, sys, time
+signal.alarm(60)  # never hang the test run
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(sys.argv[1], [sys.argv[1], "--plaintext-auth", "--list", sys.argv[2]])
