@@ -19,6 +19,7 @@ DESTDIR ?=
 LIBDIR  ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
 B       := build
 # The version lives in include/pop3.h only (POP3_VERSION_*).
 POP3_VER_ = $(shell sed -n 's/^\#define POP3_VERSION_$(1) *\([0-9][0-9]*\).*/\1/p' include/pop3.h)
@@ -65,7 +66,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 .SECONDARY: $(ASAN_OBJ)
 
 .PHONY: all check unit asan pedantic cross integration install-check demo install uninstall symbols layout-check docs-check clean
-.PHONY: pop3get-check durability licence-check fuzz fuzz-build fuzz-check fuzz-coverage static hostile nothing-lost bench bench-smoke tls-check checkout-check tls36-check
+.PHONY: pop3get-check man-check durability licence-check fuzz fuzz-build fuzz-check fuzz-coverage static hostile nothing-lost bench bench-smoke tls-check checkout-check tls36-check
 
 all: $(B)/libpop3.a $(B)/libpop3.so $(EXAMPLES)
 
@@ -280,6 +281,10 @@ $(B)/asan/pop3get: $(PG_DEP) $(ASAN_OBJ)
 nothing-lost: all
 	bash tests/hostile/nothing_lost.sh
 
+# pop3get's manual page: groff -ww silent, every --help option documented.
+man-check: $(B)/pop3get
+	bash tests/static/man.sh $(B)/pop3get
+
 # pop3get as a daily fetcher against Dovecot (tests/integration/pop3get.sh):
 # only new mail, the account lock, SIGKILL/SIGINT then a rerun.
 pop3get-check: all
@@ -311,7 +316,7 @@ check: licence-check all unit asan pedantic cross symbols layout-check docs-chec
 check: durability
 # The superloop firmware in QEMU (examples/lwip_superloop/board/mps2_an386/board.mk).
 check: qemu-check
-check: pop3get-check
+check: pop3get-check man-check
 
 # Install into a staging directory (with a multiarch LIBDIR), build the
 # README's example and the NetX example from it through pkg-config only,
@@ -351,6 +356,8 @@ install: $(B)/libpop3.a $(B)/libpop3.so $(B)/pop3get
 	ln -sf $(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
 	ln -sf $(SO_NAME) $(DESTDIR)$(LIBDIR)/libpop3.so
 	install -m 755 $(B)/pop3get $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 644 examples/pop3get/pop3get.1 $(DESTDIR)$(MANDIR)/man1/
 	$(PC_SUBST) pop3.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/pop3.pc
 	$(PC_SUBST) pop3-netx.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/pop3-netx.pc
 
@@ -360,7 +367,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/pop3/netx/,$(notdir $(NETX_H)))
 	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,libpop3.a libpop3.so $(SO_NAME) $(SO_FILE))
 	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/pop3.pc $(DESTDIR)$(LIBDIR)/pkgconfig/pop3-netx.pc
-	rm -f $(DESTDIR)$(BINDIR)/pop3get
+	rm -f $(DESTDIR)$(BINDIR)/pop3get $(DESTDIR)$(MANDIR)/man1/pop3get.1
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/pop3/netx $(DESTDIR)$(INCLUDEDIR)/pop3 2>/dev/null
 
 clean:

@@ -57,13 +57,13 @@ L=$STAGE$LIBDIR
 missing=()
 for f in usr/include/pop3.h usr/include/pop3/netx/nxd_pop3_client.h usr/include/pop3/netx/nx_api.h \
          "${LIBDIR#/}/libpop3.a" "${LIBDIR#/}/libpop3.so.$VERSION" "${LIBDIR#/}/pkgconfig/pop3.pc" \
-         "${LIBDIR#/}/pkgconfig/pop3-netx.pc" usr/bin/pop3get; do
+         "${LIBDIR#/}/pkgconfig/pop3-netx.pc" usr/bin/pop3get usr/share/man/man1/pop3get.1; do
     [ -e "$STAGE/$f" ] || missing+=("$f")
 done
 [ "$(readlink "$L/libpop3.so")" = "libpop3.so.$MAJOR" ] || missing+=("libpop3.so -> libpop3.so.$MAJOR")
 [ "$(readlink "$L/libpop3.so.$MAJOR")" = "libpop3.so.$VERSION" ] || missing+=("libpop3.so.$MAJOR -> libpop3.so.$VERSION")
 [ -e "$STAGE/usr/include/nx_api.h" ] && missing+=("nx_api.h must not be in the include root")
-if [ "${#missing[@]}" -eq 0 ]; then ok "make install LIBDIR=$LIBDIR: headers, libpop3.so.$VERSION, libpop3.a, pop3get, pkg-config files"
+if [ "${#missing[@]}" -eq 0 ]; then ok "make install LIBDIR=$LIBDIR: headers, libpop3.so.$VERSION, libpop3.a, pop3get and its manual page, pkg-config files"
 else bad "make install layout" "${missing[@]}"; fi
 
 soname=$(readelf -d "$L/libpop3.so.$VERSION" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
