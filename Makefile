@@ -301,6 +301,17 @@ checkout-check: all $(BENCH_BIN)
 durability: all
 	bash tests/durability/run.sh
 
+.PHONY: coverage mutants
+# Line coverage (gcc --coverage, build/cov) of unit, integration, hostile,
+# durability and lwIP tests; per-file table and floors (tests/coverage/).
+coverage: lwip-src
+	bash tests/coverage/run.sh
+
+# Named source mutations, one at a time in build/mutants/tree, each run
+# against the tests meant to catch it; all must be killed (tests/mutants/).
+mutants: lwip-src
+	python3 tests/mutants/run.py
+
 # Checks that cannot run here (a missing tool, no IPv6, not root) are
 # skipped loudly: each appends a line to $(SKIP_LOG) (tests/support/skip.sh)
 # and make check (which empties it when it starts) ends with the list; with
@@ -313,7 +324,7 @@ endif
 check: licence-check all unit asan pedantic cross symbols layout-check docs-check install-check integration tls-check tls36-check lwip-check netx-lwip-check static fuzz-check hostile nothing-lost bench-smoke checkout-check
 	@bash tests/support/skip.sh report
 	@echo "make check: all passed"
-check: durability
+check: durability coverage
 # The superloop firmware in QEMU (examples/lwip_superloop/board/mps2_an386/board.mk).
 check: qemu-check
 check: pop3get-check man-check

@@ -13,8 +13,8 @@
 # rename; EAGAIN into clone, which makes aio_fsync fail and pop3get fall
 # back to a plain fsync). After every run lostcount.py compares the server
 # with the Maildir: no message may be lost or stored twice, and the exit
-# status must be exactly 74 (EX_IOERR) when a fault hit the Maildir, 0 when
-# none did.
+# status must be exactly 74 (EX_IOERR) when a fault hit the Maildir or
+# pop3get's state, 0 when none did.
 #
 # Environment: POP3GET (default build/pop3get), COUNT (8 messages per run),
 # KEEP=1 keeps the work directory.
@@ -33,6 +33,7 @@ command -v strace >/dev/null || die "strace missing (run scripts/deps.sh)"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-durable.XXXXXX") || die "mktemp failed"
 SRV=$WORK/server
 mkdir -p "$SRV" "$WORK/local"
+export XDG_STATE_HOME=$WORK/state # pop3get's only-new-mail state
 chmod 0711 "$WORK"
 cleanup() {
     bash "$INT/dovecot.sh" stop "$SRV" >/dev/null 2>&1 || true
@@ -47,7 +48,9 @@ trap 'exit 130' INT TERM
 # "when=1" on an existing Maildir fails the first fsync of every thread
 # (each message's and then new/'s). With clone refused (NOAIO) there are
 # no threads: aio_fsync fails, pop3get falls back to fsync, and "when=N"
-# counts every fsync of the run; LAST is the last one (new/ before DELE).
+# counts every fsync of the run; LAST is the last one of new/ (before the
+# DELEs). A fault in pop3get's state file (XDG_STATE_HOME) counts as one in
+# its storage too.
 NOAIO="-e inject=clone,clone3:error=EAGAIN"
 SCENARIOS=(
     "clean new"
@@ -93,8 +96,12 @@ for s in "${SCENARIOS[@]}"; do
     read -r _ total sonly stored both lost dups < <(python3 "$ROOT/tests/hostile/lostcount.py" \
         "$SRV" "$WORK/local" "$u" 2>"$WORK/$u.count.err")
     deles=$(sed -n 's/^summary: \([0-9]*\) DELE.*/\1/p' "$WORK/$u.order")
-    hits=$(grep -c "^injected: .* $WORK/local" "$WORK/$u.order")
-    [ "$u" = noaio ] && LAST_FSYNC=$(grep -c '^[0-9]* fsync(' "$WORK/$u.trace")
+    # Faults that hit pop3get's own storage: the Maildir or its state.
+    hits=$(grep -c -e "^injected: .* $WORK/local" -e "^injected: .* $WORK/state" "$WORK/$u.order")
+    # The fsync of new/ before the DELEs: its place among all fsyncs.
+    [ "$u" = noaio ] && LAST_FSYNC=$(grep '^[0-9]* fsync(' "$WORK/$u.trace" |
+        grep -n "<$WORK/local/$u/new>" | tail -n 1 | cut -d: -f1)
+    LAST_FSYNC=${LAST_FSYNC:-0}
     want=0; [ "$hits" -gt 0 ] && want=74
     why=()
     [ "$orc" -eq 0 ] || why+=("DELE before durability: $(grep VIOLATION "$WORK/$u.order" | head -n 3 | tr '\n' ';')")

@@ -30,6 +30,13 @@ connections until killed. MODE:
                first) on, bodies go out with LF line ends, the terminator
                ".\n" included, as from a server that stores mail with LF
                and forgets to convert: a reply that never ends
+    garble     like proxy, but bare-LF lines ("\n.\n+OK 1 octets\n")
+               are slipped into the first message body, right before its
+               "Subject: " line (GARBLE, the fourth argument, must be
+               bodyinject): content for an engine that frames bodies by
+               CRLF "." CRLF, a fake end and reply for one that does not.
+               CUT_AFTER (optional fifth) drops both connections once that
+               many octets went to the client.
     nopipe     a small POP3 server of its own (user alice, password secret,
     nocapa     APOP too) serving the messages of an expected/ directory
                (the third argument) made by mkmaildrop.py. nopipe does not
@@ -261,12 +268,44 @@ class MiniPop3:
                 err(b"unknown command")
 
 
+class Garbler:
+    """Slips PAYLOAD in before the first MARK of the server-to-client
+    stream, whatever pieces it comes in."""
+
+    KINDS = {"bodyinject": (b"Subject: ", b"\n.\n+OK 1 octets\n")}
+
+    def __init__(self, kind):
+        self.mark, self.payload = self.KINDS[kind]
+        self.done = False
+        self.held = b""
+
+    def feed(self, data):
+        if self.done:
+            return data
+        buf = self.held + data
+        i = buf.find(self.mark)
+        if i < 0:
+            # Hold back only a tail that may be the start of the mark (a
+            # reply ends in CRLF, which starts no mark: nothing waits).
+            keep = 0
+            for k in range(min(len(self.mark) - 1, len(buf)), 0, -1):
+                if self.mark.startswith(buf[-k:]):
+                    keep = k
+                    break
+            self.held = buf[len(buf) - keep:]
+            return buf[:len(buf) - keep]
+        self.done = True
+        self.held = b""
+        return buf[:i] + self.payload + buf[i:]
+
+
 class Relay:
-    def __init__(self, upstream, cut_after=None, stall=False, seed=0):
+    def __init__(self, upstream, cut_after=None, stall=False, seed=0, garble=None):
         self.upstream = upstream
         self.cut_after = cut_after
         self.stall = stall
         self.rng = random.Random(seed)
+        self.garble = garble
 
     def __call__(self, conn):
         up = socket.create_connection(("127.0.0.1", self.upstream))
@@ -287,12 +326,15 @@ class Relay:
 
         t = threading.Thread(target=client_to_server, daemon=True)
         t.start()
+        garbler = Garbler(self.garble) if self.garble else None
         sent = 0
         try:
             while not done.is_set():
                 data = up.recv(65536)
                 if not data:
                     break
+                if garbler is not None:
+                    data = garbler.feed(data)
                 i = 0
                 while i < len(data):
                     n = self.rng.randint(1, 1500)
@@ -430,6 +472,10 @@ def main():
                 "close": serve_close, "truncate": serve_truncate}
     if mode == "proxy":
         handler = Relay(int(sys.argv[3]))
+    elif mode == "garble":
+        Garbler(sys.argv[4])  # an unknown kind fails here, before listening
+        handler = Relay(int(sys.argv[3]), garble=sys.argv[4],
+                        cut_after=int(sys.argv[5]) if len(sys.argv) > 5 else None)
     elif mode in ("cut", "stall"):
         handler = Relay(int(sys.argv[3]), cut_after=int(sys.argv[4]),
                         stall=(mode == "stall"))

@@ -165,6 +165,19 @@ fi
 
 get capath --capath "$P/capath" --list "pop3s://alice:secret@localhost:$SPORT"
 expect_rc capath 0 "POP3S with --capath DIR"
+# Trust that cannot be loaded: a local error (74) naming it, nothing sent.
+get cafile_missing --cafile "$P/no-such-ca.pem" --list "pop3s://alice:secret@localhost:$SPORT"
+expect_rc cafile_missing 74 "--cafile naming a missing file" &&
+    { grep -q "no-such-ca.pem" "$T/cafile_missing.err" && ok "... the error names the file" ||
+      bad "--cafile missing: the error names the file" "$(cat "$T/cafile_missing.err")"; }
+mkdir -p "$P/emptydir"
+get capath_empty --capath "$P/emptydir" --list "pop3s://alice:secret@localhost:$SPORT"
+expect_rc capath_empty 74 "--capath naming a directory without certificates" &&
+    { grep -qi "no CA certificate" "$T/capath_empty.err" && ok "... the error says no CA was loaded" ||
+      bad "--capath empty: the error says no CA was loaded" "$(cat "$T/capath_empty.err")"; }
+printf 'not a certificate\n' > "$P/garbage.pem"
+get cafile_garbage --cafile "$P/garbage.pem" --list "pop3s://alice:secret@localhost:$SPORT"
+expect_rc cafile_garbage 74 "--cafile naming a file that holds no certificate"
 get stlsopt --cafile "$P/ca.pem" --stls --list "pop3://alice:secret@localhost:$PORT"
 expect_rc stlsopt 0 "STLS opportunistic (--stls) on a server that offers it"
 

@@ -27,15 +27,17 @@
 #   4. an unknown name ends with POP3_ERR_RESOLVE
 # Without root, tap devices or network namespaces this fails, loudly.
 #
-# Environment: KEEP=1 keeps the temporary directory; BIG_MB (default 5).
+# Environment: KEEP=1 keeps the temporary directory; BIG_MB (default 5);
+# LWIP_BUILD=DIR takes the binaries from DIR instead of build/.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-FETCH=$ROOT/build/lwip/lwip_fetch
-FETCH_ASAN=$ROOT/build/lwip/lwip_fetch_asan
-LOOP=$ROOT/build/lwip_superloop
-LOOP_ALTCP=$ROOT/build/lwip/lwip_superloop_altcp
+LB=${LWIP_BUILD:-$ROOT/build}   # where make put the binaries (make coverage: build/cov)
+FETCH=$LB/lwip/lwip_fetch
+FETCH_ASAN=$LB/lwip/lwip_fetch_asan
+LOOP=$LB/lwip_superloop
+LOOP_ALTCP=$LB/lwip/lwip_superloop_altcp
 BIG_MB=${BIG_MB:-5}
 NS=pop3lwip-$$
 TAP=p3tap$$
