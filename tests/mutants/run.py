@@ -35,8 +35,11 @@ TIMEOUT = int(os.environ.get("MUTANT_TIMEOUT", "300"))
 
 
 def copy_tree():
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True,
-                           capture_output=True).stdout.split(b"\0")
+    """The checkout's files (tracked, and new ones not ignored) as they are
+    now; files gone from the checkout go from the tree too (build/ stays)."""
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                           cwd=ROOT, check=True, capture_output=True).stdout.split(b"\0")
+    want = set()
     for f in files:
         if not f:
             continue
@@ -44,9 +47,19 @@ def copy_tree():
         src, dst = os.path.join(ROOT, rel), os.path.join(TREE, rel)
         if not os.path.isfile(src):
             continue          # deleted in the working tree
+        want.add(rel)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         if not os.path.exists(dst) or open(src, "rb").read() != open(dst, "rb").read():
             shutil.copy2(src, dst)
+    for d, dirs, names in os.walk(TREE):
+        rel_d = os.path.relpath(d, TREE)
+        if rel_d == "build" or rel_d.startswith("build" + os.sep):
+            dirs[:] = []
+            continue
+        for n in names:
+            rel = os.path.normpath(os.path.join(rel_d, n))
+            if rel not in want:
+                os.unlink(os.path.join(d, n))
 
 
 def build(targets, log):
