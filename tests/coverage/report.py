@@ -11,9 +11,12 @@ has it, as covered when any run executed it (the engine is compiled into
 the library, the lean test and the lwIP tests: each adds what it ran).
 
 FILE (--unreachable, default tests/coverage/unreachable.txt) lists lines
-that no test can reach, "path:line reason", one per line; they are taken out
-of the executable lines, and a listed line that is executed after all, or is
-not executable, fails the report (the list must stay true).
+that no test can reach, one per line: "path<TAB>anchor<TAB>count<TAB>reason",
+meaning the line holding the text anchor (which must occur on exactly one
+line of path) and the count-1 lines after it. They are taken out of the
+executable lines; an anchor that is not found once, or a listed line that
+ran after all or is not executable, fails the report (the list stays true
+when the code moves, and fails loudly when it changes).
 
 Floors: every file under src/ and port/ 90% of its lines together, and each
 group (src/, port/, examples/pop3get/) on its own; examples/pop3get/ 80%.
@@ -75,12 +78,17 @@ def main(argv):
     problems = []
     if os.path.exists(unreach_file):
         for raw in open(unreach_file):
-            raw = raw.strip()
-            if not raw or raw.startswith("#"):
+            raw = raw.rstrip("\n")
+            if not raw.strip() or raw.startswith("#"):
                 continue
-            where, _, why = raw.partition(" ")
-            path, _, ln = where.rpartition(":")
-            unreach.setdefault(path, {})[int(ln)] = why
+            path, anchor, count, why = raw.split("\t", 3)
+            src = open(path).read().split("\n")
+            hits = [i + 1 for i, l in enumerate(src) if anchor in l]
+            if len(hits) != 1:
+                problems.append("%s: anchor %r found on %d lines, not 1" % (path, anchor, len(hits)))
+                continue
+            for k in range(int(count)):
+                unreach.setdefault(path, {})[hits[0] + k] = why
     for path, lns in unreach.items():
         for ln in lns:
             m = lines.get(path, {})
