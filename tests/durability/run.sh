@@ -99,7 +99,7 @@ for s in "${SCENARIOS[@]}"; do
     # Faults that hit pop3get's own storage: the Maildir or its state.
     hits=$(grep -c -e "^injected: .* $WORK/local" -e "^injected: .* $WORK/state" "$WORK/$u.order")
     # The fsync of new/ before the DELEs: its place among all fsyncs.
-    [ "$u" = noaio ] && LAST_FSYNC=$(grep '^[0-9]* fsync(' "$WORK/$u.trace" |
+    [ "$u" = noaio ] && LAST_FSYNC=$(grep '^[0-9]\+ \+fsync(' "$WORK/$u.trace" |
         grep -n "<$WORK/local/$u/new>" | tail -n 1 | cut -d: -f1)
     LAST_FSYNC=${LAST_FSYNC:-0}
     want=0; [ "$hits" -gt 0 ] && want=74

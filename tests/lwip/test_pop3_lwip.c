@@ -252,6 +252,26 @@ static void test_window_opens_by_consumed_octets_only(void **state)
     assert_memory_equal(ev.body, "line one\r\nline two\r\n", ev.body_len);
 }
 
+static void test_window_stays_shut_for_the_rest_of_a_paused_pbuf(void **state)
+{
+    const char *a = "+OK\r\nabc\r\n.\r\n";
+    u32_t before;
+
+    (void)state;
+    log_in();
+    before = f.recved;
+    ev.pause_on_begin = 1; /* stops inside the pbuf, after the status line */
+    assert_int_equal(rx(a, NULL), ERR_OK);
+    assert_int_equal(pop3_lwip_held(&port), strlen(a) - 5);
+    assert_int_equal(f.recved - before, 5); /* "+OK\r\n" only */
+    ev.pause_on_begin = 0;
+    pop3_client_resume(&client);
+    pop3_lwip_poll(&port);
+    assert_int_equal(pop3_lwip_held(&port), 0);
+    assert_int_equal(f.recved - before, strlen(a));
+    assert_int_equal(ev.msg_end, 1);
+}
+
 static void test_fin_waits_behind_held_pbufs(void **state)
 {
     (void)state;
@@ -618,6 +638,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reply_in_the_greetings_segment_answers_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_window_opens_by_consumed_octets_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_window_stays_shut_for_the_rest_of_a_paused_pbuf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fin_waits_behind_held_pbufs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filter_takes_the_octets_and_the_window_follows_it, setup, teardown),
         cmocka_unit_test_setup_teardown(test_err_callback_never_touches_the_pcb, setup, teardown),

@@ -265,7 +265,7 @@ MUTANTS = [
      "a failed background fsync stops the run (exit 74), nothing deleted",
      "examples/pop3get/pg_maildir.c",
      "finish(m, y->f, y->tmp, y->dst, y->msg, errs[i])",
-     "finish(m, y->f, y->tmp, y->dst, y->msg, 0)",
+     "finish(m, y->f, y->tmp, y->dst, y->msg, errs[i] * 0)",
      ["durability"]),
     ("pop3get_ignores_rename_error",
      "a message that could not be renamed into new/ is not stored, not deleted",
