@@ -34,6 +34,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-durable.XXXXXX") || die "mktemp failed"
 SRV=$WORK/server
 mkdir -p "$SRV" "$WORK/local"
 export XDG_STATE_HOME=$WORK/state # pop3get's only-new-mail state
+printf 'pw\n' > "$WORK/pass"      # no password in the URL: no warning written
 chmod 0711 "$WORK"
 cleanup() {
     bash "$INT/dovecot.sh" stop "$SRV" >/dev/null 2>&1 || true
@@ -86,7 +87,8 @@ for s in "${SCENARIOS[@]}"; do
     [ "$md" = old ] && mkdir -p "$WORK/local/$u/new" "$WORK/local/$u/cur" "$WORK/local/$u/tmp"
     # shellcheck disable=SC2086
     strace "${TRACE[@]}" $inject -o "$WORK/$u.trace" -- \
-        "$POP3GET" --timeout 20 --delete --maildir "$WORK/local/$u" "pop3://$u:pw@127.0.0.1:$PORT" \
+        "$POP3GET" --plaintext-auth --pass-file "$WORK/pass" --timeout 20 --delete \
+        --maildir "$WORK/local/$u" "pop3://$u@127.0.0.1:$PORT" \
         >/dev/null 2>"$WORK/$u.err" </dev/null
     rc=$?
     sleep 0.2   # Dovecot finishes the QUIT it got

@@ -164,7 +164,7 @@ garble() {
     FAKE_PID=$!
     for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
     [ -s "$pf" ] || die "fakeserver.py $kind did not start"
-    timeout 60 "$POP3GET" --timeout 2 --maildir "$WORK/local/$u" --delete \
+    timeout 60 "$POP3GET" --plaintext-auth --timeout 2 --maildir "$WORK/local/$u" --delete \
         "pop3://$u:pw@127.0.0.1:$(cat "$pf")" >/dev/null 2>"$WORK/$u.err" </dev/null
     rc=$?
     kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; FAKE_PID=
