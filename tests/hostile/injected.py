@@ -5,10 +5,12 @@ its own octets? For nothing_lost.sh.
 
     injected.py MAILDIR EXPDIR RC
 
-Each file in MAILDIR/new and cur must equal the expected message with its
-Message-ID (EXPDIR/NNNN.eml), except that one of them may carry the
-injected bare-LF lines right before its "Subject: " line; when RC is 0 (the
-session ran to its end) exactly one must. Exit 1 with the reason otherwise.
+Each file in MAILDIR/new and cur, after the Received: field pop3get puts
+on top, must equal the expected message with its Message-ID
+(EXPDIR/NNNN.eml), with CRLF or (pop3get's default delivery) LF line ends,
+except that one of them may carry the injected bare-LF lines right before
+its "Subject: " line; when RC is 0 (the session ran to its end) exactly one
+must. Exit 1 with the reason otherwise.
 """
 import os
 import re
@@ -16,6 +18,12 @@ import sys
 
 PAYLOAD = b"\n.\n+OK 1 octets\n"
 ID = re.compile(rb"(?im)^message-id:[ \t]*(<[^>\r\n]*>)")
+RECEIVED = re.compile(rb"\AReceived:[^\n]*\n(?:[ \t][^\n]*\n)*")
+
+
+def forms(exp):
+    """The expected octets as delivered: CRLF kept, or LF line ends."""
+    return (exp, exp.replace(b"\r\n", b"\n"))
 
 
 def main():
@@ -28,14 +36,14 @@ def main():
     for sub in ("new", "cur"):
         d = os.path.join(maildir, sub)
         for fn in sorted(os.listdir(d)) if os.path.isdir(d) else []:
-            data = open(os.path.join(d, fn), "rb").read()
+            data = RECEIVED.sub(b"", open(os.path.join(d, fn), "rb").read(), count=1)
             m = ID.search(data)
             exp = want.get(m.group(1).decode("latin-1")) if m else None
             if exp is None:
                 sys.exit("%s: no known Message-ID" % fn)
-            if data == exp:
+            if data in forms(exp):
                 continue
-            if data == exp.replace(b"Subject: ", PAYLOAD + b"Subject: ", 1):
+            if data in [f.replace(b"Subject: ", PAYLOAD + b"Subject: ", 1) for f in forms(exp)]:
                 injected += 1
                 continue
             sys.exit("%s (%s): stored octets are neither the message nor the message "
