@@ -252,14 +252,21 @@ def parse_summary(out):
     return (int(m.group(1)), int(m.group(2))) if m else (None, None)
 
 
+# The trace field pop3get puts in front of every message it delivers
+# (pg_received(): one line and one folded continuation line).
+POP3GET_RECEIVED = re.compile(rb"\AReceived: from [^\n]* with POP3 \(pop3get [^\n]*\n"
+                              rb"(?:[ \t][^\n]*\n)*")
+
+
 def maildir_totals(path):
     """Messages and octets in a Maildir, counted with CRLF line ends (what
-    RETR returned) whether the client stored LF or CRLF."""
+    RETR returned) whether the client stored LF or CRLF, without the
+    Received: field pop3get adds."""
     n = octets = 0
     for sub in ("new", "cur"):
         for f in glob.glob(os.path.join(path, sub, "*")):
             with open(f, "rb") as fh:
-                d = fh.read()
+                d = POP3GET_RECEIVED.sub(b"", fh.read(), count=1)
             n += 1
             octets += len(d) + d.count(b"\n") - d.count(b"\r\n")
     return n, octets
