@@ -27,6 +27,7 @@ static void usage(FILE *f)
 {
     fputs(
 "usage: " PG_PROG " [options] pop3[s]://[USER[:PASS]@]HOST[:PORT][/N]\n"
+"       " PG_PROG " [options] [-C FILE] ACCOUNT... | --all-accounts\n"
 "\n"
 "Actions (one; default --maildir $MAILDIR):\n"
 "  --list              print 'N SIZE' for each message\n"
@@ -46,6 +47,10 @@ static void usage(FILE *f)
 "                      by UIDL, state in $XDG_STATE_HOME/pop3get)\n"
 "  --discard           retrieve every message, drop the octets, print\n"
 "                      'N messages, B octets' (a sink for benchmarks)\n"
+"\n"
+"Accounts (configuration file, see pop3get(1)):\n"
+"  -C, --config FILE   the file (default $XDG_CONFIG_HOME/pop3get/config)\n"
+"  --all-accounts      every account in it; several run at once\n"
 "\n"
 "Options:\n"
 "  -u, --user USER     user name (overrides the URL)\n"
@@ -675,6 +680,21 @@ int pg_options_parse(struct pg_options *o, int argc, char **argv)
     if ((r = check_options(o)) != 0)
         return r;
     return resolve_credentials(o);
+}
+
+int pg_options_takes_value(const char *arg)
+{
+    static const char *const with_value[] = {
+        "-u", "--user", "--pass-file", "--password-command", "--maildir", "--mbox", "--mda",
+        "--top", "--msg", "--cafile", "--capath", "--oauth2-token-file", "--auth",
+        "--timeout", "--max-size", "--speed-limit", "--speed-time", "-C", "--config"
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof with_value / sizeof with_value[0]; i++)
+        if (strcmp(arg, with_value[i]) == 0)
+            return 1;
+    return 0;
 }
 
 void pg_options_free(struct pg_options *o)

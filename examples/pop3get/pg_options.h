@@ -57,6 +57,10 @@ struct pg_options {
  * the offending argument on stderr. Call pg_options_free() in every case. */
 int pg_options_parse(struct pg_options *o, int argc, char **argv);
 
+/* arg is an option whose value is the next argument ("--maildir" but
+ * not "--maildir=DIR"). */
+int pg_options_takes_value(const char *arg);
+
 /* Free what o holds and wipe the secrets. */
 void pg_options_free(struct pg_options *o);
 

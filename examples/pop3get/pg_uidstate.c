@@ -2,6 +2,7 @@
 /* pg_uidstate.c - see pg_uidstate.h. */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* F_OFD_SETLK */
 
 #include "pg_uidstate.h"
 
@@ -13,6 +14,11 @@
 #include <unistd.h>
 
 #define HEADER "pop3get-uidl 1"
+#ifdef F_OFD_SETLK
+#define LOCK_CMD F_OFD_SETLK
+#else
+#define LOCK_CMD F_SETLK
+#endif
 /* RFC 1939: a unique-id is 1 to 70 characters 0x21..0x7E. Longer lines
  * in a state file are refused as damage. */
 #define UID_MAX 70
@@ -226,7 +232,9 @@ int pg_uidstate_open(struct pg_uidstate *st, const char *path, pg_exists_fn exis
     memset(&fl, 0, sizeof fl);
     fl.l_type = F_WRLCK;
     fl.l_whence = SEEK_SET;
-    if (fcntl(st->lockfd, F_SETLK, &fl) != 0) {
+    /* Open-file-description locks where there are (Linux): they also keep
+     * apart two accounts of one run that name the same mailbox. */
+    if (fcntl(st->lockfd, LOCK_CMD, &fl) != 0) {
         e = errno == EACCES || errno == EAGAIN ? EWOULDBLOCK : errno;
         close(st->lockfd);
         st->lockfd = -1;

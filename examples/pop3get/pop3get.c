@@ -26,6 +26,7 @@
 #include "pop3_posix.h"
 #include "pop3_tls_posix.h"
 
+#include "pg_config.h"
 #include "pg_fetch.h"
 #include "pg_store.h"
 #include "pg_options.h"
@@ -55,6 +56,8 @@
 #define CMD_BUF_SIZE 16384
 #define LINE_BUF_SIZE 1024
 #define POLL_MS 100
+/* Accounts fetched at once, one session each on the one poll loop. */
+#define PG_ACCOUNTS_MAX 32
 
 /* SIGINT/SIGTERM: the poll loop stops the session at once (no QUIT). */
 static volatile sig_atomic_t got_signal;
@@ -103,6 +106,7 @@ struct app {
     pop3_posix_filter filter;
     struct pg_peek peek;
     int tls_inited;
+    int active;             /* its session was started (run() drives it) */
     char line_buf[LINE_BUF_SIZE];
     uint8_t cmd_buf[CMD_BUF_SIZE];
     pop3_slot queue[PG_QUEUE_LEN];
@@ -628,49 +632,74 @@ static int interrupted(struct app *a)
     return 1;
 }
 
-/* Our own poll() loop rather than pop3_posix_run(): a local failure must be
- * able to drop the connection between two events. */
-static void run(struct app *a)
+/* After poll() said revents for a's socket (0: just time passed). */
+static void step(struct app *a, short revents)
 {
-    while (pop3_client_state(&a->c) != POP3_STATE_CLOSED) {
-        struct pollfd pfd;
-        int n, e;
+    int e;
 
-        if (got_signal && interrupted(a))
-            break;
-        if (a->s.abort) {
-            pop3_client_abort(&a->c);
-            break;
+    a->cork.on = 1;
+    pop3_posix_handle(&a->posix, revents);
+    a->cork.on = 0;
+    if (pop3_client_state(&a->c) != POP3_STATE_CLOSED)
+        pop3_client_writable(&a->c);
+    if (a->store.open && !a->s.abort) {
+        /* Finished background fsyncs: into new/. With --delete, what was
+         * delivered becomes durable now (one sync for the batch read
+         * since the last), so its DELEs can go out. */
+        if ((e = pg_store_reap(&a->store, 0)) != 0) {
+            store_failure(a, e);
+            return;
         }
-        pfd.fd = pop3_posix_fd(&a->posix);
-        pfd.events = pop3_posix_events(&a->posix);
-        pfd.revents = 0;
-        if (pfd.events == 0)
-            pfd.fd = -1;
-        n = poll(&pfd, 1, POLL_MS);
-        if (n < 0 && errno != EINTR) {
-            local_failure(a, "poll", errno);
-            continue;
-        }
-        a->cork.on = 1;
-        pop3_posix_handle(&a->posix, n > 0 ? pfd.revents : 0);
-        a->cork.on = 0;
-        if (pop3_client_state(&a->c) != POP3_STATE_CLOSED)
-            pop3_client_writable(&a->c);
-        if (a->store.open && !a->s.abort) {
-            /* Finished background fsyncs: into new/. With --delete, what was
-             * delivered becomes durable now (one sync for the batch read
-             * since the last), so its DELEs can go out. */
-            if ((e = pg_store_reap(&a->store, 0)) != 0) {
-                store_failure(a, e);
+        if (a->o.del && (pg_store_pending(&a->store) || pg_fetch_waiting(&a->f)) &&
+            flush_store(a) == 0)
+            pump(a);
+    }
+    pg_progress(&a->rep, pop3_posix_now_ms(), 0, a->f.stored, a->f.count,
+                a->f.done_bytes, a->f.total_bytes);
+}
+
+/* Our own poll() loop rather than pop3_posix_run(): a local failure must be
+ * able to drop the connection between two events, and several accounts
+ * run at once, one session each, on this one loop. */
+static void run(struct app **as, size_t n)
+{
+    struct pollfd pfd[PG_ACCOUNTS_MAX];
+    size_t i, live;
+    int r;
+
+    for (;;) {
+        for (i = 0, live = 0; i < n; i++) {
+            struct app *a = as[i];
+
+            pfd[i].fd = -1;
+            pfd[i].events = 0;
+            pfd[i].revents = 0;
+            if (!a->active || pop3_client_state(&a->c) == POP3_STATE_CLOSED)
+                continue;
+            if (got_signal && interrupted(a))
+                continue;
+            if (a->s.abort) {
+                pop3_client_abort(&a->c);
                 continue;
             }
-            if (a->o.del && (pg_store_pending(&a->store) || pg_fetch_waiting(&a->f)) &&
-                flush_store(a) == 0)
-                pump(a);
+            live++;
+            pfd[i].fd = pop3_posix_fd(&a->posix);
+            pfd[i].events = pop3_posix_events(&a->posix);
+            if (pfd[i].events == 0)
+                pfd[i].fd = -1;
         }
-        pg_progress(&a->rep, pop3_posix_now_ms(), 0, a->f.stored, a->f.count,
-                    a->f.done_bytes, a->f.total_bytes);
+        if (live == 0)
+            return;
+        r = poll(pfd, (nfds_t)n, POLL_MS);
+        if (r < 0 && errno != EINTR) {
+            for (i = 0; i < n; i++)
+                if (as[i]->active)
+                    local_failure(as[i], "poll", errno);
+            continue;
+        }
+        for (i = 0; i < n; i++)
+            if (as[i]->active && pop3_client_state(&as[i]->c) != POP3_STATE_CLOSED)
+                step(as[i], r > 0 ? pfd[i].revents : 0);
     }
 }
 
@@ -687,23 +716,12 @@ static void close_store(struct app *a)
         (void)record_durable(a);
 }
 
-int main(int argc, char **argv)
+/* Open the store and the state, set up and connect: 1 when the session
+ * is under way (run() drives it), 0 when the account is already done. */
+static int start(struct app *a, int progress)
 {
-    static struct app app;
-    struct app *a = &app;
     int r;
 
-    /* A closed stdout pipe, or a file size limit (ulimit -f) reached, is a
-     * write error (EPIPE, EFBIG: exit 74 with a message, what was stored
-     * stays durable), not a silent death. */
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGXFSZ, SIG_IGN);
-    catch_signals();
-    r = pg_options_parse(&a->o, argc, argv);
-    if (r != 0) {
-        pg_options_free(&a->o);
-        return r < 0 ? 0 : r;
-    }
     if (store_mode(a) && !a->o.discard) {
         if ((r = pg_store_open(&a->store, &a->o, on_stored, a)) != 0) {
             if (r == EWOULDBLOCK)
@@ -711,23 +729,28 @@ int main(int argc, char **argv)
                             "locked by another program; try again later");
             else
                 pg_fail_str(&a->rep, EX_IOERR, pg_store_errpath(&a->store), strerror(r));
-            goto out;
+            return 0;
         }
         open_state(a);
         if (a->rep.exit_code != 0)
-            goto out;
+            return 0;
     }
-    a->rep.progress = store_mode(a) && !a->o.verbose && !a->o.quiet && isatty(STDERR_FILENO);
-    if (!store_mode(a))
-        setvbuf(stdout, NULL, _IOFBF, 65536);
+    a->rep.progress = progress && store_mode(a) && !a->o.verbose && !a->o.quiet &&
+                      isatty(STDERR_FILENO);
     if (setup_client(a) < 0)
-        goto out;
+        return 0;
     if (a->o.verbose)
         fprintf(stderr, "* connecting to %s port %s\n", a->o.host, a->o.port);
-    if (got_signal)
+    if (got_signal) {
         (void)interrupted(a);
-    else if (pop3_posix_connect(&a->posix, &a->c, a->o.host, a->o.port) == POP3_OK)
-        run(a);
+        return 0;
+    }
+    return pop3_posix_connect(&a->posix, &a->c, a->o.host, a->o.port) == POP3_OK;
+}
+
+/* Everything delivered durable, the state written, resources freed. */
+static int finish(struct app *a)
+{
     close_store(a);
     commit_state(a);
     pg_progress(&a->rep, pop3_posix_now_ms(), 1, a->f.stored, a->f.count,
@@ -737,9 +760,6 @@ int main(int argc, char **argv)
         printf("%" PRIu32 " messages, %" PRIu64 " octets\n", a->f.stored, a->f.done_bytes);
     if (store_mode(a) && a->o.verbose && a->rep.exit_code == 0)
         fprintf(stderr, "* stored %" PRIu32 ", deleted %" PRIu32 "\n", a->f.stored, a->f.deleted);
-out:
-    close_store(a);
-    commit_state(a);
     free_uids(a);
     pop3_posix_close(&a->posix);
     if (a->tls_inited) {
@@ -748,7 +768,156 @@ out:
     }
     pop3_client_free(&a->c);
     pg_options_free(&a->o);
-    if (fflush(stdout) != 0 || ferror(stdout))
-        pg_fail_str(&a->rep, EX_IOERR, "stdout", strerror(errno));
     return a->rep.exit_code;
+}
+
+/* pop3get [options] ACCOUNT... | --all-accounts [-C FILE]: which accounts;
+ * 0 when the command line is a URL (no accounts), -1 after an error. */
+static int accounts(int argc, char **argv, struct pg_config *cfg, const char **names,
+                    size_t *n, char **rest, int *nrest)
+{
+    char path[4096];
+    const char *file = NULL;
+    int i, all = 0, any = 0, urls = 0, r;
+
+    *n = 0;
+    *nrest = 0;
+    rest[(*nrest)++] = argv[0];
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+
+        if ((strcmp(a, "-C") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc) {
+            file = argv[++i];
+            any = 1;
+        } else if (strcmp(a, "--all-accounts") == 0) {
+            all = any = 1;
+        } else if (a[0] != '-' && strstr(a, "://") == NULL && strchr(a, '=') == NULL &&
+                   pg_options_takes_value(argv[i - 1])) {
+            rest[(*nrest)++] = argv[i];
+        } else if (a[0] != '-' && strstr(a, "://") == NULL) {
+            if (*n >= PG_ACCOUNTS_MAX) {
+                fprintf(stderr, "%s: at most %d accounts at once\n", PG_PROG, PG_ACCOUNTS_MAX);
+                return -EX_USAGE;
+            }
+            names[(*n)++] = a;
+            any = 1;
+        } else {
+            urls += strstr(a, "://") != NULL;
+            rest[(*nrest)++] = argv[i];
+        }
+    }
+    if (!any)
+        return 0;
+    if (urls > 0) {
+        fprintf(stderr, "%s: give a URL or accounts, not both\nTry '%s --help'.\n", PG_PROG, PG_PROG);
+        return -EX_USAGE;
+    }
+    if (file == NULL && pg_config_path(path, sizeof path) == 0)
+        file = path;
+    if (file == NULL) {
+        fprintf(stderr, "%s: no configuration file (-C FILE, $XDG_CONFIG_HOME or $HOME)\n", PG_PROG);
+        return -EX_CONFIG;
+    }
+    if ((r = pg_config_load(cfg, file)) != 0)
+        return -r;
+    if (all) {
+        for (*n = 0; *n < cfg->n && *n < PG_ACCOUNTS_MAX; (*n)++)
+            names[*n] = cfg->acct[*n].name;
+    }
+    for (i = 0; i < (int)*n; i++) {
+        if (pg_config_find(cfg, names[i]) == NULL) {
+            fprintf(stderr, "%s: %s: no account '%s'\nTry '%s --help'.\n", PG_PROG, file,
+                    names[i], PG_PROG);
+            return -EX_USAGE;
+        }
+    }
+    if (*n == 0) {
+        fprintf(stderr, "%s: %s: no accounts\n", PG_PROG, file);
+        return -EX_CONFIG;
+    }
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    static struct app single;
+    static struct pg_config cfg;
+    const char *names[PG_ACCOUNTS_MAX];
+    struct app *as[PG_ACCOUNTS_MAX];
+    char *rest[256];
+    size_t n = 0, i, live = 0;
+    int r, nrest, code = 0;
+
+    /* A closed stdout pipe, or a file size limit (ulimit -f) reached, is a
+     * write error (EPIPE, EFBIG: exit 74 with a message, what was stored
+     * stays durable), not a silent death. */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
+    catch_signals();
+    if (argc > (int)(sizeof rest / sizeof rest[0]) - PG_CONFIG_ARGS) {
+        fprintf(stderr, "%s: too many arguments\n", PG_PROG);
+        return EX_USAGE;
+    }
+    r = accounts(argc, argv, &cfg, names, &n, rest, &nrest);
+    if (r < 0)
+        return -r;
+    if (r == 0) { /* one URL */
+        n = 1;
+        as[0] = &single;
+        r = pg_options_parse(&single.o, argc, argv);
+        if (r != 0) {
+            pg_options_free(&single.o);
+            return r < 0 ? 0 : r;
+        }
+    } else {
+        /* Each account: the command line's options, then the account's. */
+        for (i = 0; i < n; i++) {
+            const struct pg_account *acct = pg_config_find(&cfg, names[i]);
+            char *av[256];
+            int ac = nrest, k;
+
+            memcpy(av, rest, (size_t)nrest * sizeof av[0]);
+            for (k = 0; k < acct->argc; k++)
+                av[ac++] = acct->argv[k];
+            av[ac] = NULL;
+            if ((as[i] = calloc(1, sizeof *as[i])) == NULL) {
+                fprintf(stderr, "%s: %s\n", PG_PROG, strerror(ENOMEM));
+                return EX_OSERR;
+            }
+            if (acct->password != NULL && strlen(acct->password) < sizeof as[i]->o.pass) {
+                strcpy(as[i]->o.pass, acct->password);
+                as[i]->o.have_pass = 1;
+            }
+            r = pg_options_parse(&as[i]->o, ac, av);
+            if (r != 0) {
+                fprintf(stderr, "%s: (account %s)\n", PG_PROG, names[i]);
+                pg_options_free(&as[i]->o);
+                return r < 0 ? 0 : r;
+            }
+        }
+    }
+    for (i = 0; i < n && store_mode(as[i]); i++)
+        ;
+    if (i < n) /* something goes to stdout: in large writes */
+        setvbuf(stdout, NULL, _IOFBF, 65536);
+    for (i = 0; i < n; i++) {
+        as[i]->active = start(as[i], n == 1);
+        live += (size_t)as[i]->active;
+    }
+    if (live > 0)
+        run(as, n);
+    for (i = 0; i < n; i++) {
+        r = finish(as[i]);
+        if (code == 0)
+            code = r;
+        if (as[i] != &single)
+            free(as[i]);
+    }
+    pg_config_free(&cfg);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "%s: stdout: %s\n", PG_PROG, strerror(errno));
+        if (code == 0)
+            code = EX_IOERR;
+    }
+    return code;
 }

@@ -41,7 +41,7 @@ PASS=0 FAIL=0
 ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
 bad() { FAIL=$((FAIL + 1)); echo "FAIL $1"; shift; local l; for l in "$@"; do printf '       %s\n' "$l"; done; }
 
-users=(new:pw lock:pw intr:pw dl:pw crlf:pw mb:pw mda:pw mdafail:pw mdatemp:pw big:pw)
+users=(new:pw lock:pw intr:pw dl:pw crlf:pw mb:pw mda:pw mdafail:pw mdatemp:pw big:pw acc1:pw acc2:pw)
 for i in $(seq 1 "$KILLS"); do users+=("k$i:pw" "d$i:pw"); done
 PORT=$(bash "$HERE/dovecot.sh" start "$SRV" "${users[@]}") || die "could not start Dovecot"
 python3 "$HERE/mkmaildrop.py" "$SRV" "${users[@]%%:*}" --set many --count "$COUNT" >/dev/null ||
@@ -140,6 +140,58 @@ small=$(awk -v m="$med" '$2 <= m' "$SRV/expected/big/manifest" | wc -l)
     [ "$(grep -c "over --max-size" "$T/big.err")" = $((COUNT - small)) ] &&
     ok "--max-size $med: the $small messages up to it fetched, the others reported and left" ||
     bad "--max-size" "exit $rc, $(nfiles big) stored, $small expected" "$(head -2 "$T/big.err")"
+
+# --- a configuration file with two accounts, fetched at once -------------------------
+CFG=$WORK/config
+cat >"$CFG" <<CONF
+# two accounts on one server
+defaults
+  tls off
+  plaintext_auth on
+account one
+  host 127.0.0.1
+  port $PORT
+  user acc1
+  password pw
+  delivery maildir $L/acc1
+account two
+  host 127.0.0.1
+  port $PORT
+  user acc2
+  passwordeval printf pw
+  delivery mbox $L/acc2.mbox
+  keep off
+CONF
+chmod 600 "$CFG"
+"$POP3GET" -C "$CFG" --all-accounts >"$T/cfg.out" 2>"$T/cfg.err"; rc=$?
+n2=$(python3 -c 'import mailbox, sys; print(len(mailbox.mbox(sys.argv[1])))' "$L/acc2.mbox" 2>/dev/null)
+read -r _ sonly2 _ both2 _ _ < <(python3 "$LOST" "$SRV" "$L" acc2 | cut -d' ' -f2-)
+if [ "$rc" = 0 ] && [ "$(nfiles acc1)" = "$COUNT" ] && [ "$n2" = "$COUNT" ] && [ "$sonly2$both2" = 00 ]; then
+    ok "--all-accounts: account one into a Maildir, account two into an mbox with keep off (deleted)"
+else
+    bad "two accounts" "exit $rc, $(nfiles acc1) and $n2 stored; acc2 on server $sonly2 + $both2" "$(head -3 "$T/cfg.err")"
+fi
+# At once: both logins come before either session ends (Dovecot's log).
+python3 - "$SRV/dovecot.log" >"$T/cfg.order" <<'PY'
+import re, sys
+log = open(sys.argv[1]).read().splitlines()
+first_out = min((i for i, l in enumerate(log) if re.search(r"pop3\(acc[12]\).*Disconnected", l)), default=-1)
+logins = [i for i, l in enumerate(log) if re.search(r"Login: user=<acc[12]>", l)]
+print("concurrent" if len(logins) == 2 and first_out > max(logins) else "sequential %s %s" % (logins, first_out))
+PY
+[ "$(cat "$T/cfg.order")" = concurrent ] && ok "... the two sessions ran at once on one poll loop" ||
+    bad "two accounts at once" "$(cat "$T/cfg.order")"
+"$POP3GET" -C "$CFG" one two >/dev/null 2>"$T/cfg2.err"; rc=$?
+[ "$rc" = 0 ] && [ "$(nfiles acc1)" = "$COUNT" ] && ok "naming the accounts: nothing new the second time" ||
+    bad "accounts by name" "exit $rc" "$(head -2 "$T/cfg2.err")"
+"$POP3GET" -C "$CFG" three >/dev/null 2>"$T/cfg3.err"; rc=$?
+[ "$rc" = 64 ] && grep -q "no account 'three'" "$T/cfg3.err" && ok "an unknown account is a usage error naming it" ||
+    bad "unknown account" "exit $rc" "$(head -2 "$T/cfg3.err")"
+chmod 644 "$CFG"
+"$POP3GET" -C "$CFG" one >/dev/null 2>"$T/cfg4.err"; rc=$?
+[ "$rc" = 78 ] && grep -q "chmod 600" "$T/cfg4.err" &&
+    ok "a configuration file with a password that others can read is refused (78)" ||
+    bad "config permissions" "exit $rc" "$(head -2 "$T/cfg4.err")"
 
 # --- secure by default: no password in clear text ------------------------------------
 "$POP3GET" -v --list "$(url lock)" >"$T/clear.out" 2>"$T/clear.err"; rc=$?
