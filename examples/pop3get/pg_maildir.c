@@ -257,7 +257,7 @@ int pg_maildir_end(struct pg_maildir *m, uint32_t msg)
         if (e == 0 && (e = announce(m, &one, 1)) != 0) {
             fclose(f);
             unlink(m->tmp);
-            return fail(m, "state file", e);
+            return fail(m, "the UID state file", e);
         }
         return finish(m, f, m->tmp, m->dst, msg, e);
     }
@@ -272,7 +272,7 @@ int pg_maildir_reap(struct pg_maildir *m, int wait)
     const struct pg_syncing *batch[PG_SYNC_MAX];
     int errs[PG_SYNC_MAX];
     unsigned k = 0, i;
-    int e, r, first = 0;
+    int e, r, first = 0, journal;
 
     while (k < m->sy_n) {
         struct pg_syncing *y = &m->sy[(m->sy_head + k) % PG_SYNC_MAX];
@@ -298,6 +298,7 @@ int pg_maildir_reap(struct pg_maildir *m, int wait)
         for (i = 0; i < k; i++)
             errs[i] = e; /* not renamed: the state could not say so */
     }
+    journal = e;
     for (i = 0; i < k; i++) {
         const struct pg_syncing *y = batch[i];
 
@@ -306,8 +307,8 @@ int pg_maildir_reap(struct pg_maildir *m, int wait)
         if ((r = finish(m, y->f, y->tmp, y->dst, y->msg, errs[i])) != 0 && first == 0)
             first = r;
     }
-    if (e != 0)
-        snprintf(m->err_path, sizeof m->err_path, "state file");
+    if (journal != 0)
+        snprintf(m->err_path, sizeof m->err_path, "the UID state file");
     return first;
 }
 
