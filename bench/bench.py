@@ -373,6 +373,59 @@ def make_clients(host, port, user, expected, work, dc=None):
     c.kw = {}
     clients.append(c)
 
+    # "Second run, nothing new": how long a client takes to learn that
+    # there is nothing to fetch (UIDL against the state of a first run).
+    md2 = os.path.join(work, "maildir-seen")
+    env2 = dict(env, XDG_STATE_HOME=os.path.join(work, "state-seen"))
+    c = Client("pop3get second run (nothing new)")
+    first = []
+
+    def pg_seen_setup():
+        if not first:
+            fresh_dir(md2)
+            subprocess.run([os.path.join(bp, "pop3get"), "-q", "--plaintext-auth",
+                            "--maildir", md2, url], env=dict(os.environ, **env2), check=True)
+            first.append(1)
+    c.setup = pg_seen_setup
+    c.argv = lambda: [os.path.join(bp, "pop3get"), "-q", "--plaintext-auth", "--maildir", md2, url]
+
+    def v_seen(r):
+        if r.rc != 0:
+            return False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
+        return check((n_exp, oct_exp), maildir_totals(md2), "messages, octets (none new)")
+    c.verify = v_seen
+    c.kw = {"env": env2}
+    clients.append(c)
+
+    c = Client("mpop second run (nothing new)", "mpop")
+    rc2 = os.path.join(work, "mpoprc-seen")
+    mfirst = []
+
+    def mpop_seen_setup():
+        if mfirst:
+            return
+        fresh_dir(md2 + "-mpop", maildir=True)
+        with open(rc2, "w") as f:
+            f.write("defaults\ntls off\nauth user\naccount bench\n"
+                    "host %s\nport %s\nuser %s\npassword %s\nkeep on\n"
+                    "only_new on\nreceived_header off\n"
+                    "delivery maildir %s\nuidls_file %s\n"
+                    % (host, port, user, PASS, md2 + "-mpop",
+                       os.path.join(work, "mpop-uidls-seen")))
+        os.chmod(rc2, 0o600)
+        subprocess.run(["mpop", "-q", "-C", rc2, "bench"], check=True)
+        mfirst.append(1)
+    c.setup = mpop_seen_setup
+    c.argv = lambda: ["mpop", "-q", "-C", rc2, "bench"]
+
+    def v_mseen(r):
+        if r.rc != 0:
+            return False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
+        return check((n_exp, oct_exp), maildir_totals(md2 + "-mpop"), "messages, octets (none new)")
+    c.verify = v_mseen
+    c.kw = {}
+    clients.append(c)
+
     c = Client("curl (one connection)", "curl")
     c.setup = lambda: None
     c.argv = lambda: ["curl", "-sS", "--user", "%s:%s" % (user, PASS),
