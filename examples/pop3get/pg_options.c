@@ -45,6 +45,8 @@ static void usage(FILE *f)
 "  -a, --all           with --maildir: fetch every message, also those\n"
 "                      stored by earlier runs (default: only new ones,\n"
 "                      by UIDL, state in $XDG_STATE_HOME/pop3get)\n"
+"  --require-uidl      a server without UIDL: fetch nothing (exit 69)\n"
+"                      instead of every message\n"
 "  --discard           retrieve every message, drop the octets, print\n"
 "                      'N messages, B octets' (a sink for benchmarks)\n"
 "\n"
@@ -259,6 +261,8 @@ static int parse_flag(struct pg_options *o, const char *a)
         o->quiet = 1;
     else if (strcmp(a, "-a") == 0 || strcmp(a, "--all") == 0)
         o->all = 1;
+    else if (strcmp(a, "--require-uidl") == 0)
+        o->require_uidl = 1;
     else if (strcmp(a, "-4") == 0)
         o->family = 4;
     else if (strcmp(a, "-6") == 0)

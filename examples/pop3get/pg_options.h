@@ -33,6 +33,7 @@ struct pg_options {
     uint32_t top_lines;
     int apop, del, verbose, quiet, family;
     int all;                /* --all: fetch messages stored before too */
+    int require_uidl;       /* --require-uidl: no UIDL, no fetching */
     int pop3s;              /* pop3s:// URL: implicit TLS */
     int stls;               /* 0 never, 1 when offered (default for
                                pop3://), 2 required (--stls=required) */

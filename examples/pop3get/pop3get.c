@@ -483,6 +483,12 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
     case POP3_EV_SERVER_ERR:
         if (ev->cmd == POP3_CMD_UIDL && store_mode(a) &&
             pop3_client_state(c) == POP3_STATE_TRANSACTION) {
+            if (a->o.require_uidl) {
+                pg_fail(&a->rep, EX_UNAVAILABLE, "UIDL (--require-uidl): the server cannot "
+                        "say which messages are new", ev->text, ev->len);
+                pg_session_quit(&a->s);
+                break;
+            }
             if (!a->o.quiet)
                 fprintf(stderr, "%s: the server has no UIDL: every message is fetched\n",
                         PG_PROG);

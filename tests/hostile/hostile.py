@@ -517,6 +517,22 @@ def s_trickle_retr(c):
         return "stop"
     serve_with(c, special)
 
+def s_no_uidl(c):
+    # A server without UIDL: -ERR to it. pop3get says so and fetches every
+    # message (or, with --require-uidl, nothing).
+    c.send(GREET)
+    while True:
+        cmd = c.cmd()
+        if cmd is None:
+            return
+        v = cmd.split(" ")[0].upper()
+        if v == "UIDL":
+            c.send(b"-ERR no UIDL here\r\n")
+        else:
+            c.send(standard(c, cmd, b"USER\r\n") or b"-ERR\r\n")
+        if v == "QUIT":
+            return
+
 
 LIST = ["--list"]
 MAILDIR = ["--maildir", "@MAILDIR@", "--delete"]
@@ -560,6 +576,8 @@ SCRIPTS = {
                      75, "too little for too long"),
     "not_pop3": (s_not_pop3, LIST, 76, 'its first line: "SSH-2.0-OpenSSH_9.2p1 ?[31mDebian"'),
     "sigint_mid_message": (s_sigint_mid_message, MAILDIR, 75, "interrupted: stopped by SIGINT"),
+    "no_uidl": (s_no_uidl, MAILDIR, 0, "the server has no UIDL: every message is fetched"),
+    "no_uidl_required": (s_no_uidl, ["--require-uidl"] + MAILDIR, 69, "--require-uidl"),
 }
 
 # Longest run (s) where a script must end well before HANG_S.
@@ -567,7 +585,7 @@ MAX_SECS = {"quit_err_silent": 5, "err_to_quit": 4}
 # RLIMIT_FSIZE (octets) for pop3get.
 FSIZE = {"file_size_limit": 65536}
 # Maildir files expected in new/ afterwards (and none in tmp/).
-STORED = {"file_size_limit": 2, "sigint_mid_message": 1}
+STORED = {"file_size_limit": 2, "sigint_mid_message": 1, "no_uidl": 2, "no_uidl_required": 0}
 # A signal sent to pop3get this many seconds after it started.
 SIGNAL = {"sigint_mid_message": (signal.SIGINT, 1.5)}
 
@@ -584,7 +602,7 @@ def children(pid):
 POST = {"lf_dot_lf_inside_body": check_forged_stored}
 # Commands the client must never have sent, and at most this many messages
 # may be in the Maildir (a shifted session must store nothing).
-FORBID = {"lf_only_bodies": "DELE", "replies_before_commands": "LIST",
+FORBID = {"no_uidl_required": "RETR", "lf_only_bodies": "DELE", "replies_before_commands": "LIST",
           "extra_ok_after_pass": "DELE", "extra_ok_after_first_transaction": "DELE",
           "trickle_retr": "DELE"}
 MAX_STORED = {"lf_only_bodies": 0, "extra_ok_after_pass": 0,
@@ -603,9 +621,10 @@ REQUIRE = {"sasl_plain_verbose": "AUTH", "sasl_login_verbose": "AUTH",
 # the failure is right. RST: the port reports a reset (75) or, if the FIN
 # raced it, a truncated reply (76). list_disagrees_with_stat: -ERR to RETR
 # is an answer, not a broken session; QUIT commits only the DELE of the
-# message that was stored.
+# message that was stored. no_uidl_required: QUIT after -ERR to UIDL
+# commits nothing (no DELE was sent; FORBID checks no RETR either).
 ALT_RC = {"rst_in_retr": (75, 76), "list_disagrees_with_stat": (69,),
-          "err_to_quit": (75,)}
+          "err_to_quit": (75,), "no_uidl_required": (69,)}
 
 
 def run_script(pop3get, name, tmp):
