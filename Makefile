@@ -207,6 +207,7 @@ FUZZ_CHECK_SECONDS ?= 30
 FUZZ_FLAGS := -std=c99 $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DPOP3_TLS=1
 FUZZ_BIN   := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_EXTRA_pop3get_args := -Iexamples/pop3get examples/pop3get/pg_options.c examples/pop3get/pg_util.c
+FUZZ_EXTRA_pop3get_config := $(FUZZ_EXTRA_pop3get_args) examples/pop3get/pg_config.c
 FUZZ_EXTRA_nx := $(NX_CORE_SRC)
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(PG_DEP) $(wildcard include/*.h src/*/*.h port/*/*.h)

@@ -13,12 +13,14 @@ B=build/fuzzcov
 LLVM=${LLVM_BIN:-/usr/lib/llvm-14/bin}
 mkdir -p "$B"
 ENGINE="src/core/*.c src/transport/*.c src/md5/*.c"
-declare -A EXTRA=([nx]="src/nx/*.c" [pop3get_args]="-Iexamples/pop3get examples/pop3get/pg_options.c examples/pop3get/pg_util.c")
+declare -A EXTRA=([nx]="src/nx/*.c" [pop3get_args]="-Iexamples/pop3get examples/pop3get/pg_options.c examples/pop3get/pg_util.c"
+                  [pop3get_config]="-Iexamples/pop3get examples/pop3get/pg_options.c examples/pop3get/pg_util.c examples/pop3get/pg_config.c")
 declare -A FILES=([reply]="src/core/pop3_reply.c"
                   [client]="src/core/pop3_client.c src/core/pop3_reply.c src/core/pop3_cmd.c src/core/pop3_auth.c"
                   [sasl]="src/core/pop3_auth.c"
                   [nx]="src/nx/nx_pop3_client.c src/nx/nx_packet.c"
-                  [pop3get_args]="examples/pop3get/pg_options.c examples/pop3get/pg_util.c")
+                  [pop3get_args]="examples/pop3get/pg_options.c examples/pop3get/pg_util.c"
+                  [pop3get_config]="examples/pop3get/pg_config.c")
 for src in tests/fuzz/fuzz_*.c; do
     t=$(basename "$src" .c); t=${t#fuzz_}
     # shellcheck disable=SC2086
