@@ -52,6 +52,10 @@ for b in "${BINS[@]}"; do cp -p "$ROOT/build/$b" "$CO/build/"; done
 [ "$(stat -c %a "$PRIV")" = 700 ] || die "$PRIV is not private"
 echo "private_checkout: $CO (parent mode 700)"
 
+# What the copied runs skip (valgrind, on purpose) stays here: the main
+# runs report their own skips.
+export POP3_SKIP_LOG=$PRIV/skips.log
+
 PASS=0 FAIL=0 FAILED=()
 run() { # NAME COMMAND...: run in the copy, log to $PRIV/NAME.log
     local name=$1 rc t0=$SECONDS
