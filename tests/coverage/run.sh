@@ -4,9 +4,10 @@
 #
 #   bash tests/coverage/run.sh
 #
-# Builds everything again under build/cov with gcc --coverage (-O0), runs
-# the unit tests, the lwIP unit tests, the integration tests (run.sh and
-# netx_app.sh against Dovecot), the hostile servers, the durability test and,
+# Builds everything again under build/cov with gcc --coverage (-O1), runs
+# the unit tests, the lwIP unit tests, the integration tests (run.sh,
+# netx_app.sh, tls.sh and pop3get.sh against Dovecot), the hostile servers,
+# the durability test and,
 # as root, the lwIP tests over a tap device, all with those binaries; then
 # tests/coverage/report.py merges gcov's counts per file, prints the table
 # (also build/cov/coverage.md) and fails when a floor is not met. Slower
@@ -40,6 +41,7 @@ step "${COVMAKE[@]}" lwip-unit
 step env POP3GET="$ROOT/$CB/pop3get" NO_VALGRIND=1 BIG_MB=2 bash tests/integration/run.sh
 step env NETX_APP="$ROOT/$CB/netx_app" NO_VALGRIND=1 bash tests/integration/netx_app.sh
 step env POP3GET="$ROOT/$CB/pop3get" NO_VALGRIND=1 bash tests/integration/tls.sh
+step env POP3GET="$ROOT/$CB/pop3get" bash tests/integration/pop3get.sh
 step python3 tests/hostile/hostile.py "$ROOT/$CB/pop3get"
 step env POP3GET="$ROOT/$CB/pop3get" bash tests/durability/run.sh
 if [ "$(id -u)" -eq 0 ]; then

@@ -7,6 +7,11 @@ run there; exit 0 means the test passed). MUTANTS: one tuple each,
 occur exactly once in the file; when the code changes so that it does not,
 the mutant is reported STALE and the run fails: write it again against the
 new code, so the guarantee stays guarded.
+
+Left out as equivalent (tried, and no test can tell): queueing pop3get's
+DELEs as soon as a message is renamed (its DELEs only ever leave after the
+sync of new/ that follows the renames in the same loop round), and sending
+DELEs after a failed sync (a storage failure ends the session first).
 """
 
 TESTS = {
@@ -61,8 +66,8 @@ MUTANTS = [
     ("reply_status_line_as_body",
      "a body that starts with +OK/-ERR is a shifted reply (UNEXPECTED), not a message",
      "src/core/pop3_reply.c",
-     "        if (r->len == plen && r->len > 0 && (o == ' ' || o == '\\r' || o == '\\n'))",
-     "        if (0)",
+     "            if (o == ' ' || o == '\\r' || o == '\\n')\n                return tok_error(t, POP3_ERR_UNEXPECTED, i + 1);",
+     "            if (0)\n                return tok_error(t, POP3_ERR_UNEXPECTED, i + 1);",
      ["test_reply", "test_sync"]),
     # --- the engine: client (src/core/pop3_client.c, pop3_cmd.c) --------------
     ("quit_before_dele_replies",
@@ -278,11 +283,5 @@ MUTANTS = [
      "examples/pop3get/pg_maildir.c",
      "    if (fflush(f) != 0) {",
      "    if (fflush(f) != 0 && 0) {",
-     ["durability"]),
-    ("pop3get_dele_before_dir_fsync",
-     "a DELE is queued only once the directory entry is durable",
-     "examples/pop3get/pop3get.c",
-     "    pg_fetch_stored(&a->f, msg);\n}",
-     "    pg_fetch_stored(&a->f, msg);\n    pg_fetch_durable(&a->f);\n}",
      ["durability"]),
 ]
