@@ -44,6 +44,7 @@ step env POP3GET="$ROOT/$CB/pop3get" NO_VALGRIND=1 bash tests/integration/tls.sh
 step env POP3GET="$ROOT/$CB/pop3get" bash tests/integration/pop3get.sh
 step python3 tests/hostile/hostile.py "$ROOT/$CB/pop3get"
 step env POP3GET="$ROOT/$CB/pop3get" bash tests/durability/run.sh
+step env POP3GET="$ROOT/$CB/pop3get" KILLS=4 bash tests/integration/pop3get.sh
 if [ "$(id -u)" -eq 0 ]; then
     step env LWIP_BUILD="$ROOT/$CB" bash tests/lwip/run.sh
     step env NETX_APP_LWIP="$ROOT/$CB/lwip/netx_app_lwip" bash tests/lwip/netx_app.sh

@@ -171,19 +171,23 @@ if [ "$rc" = 0 ] && [ "$(nfiles acc1)" = "$COUNT" ] && [ "$n2" = "$COUNT" ] && [
 else
     bad "two accounts" "exit $rc, $(nfiles acc1) and $n2 stored; acc2 on server $sonly2 + $both2" "$(head -3 "$T/cfg.err")"
 fi
-# At once: both logins come before either session ends (Dovecot's log).
-python3 - "$SRV/dovecot.log" >"$T/cfg.order" <<'PY'
-import re, sys
-log = open(sys.argv[1]).read().splitlines()
-first_out = min((i for i, l in enumerate(log) if re.search(r"pop3\(acc[12]\).*Disconnected", l)), default=-1)
-logins = [i for i, l in enumerate(log) if re.search(r"Login: user=<acc[12]>", l)]
-print("concurrent" if len(logins) == 2 and first_out > max(logins) else "sequential %s %s" % (logins, first_out))
-PY
-[ "$(cat "$T/cfg.order")" = concurrent ] && ok "... the two sessions ran at once on one poll loop" ||
-    bad "two accounts at once" "$(cat "$T/cfg.order")"
 "$POP3GET" -C "$CFG" one two >/dev/null 2>"$T/cfg2.err"; rc=$?
 [ "$rc" = 0 ] && [ "$(nfiles acc1)" = "$COUNT" ] && ok "naming the accounts: nothing new the second time" ||
     bad "accounts by name" "exit $rc" "$(head -2 "$T/cfg2.err")"
+# At once: both sessions are open before either ends (-v trace: both
+# connections are made before the first QUIT).
+rm -rf "$L/acc1v" "$XDG_STATE_HOME.v"
+XDG_STATE_HOME=$XDG_STATE_HOME.v "$POP3GET" -v -C "$CFG" --all-accounts >/dev/null 2>"$T/cfg.trace"
+python3 - "$T/cfg.trace" >"$T/cfg.order" <<'PY'
+import sys
+t = open(sys.argv[1], errors="replace").read().splitlines()
+conn = [i for i, l in enumerate(t) if l.startswith("* connecting to")]
+quits = [i for i, l in enumerate(t) if l == "C: QUIT"]
+print("concurrent" if len(conn) == 2 and len(quits) == 2 and max(conn) < min(quits)
+      else "sequential %s %s" % (conn, quits))
+PY
+[ "$(cat "$T/cfg.order")" = concurrent ] && ok "... the two sessions ran at once on one poll loop" ||
+    bad "two accounts at once" "$(cat "$T/cfg.order")"
 "$POP3GET" -C "$CFG" three >/dev/null 2>"$T/cfg3.err"; rc=$?
 [ "$rc" = 64 ] && grep -q "no account 'three'" "$T/cfg3.err" && ok "an unknown account is a usage error naming it" ||
     bad "unknown account" "exit $rc" "$(head -2 "$T/cfg3.err")"
