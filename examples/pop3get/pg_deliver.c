@@ -121,12 +121,13 @@ int pg_filter_end(struct pg_filter *f)
 size_t pg_received(char *buf, size_t n, const char *server, const char *user,
                    const char *id, int crlf)
 {
-    char host[256], date[64];
+    static char host[256]; /* asked once per run */
+    char date[64];
     time_t now = time(NULL);
     struct tm tm;
     int k;
 
-    if (gethostname(host, sizeof host) != 0)
+    if (host[0] == '\0' && gethostname(host, sizeof host) != 0)
         strcpy(host, "localhost");
     host[sizeof host - 1] = '\0';
     localtime_r(&now, &tm);

@@ -2,6 +2,10 @@
 /* pg_maildir.c - see pg_maildir.h. */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
+#ifdef __linux__
+#define _GNU_SOURCE /* syncfs */
+#define PG_HAVE_SYNCFS 1
+#endif
 
 #include "pg_maildir.h"
 
@@ -11,6 +15,7 @@
 #include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -97,6 +102,27 @@ static void clean_tmp(const struct pg_maildir *m)
     closedir(d);
 }
 
+/* syncfs() says whether the write-back of the whole file system failed
+ * only from Linux 5.8 on; before, it always succeeds. */
+static int syncfs_reports_errors(void)
+{
+#ifdef PG_HAVE_SYNCFS
+    struct utsname u;
+    unsigned long major, minor;
+    char *end;
+
+    if (uname(&u) != 0)
+        return 0;
+    major = strtoul(u.release, &end, 10);
+    if (*end != '.')
+        return 0;
+    minor = strtoul(end + 1, NULL, 10);
+    return major > 5 || (major == 5 && minor >= 8);
+#else
+    return 0;
+#endif
+}
+
 int pg_maildir_open(struct pg_maildir *m, const char *dir, pg_stored_fn stored, void *ctx)
 {
     static const char *const sub[] = { "tmp", "new", "cur" };
@@ -107,6 +133,7 @@ int pg_maildir_open(struct pg_maildir *m, const char *dir, pg_stored_fn stored, 
 
     memset(m, 0, sizeof *m);
     m->newfd = -1;
+    m->fd = -1;
     m->stored = stored;
     m->stored_ctx = ctx;
     if (n >= sizeof m->dir)
@@ -137,6 +164,7 @@ int pg_maildir_open(struct pg_maildir *m, const char *dir, pg_stored_fn stored, 
     for (s = m->host; *s; s++)
         if (*s == '/' || *s == ':' || *s == '.')
             *s = '_';
+    m->per_file = !syncfs_reports_errors();
     clean_tmp(m);
     return 0;
 }
@@ -147,169 +175,298 @@ int pg_maildir_open(struct pg_maildir *m, const char *dir, pg_stored_fn stored, 
 int pg_maildir_begin(struct pg_maildir *m)
 {
     struct timespec ts;
-    char name[160];
-    int fd;
+    char tmp[PATH_MAX];
 
     clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(name, sizeof name, "%lld.M%ldP%ldQ%lu.%s", (long long)ts.tv_sec,
-             (long)(ts.tv_nsec / 1000), m->pid, ++m->seq, m->host);
-    if ((size_t)snprintf(m->tmp, sizeof m->tmp, "%s/tmp/%s", m->dir, name) >= sizeof m->tmp ||
-        (size_t)snprintf(m->dst, sizeof m->dst, "%s/new/%s", m->dir, name) >= sizeof m->dst)
+    if ((size_t)snprintf(m->name, sizeof m->name, "%lld.M%ldP%ldQ%lu.%s", (long long)ts.tv_sec,
+                         (long)(ts.tv_nsec / 1000), m->pid, ++m->seq, m->host) >= sizeof m->name ||
+        (size_t)snprintf(tmp, sizeof tmp, "%s/tmp/%s", m->dir, m->name) >= sizeof tmp)
         return fail(m, m->dir, ENAMETOOLONG);
-    fd = open(m->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 || (m->f = fdopen(fd, "wb")) == NULL) {
-        int e = errno;
+    m->iolen = 0;
+    m->fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    return m->fd < 0 ? fail(m, tmp, errno) : 0;
+}
 
-        if (fd >= 0) {
-            close(fd);
-            unlink(m->tmp);
-        }
-        return fail(m, m->tmp, e);
+/* DIR/SUB/NAME (begin() checked that it fits). */
+static const char *path_of(const struct pg_maildir *m, const char *sub, const char *name,
+                           char *buf)
+{
+    if ((size_t)snprintf(buf, PATH_MAX, "%s/%s/%s", m->dir, sub, name) >= PATH_MAX)
+        buf[0] = '\0'; /* cannot happen: begin() refused such a name */
+    return buf;
+}
+
+/* Write out iobuf. */
+static int drain(struct pg_maildir *m)
+{
+    char tmp[PATH_MAX];
+    size_t off = 0;
+    ssize_t k;
+
+    while (off < m->iolen) {
+        k = write(m->fd, m->iobuf + off, m->iolen - off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return fail(m, path_of(m, "tmp", m->name, tmp), k < 0 ? errno : EIO);
+        off += (size_t)k;
     }
-    setvbuf(m->f, NULL, _IOFBF, 65536);
+    m->iolen = 0;
     return 0;
 }
 
 int pg_maildir_write(struct pg_maildir *m, const void *data, size_t len)
 {
-    if (m->f != NULL && fwrite(data, 1, len, m->f) != len)
-        return fail(m, m->tmp, errno);
+    const char *p = data;
+    size_t k;
+    int e;
+
+    while (m->fd >= 0 && len > 0) {
+        if (m->iolen == sizeof m->iobuf && (e = drain(m)) != 0)
+            return e;
+        k = sizeof m->iobuf - m->iolen;
+        k = k < len ? k : len;
+        memcpy(m->iobuf + m->iolen, p, k);
+        m->iolen += k;
+        p += k;
+        len -= k;
+    }
     return 0;
 }
 
 void pg_maildir_discard(struct pg_maildir *m)
 {
-    if (m->f != NULL) {
-        fclose(m->f);
-        m->f = NULL;
-        unlink(m->tmp);
+    char tmp[PATH_MAX];
+
+    if (m->fd >= 0) {
+        close(m->fd);
+        m->fd = -1;
+        unlink(path_of(m, "tmp", m->name, tmp));
     }
 }
 
-/* Closed with data fsync'd (e == 0) or failed: into new/, or removed. */
-static int finish(struct pg_maildir *m, FILE *f, const char *tmp, const char *dst,
-                  uint32_t msg, int e)
+/* Make the files of b durable, and the journal of its renames, then rename
+ * them into new/ (the helper thread, or the caller's thread when there is
+ * none). Touches only b and, once, per_file. */
+static void make_durable(struct pg_maildir *m, struct pg_batch *b)
 {
-    if (fclose(f) != 0 && e == 0)
-        e = errno;
-    if (e == 0 && rename(tmp, dst) != 0)
-        e = errno;
-    if (e != 0) {
-        unlink(tmp);
-        return fail(m, tmp, e);
+    char tmp[PATH_MAX];
+    struct stat a, j;
+    unsigned i;
+    int fd;
+
+    memset(b->moved, 0, b->n);
+    if (b->err != 0)
+        return; /* the journal could not be written */
+    b->err_at = b->n;
+#ifdef PG_HAVE_SYNCFS
+    if (!m->per_file) {
+        if (syncfs(m->newfd) != 0) {
+            if (errno != ENOSYS) {
+                b->err = errno;
+                return;
+            }
+            m->per_file = 1;
+        }
     }
-    m->dir_dirty = 1;
-    if (m->stored != NULL)
-        m->stored(m->stored_ctx, msg);
-    return 0;
+#endif
+    for (i = 0; m->per_file && i < b->n; i++) {
+        fd = open(path_of(m, "tmp", b->name[i], tmp), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || fsync(fd) != 0) {
+            b->err = errno != 0 ? errno : EIO;
+            b->err_at = i;
+            if (fd >= 0)
+                close(fd);
+            return;
+        }
+        close(fd);
+    }
+    /* The journal, unless the syncfs above covered its file system. */
+    if (b->jfd >= 0 && (m->per_file || fstat(m->newfd, &a) != 0 || fstat(b->jfd, &j) != 0 ||
+                        a.st_dev != j.st_dev) && fsync(b->jfd) != 0) {
+        b->err = errno;
+        b->err_at = b->n + 1;
+        return;
+    }
 }
 
-static const char *base(const char *path)
+static void *syncer(void *arg)
 {
-    const char *slash = strrchr(path, '/');
+    struct pg_maildir *m = arg;
+    struct pg_batch *b;
 
-    return slash != NULL ? slash + 1 : path;
+    pthread_mutex_lock(&m->mu);
+    for (;;) {
+        while (m->job == NULL && !m->quit)
+            pthread_cond_wait(&m->cv, &m->mu);
+        if ((b = m->job) == NULL)
+            break;
+        pthread_mutex_unlock(&m->mu);
+        make_durable(m, b);
+        pthread_mutex_lock(&m->mu);
+        m->job = NULL;
+        m->done = 1;
+        pthread_cond_broadcast(&m->cv);
+    }
+    pthread_mutex_unlock(&m->mu);
+    return NULL;
 }
 
-/* Journal the renames of the next k messages (pg_maildir.h, intent). */
-static int announce(struct pg_maildir *m, const struct pg_syncing *const *ys, unsigned k)
+/* The helper thread, with every signal blocked (they are the main loop's). */
+static void start_thread(struct pg_maildir *m)
+{
+    sigset_t all, old;
+
+    m->thread = -1;
+    if (pthread_mutex_init(&m->mu, NULL) != 0)
+        return;
+    if (pthread_cond_init(&m->cv, NULL) != 0) {
+        pthread_mutex_destroy(&m->mu);
+        return;
+    }
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    if (pthread_create(&m->th, NULL, syncer, m) == 0)
+        m->thread = 1;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (m->thread < 0) {
+        pthread_cond_destroy(&m->cv);
+        pthread_mutex_destroy(&m->mu);
+    }
+}
+
+/* Journal the renames of batch b (pg_maildir.h, intent). */
+static void announce(struct pg_maildir *m, struct pg_batch *b)
 {
     unsigned i;
-    int e;
 
-    if (m->intent == NULL || k == 0)
-        return 0;
-    for (i = 0; i < k; i++)
-        if ((e = m->intent(m->stored_ctx, ys[i]->msg, base(ys[i]->dst))) != 0)
+    b->err = 0;
+    b->jfd = -1;
+    if (m->intent == NULL)
+        return;
+    for (i = 0; i < b->n && b->err == 0; i++)
+        b->err = m->intent(m->stored_ctx, b->msg[i], b->name[i]);
+    if (b->err == 0 && m->intent_flush != NULL)
+        b->err = m->intent_flush(m->stored_ctx, &b->jfd);
+    b->err_at = b->n + 1;
+}
+
+/* Send the batch collected so far, when there is one and none is away. */
+static void kick(struct pg_maildir *m)
+{
+    struct pg_batch *b = &m->b[m->fill];
+
+    if (m->busy || b->n == 0)
+        return;
+    m->busy = 1;
+    m->fill ^= 1u;
+    m->b[m->fill].n = 0;
+    announce(m, b);
+    if (m->thread == 0)
+        start_thread(m);
+    if (m->thread < 0) {
+        make_durable(m, b);
+        m->done = 1;
+        return;
+    }
+    pthread_mutex_lock(&m->mu);
+    m->done = 0;
+    m->job = b;
+    pthread_cond_broadcast(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+}
+
+/* The batch away is done: stored() for what is in new/; what is not
+ * leaves tmp/ (a failure is reported, its first error). */
+static int complete(struct pg_maildir *m, struct pg_batch *b)
+{
+    char tmp[PATH_MAX];
+    unsigned i;
+    int first = 0;
+
+    if (b->err != 0)
+        first = fail(m, b->err_at < b->n ? path_of(m, "tmp", b->name[b->err_at], tmp) :
+                        b->err_at == b->n ? m->dir : "the UID state file", b->err);
+    for (i = 0; i < b->n; i++) {
+        char dst[PATH_MAX];
+
+        b->moved[i] = b->err == 0 && rename(path_of(m, "tmp", b->name[i], tmp),
+                                           path_of(m, "new", b->name[i], dst)) == 0;
+        if (!b->moved[i] && first == 0)
+            first = fail(m, tmp, errno);
+        if (b->moved[i]) {
+            m->dir_dirty = 1;
+            if (m->stored != NULL)
+                m->stored(m->stored_ctx, b->msg[i]);
+        } else {
+            unlink(path_of(m, "tmp", b->name[i], tmp));
+        }
+    }
+    b->n = 0;
+    m->busy = 0;
+    return first;
+}
+
+/* Is the batch away done? Waits for it when wait. */
+static int away_done(struct pg_maildir *m, int wait)
+{
+    int d;
+
+    if (m->thread < 0)
+        return 1;
+    pthread_mutex_lock(&m->mu);
+    while (wait && !m->done)
+        pthread_cond_wait(&m->cv, &m->mu);
+    d = m->done;
+    pthread_mutex_unlock(&m->mu);
+    return d;
+}
+
+int pg_maildir_reap(struct pg_maildir *m, int wait)
+{
+    int e = 0, r;
+
+    for (;;) {
+        if (m->busy) {
+            if (!away_done(m, wait))
+                return e;
+            if ((r = complete(m, &m->b[m->fill ^ 1u])) != 0 && e == 0)
+                e = r;
+        }
+        kick(m);
+        if (!wait || !m->busy)
             return e;
-    return m->intent_sync != NULL ? m->intent_sync(m->stored_ctx) : 0;
+    }
 }
 
 int pg_maildir_end(struct pg_maildir *m, uint32_t msg)
 {
-    struct pg_syncing *y;
-    FILE *f = m->f;
+    char tmp[PATH_MAX];
+    struct pg_batch *b;
     int e;
 
-    if (f == NULL)
+    if (m->fd < 0)
         return 0;
-    if (m->sy_n == PG_SYNC_MAX && (e = pg_maildir_reap(m, 1)) != 0)
+    e = drain(m);
+    if (close(m->fd) != 0 && e == 0)
+        e = fail(m, path_of(m, "tmp", m->name, tmp), errno);
+    m->fd = -1;
+    if (e != 0) {
+        unlink(path_of(m, "tmp", m->name, tmp));
         return e;
-    m->f = NULL;
-    if (fflush(f) != 0) {
-        e = errno;
-        fclose(f);
-        unlink(m->tmp);
-        return fail(m, m->tmp, e);
     }
-    y = &m->sy[(m->sy_head + m->sy_n) % PG_SYNC_MAX];
-    memset(&y->cb, 0, sizeof y->cb);
-    y->cb.aio_fildes = fileno(f);
-    y->cb.aio_sigevent.sigev_notify = SIGEV_NONE;
-    y->f = f;
-    memcpy(y->tmp, m->tmp, sizeof y->tmp);
-    memcpy(y->dst, m->dst, sizeof y->dst);
-    y->msg = msg;
-    if (aio_fsync(O_SYNC, &y->cb) != 0) { /* no background fsync: at once */
-        const struct pg_syncing *one = y;
-
-        e = fsync(fileno(f)) != 0 ? errno : 0;
-        if (e == 0 && (e = announce(m, &one, 1)) != 0) {
-            fclose(f);
-            unlink(m->tmp);
-            return fail(m, "the UID state file", e);
-        }
-        return finish(m, f, m->tmp, m->dst, msg, e);
+    if (m->b[m->fill].n == PG_BATCH_MAX) {
+        /* Full: wait for the batch away, then this one leaves. */
+        if (m->busy && away_done(m, 1))
+            e = complete(m, &m->b[m->fill ^ 1u]);
+        kick(m);
     }
-    m->sy_n++;
-    return 0;
-}
-
-/* Every message whose fsync is over (all of them when wait), in order:
- * journalled as one batch, then renamed. */
-int pg_maildir_reap(struct pg_maildir *m, int wait)
-{
-    const struct pg_syncing *batch[PG_SYNC_MAX];
-    int errs[PG_SYNC_MAX];
-    unsigned k = 0, i;
-    int e, r, first = 0, journal;
-
-    while (k < m->sy_n) {
-        struct pg_syncing *y = &m->sy[(m->sy_head + k) % PG_SYNC_MAX];
-
-        e = aio_error(&y->cb);
-        if (e == EINPROGRESS) {
-            const struct aiocb *list[1];
-
-            if (!wait)
-                break;
-            list[0] = &y->cb;
-            (void)aio_suspend(list, 1, NULL);
-            continue;
-        }
-        if (aio_return(&y->cb) != 0 && e == 0)
-            e = EIO;
-        errs[k] = e;
-        batch[k++] = y;
-    }
-    if (k == 0)
-        return 0;
-    if ((e = announce(m, batch, k)) != 0) {
-        for (i = 0; i < k; i++)
-            errs[i] = e; /* not renamed: the state could not say so */
-    }
-    journal = e;
-    for (i = 0; i < k; i++) {
-        const struct pg_syncing *y = batch[i];
-
-        m->sy_head = (m->sy_head + 1) % PG_SYNC_MAX;
-        m->sy_n--;
-        if ((r = finish(m, y->f, y->tmp, y->dst, y->msg, errs[i])) != 0 && first == 0)
-            first = r;
-    }
-    if (journal != 0)
-        snprintf(m->err_path, sizeof m->err_path, "the UID state file");
-    return first;
+    b = &m->b[m->fill];
+    b->msg[b->n] = msg;
+    memcpy(b->name[b->n], m->name, sizeof b->name[0]);
+    b->n++;
+    kick(m);
+    return e;
 }
 
 int pg_maildir_sync(struct pg_maildir *m)
@@ -324,19 +481,32 @@ int pg_maildir_sync(struct pg_maildir *m)
 
 int pg_maildir_pending(const struct pg_maildir *m)
 {
-    return m->sy_n > 0 || m->dir_dirty;
+    return m->busy || m->b[m->fill].n > 0 || m->dir_dirty;
+}
+
+int pg_maildir_durable(const struct pg_maildir *m)
+{
+    return !m->dir_dirty;
 }
 
 int pg_maildir_close(struct pg_maildir *m)
 {
-    int e = 0, r;
+    int e, r;
 
     pg_maildir_discard(m);
-    /* Every complete message whose fsync was running is stored; whatever
-     * was stored is durable when this returns, whatever happened before. */
-    while (m->sy_n > 0)
-        if ((r = pg_maildir_reap(m, 1)) != 0 && e == 0)
-            e = r;
+    /* Every complete message is stored; whatever was stored is durable
+     * when this returns, whatever happened before. */
+    e = pg_maildir_reap(m, 1);
+    if (m->thread > 0) {
+        pthread_mutex_lock(&m->mu);
+        m->quit = 1;
+        pthread_cond_broadcast(&m->cv);
+        pthread_mutex_unlock(&m->mu);
+        pthread_join(m->th, NULL);
+        pthread_cond_destroy(&m->cv);
+        pthread_mutex_destroy(&m->mu);
+        m->thread = 0;
+    }
     if (m->newfd >= 0) {
         if ((r = pg_maildir_sync(m)) != 0 && e == 0)
             e = r;

@@ -107,6 +107,7 @@ int pg_mbox_end(struct pg_mbox *m)
     if (fputc('\n', m->f) == EOF || fflush(m->f) != 0)
         return fail(m, m->path, errno);
     m->in_msg = 0;
+    m->unsynced++;
     return 0;
 }
 
@@ -129,6 +130,7 @@ int pg_mbox_sync(struct pg_mbox *m)
     if (fflush(m->f) != 0 || fsync(m->fd) != 0)
         return fail(m, m->path, errno);
     m->dirty = 0;
+    m->unsynced = 0;
     return 0;
 }
 

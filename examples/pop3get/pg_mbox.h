@@ -25,6 +25,7 @@ struct pg_mbox {
     int in_msg;
     char last;              /* last octet of the message so far */
     int dirty;              /* appended since the last fsync */
+    unsigned unsynced;      /* messages ended since the last fsync */
     char err_path[PATH_MAX + 8];
 };
 

@@ -24,6 +24,7 @@ int pg_store_open(struct pg_store *s, const struct pg_options *o, pg_stored_fn s
 
     memset(s, 0, sizeof *s);
     s->md.newfd = -1;
+    s->md.fd = -1;
     s->mb.fd = -1;
     s->stored = stored;
     s->ctx = ctx;
@@ -106,7 +107,7 @@ int pg_store_reap(struct pg_store *s, int wait)
     return s->open && s->kind == PG_STORE_MAILDIR ? pg_maildir_reap(&s->md, wait) : 0;
 }
 
-int pg_store_sync(struct pg_store *s)
+int pg_store_sync(struct pg_store *s, int wait)
 {
     int e;
 
@@ -114,13 +115,24 @@ int pg_store_sync(struct pg_store *s)
         return 0;
     switch (s->kind) {
     case PG_STORE_MAILDIR:
-        if ((e = pg_maildir_reap(&s->md, 1)) != 0)
+        if ((e = pg_maildir_reap(&s->md, wait)) != 0)
             return e;
         return pg_maildir_sync(&s->md);
     case PG_STORE_MBOX:
-        return pg_mbox_sync(&s->mb);
+        return wait || s->mb.unsynced >= PG_BATCH_MAX ? pg_mbox_sync(&s->mb) : 0;
     default:
         return 0;
+    }
+}
+
+int pg_store_durable(const struct pg_store *s)
+{
+    if (!s->open)
+        return 1;
+    switch (s->kind) {
+    case PG_STORE_MAILDIR: return pg_maildir_durable(&s->md);
+    case PG_STORE_MBOX:    return !s->mb.dirty;
+    default:               return 1;
     }
 }
 

@@ -3,10 +3,11 @@
  * pg_mbox, pg_mda) and the filter every message goes through on the way
  * (pg_deliver: LF line ends unless --keep-crlf, mboxrd quoting for mbox).
  *
- * stored(ctx, msg) says a message was delivered; it is durable only after
- * the next pg_store_sync() (Maildir: renamed, new/ not yet fsync'd; mbox:
- * appended, not yet fsync'd; MDA: durable once the command exited 0, as
- * far as pop3get can know). Functions return 0 or an errno value, and
+ * stored(ctx, msg) says a message was delivered; it is durable only once
+ * pg_store_durable() says so after a pg_store_sync() (Maildir: its batch
+ * made durable and renamed, new/ not yet fsync'd; mbox: appended, not yet
+ * fsync'd; MDA: durable once the command exited 0, as far as pop3get can
+ * know). Functions return 0 or an errno value, and
  * pg_store_errpath() names the file concerned. */
 #ifndef PG_STORE_H
 #define PG_STORE_H
@@ -41,10 +42,16 @@ int pg_store_write(struct pg_store *s, const char *data, size_t len);
 /* The message ended: 0, PG_STORE_REFUSED, or an errno value. */
 int pg_store_end(struct pg_store *s, uint32_t msg);
 void pg_store_discard(struct pg_store *s);
-/* Finished background work (Maildir fsyncs), all of it when wait. */
+/* Finished background work (a Maildir batch made durable: renamed into
+ * new/, stored() called), all of it when wait. */
 int pg_store_reap(struct pg_store *s, int wait);
-/* The durability point: everything delivered so far is durable after it. */
-int pg_store_sync(struct pg_store *s);
+/* The durability point. With wait, everything delivered so far is durable
+ * after it. Without, it does what is due and cheap: new/ fsync'd after
+ * renames (Maildir), the mbox fsync'd once PG_BATCH_MAX messages wait;
+ * pg_store_durable() then says whether every stored() message is durable. */
+int pg_store_sync(struct pg_store *s, int wait);
+/* Every message reported through stored() is durable. */
+int pg_store_durable(const struct pg_store *s);
 /* Delivered but not yet durable, or background work running. */
 int pg_store_pending(const struct pg_store *s);
 int pg_store_close(struct pg_store *s);

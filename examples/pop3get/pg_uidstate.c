@@ -248,6 +248,17 @@ int pg_uidstate_seen(const struct pg_uidstate *st, const char *uid)
     return pg_uidset_has(&st->seen, uid) || pg_uidset_has(&st->now, uid);
 }
 
+static int fsync_path(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+
+    if (fd < 0)
+        return -1;
+    r = fsync(fd);
+    close(fd);
+    return r;
+}
+
 /* Append one journal line (opening the journal on first use). */
 static int journal(struct pg_uidstate *st, const char *uid, const char *name)
 {
@@ -263,8 +274,12 @@ static int journal(struct pg_uidstate *st, const char *uid, const char *name)
             close(fd);
         if (st->journal == NULL)
             return errno;
-        if (empty)
+        if (empty) {
+            /* A new file: its name must outlive a crash as its lines do. */
+            if (fsync_path(st->dir) != 0)
+                return errno;
             fputs(HEADER "\n", st->journal);
+        }
     }
     if ((name != NULL ? fprintf(st->journal, "P %s %s\n", uid, name)
                       : fprintf(st->journal, "U %s\n", uid)) < 0)
@@ -293,15 +308,16 @@ int pg_uidstate_sync(struct pg_uidstate *st)
     return 0;
 }
 
-static int fsync_path(const char *path)
+int pg_uidstate_flush(struct pg_uidstate *st, int *fd)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC), r;
-
-    if (fd < 0)
-        return -1;
-    r = fsync(fd);
-    close(fd);
-    return r;
+    *fd = -1;
+    if (st->journal == NULL)
+        return 0;
+    if (fflush(st->journal) != 0)
+        return errno ? errno : EIO;
+    *fd = fileno(st->journal);
+    st->dirty = 0;
+    return 0;
 }
 
 int pg_uidstate_commit(struct pg_uidstate *st, char *const *on_server, size_t n)

@@ -9,7 +9,7 @@
  *   pop3get-uidl 1           header
  *   U <uid>                  stored in an earlier run
  *   P <uid> <file>           about to be stored as Maildir file <file>
- * A P line is written (and fsync'd) before its message is renamed into the
+ * A P line is written (and made durable) before its message is renamed into the
  * Maildir; when the state is read back it counts as stored only if that
  * file exists (in new/, or in cur/ with flags added). So a crash at any
  * moment neither loses a message nor stores it twice. At the end of a run
@@ -55,6 +55,10 @@ int pg_uidstate_intent(struct pg_uidstate *st, const char *uid, const char *name
 int pg_uidstate_done(struct pg_uidstate *st, const char *uid);
 /* Make the journal durable (one fsync for every intent since the last). */
 int pg_uidstate_sync(struct pg_uidstate *st);
+/* Hand the journal's records to the kernel and give its descriptor in *fd
+ * (-1: nothing journalled); the caller makes it durable (pg_maildir does,
+ * with the batch the records are about). */
+int pg_uidstate_flush(struct pg_uidstate *st, int *fd);
 /* Rewrite the state: the UIDs in on_server (n of them, NULL entries
  * ignored) that were seen before or stored now. */
 int pg_uidstate_commit(struct pg_uidstate *st, char *const *on_server, size_t n);

@@ -172,20 +172,28 @@ static int record_durable(struct app *a)
     return e != 0 ? -1 : 0;
 }
 
-/* Make every message stored so far durable; then their DELEs may go. */
-static int flush_store(void *ctx)
+/* Make the messages stored so far durable (all of them when wait; else
+ * what is due), then their DELEs may go and their UIDs be recorded. */
+static int flush_store(struct app *a, int wait)
 {
-    struct app *a = ctx;
     int e;
 
-    if ((e = pg_store_sync(&a->store)) != 0) {
+    if ((e = pg_store_sync(&a->store, wait)) != 0) {
         store_failure(a, e);
         return -1;
     }
+    if (!pg_store_durable(&a->store))
+        return 0; /* the next batch's turn has not come */
     if (a->st_open && a->unrec_n > 0 && record_durable(a) < 0)
         return -1;
     pg_fetch_durable(&a->f);
     return 0;
+}
+
+/* pg_fetch's flush: everything, before the last DELEs and QUIT. */
+static int flush_all(void *ctx)
+{
+    return flush_store(ctx, 1);
 }
 
 /* --- only new mail (UIDL and the state file) ------------------------------------ */
@@ -214,11 +222,11 @@ static int intent(void *ctx, uint32_t msg, const char *name)
     return uid != NULL ? pg_uidstate_intent(&a->st, uid, name) : 0;
 }
 
-static int intent_sync(void *ctx)
+static int intent_flush(void *ctx, int *fd)
 {
     struct app *a = ctx;
 
-    return pg_uidstate_sync(&a->st);
+    return pg_uidstate_flush(&a->st, fd);
 }
 
 /* A Maildir file named in the state: in new/, or in cur/ with flags. */
@@ -268,7 +276,7 @@ static void open_state(struct app *a)
     }
     a->st_open = 1;
     a->store.md.intent = intent;
-    a->store.md.intent_sync = intent_sync;
+    a->store.md.intent_flush = intent_flush;
 }
 
 static void on_uidl(struct app *a, const pop3_event *ev)
@@ -611,7 +619,7 @@ static int setup_client(struct app *a)
     pg_fetch_init(&a->f, &a->c, a->o.del);
     a->f.ctx = a;
     if (!a->o.discard)
-        a->f.flush = flush_store;
+        a->f.flush = flush_all;
     /* Nothing is fetched until the listings are in. */
     a->f.want = want;
     if (a->st_open) {
@@ -649,15 +657,15 @@ static void step(struct app *a, short revents)
     if (pop3_client_state(&a->c) != POP3_STATE_CLOSED)
         pop3_client_writable(&a->c);
     if (a->store.open && !a->s.abort) {
-        /* Finished background fsyncs: into new/. With --delete, what was
-         * delivered becomes durable now (one sync for the batch read
-         * since the last), so its DELEs can go out. */
+        /* A Maildir batch made durable: into new/, the next one sent.
+         * With --delete, new/ is fsync'd after the renames (an mbox once a
+         * batch's worth is appended), so their DELEs can go out. */
         if ((e = pg_store_reap(&a->store, 0)) != 0) {
             store_failure(a, e);
             return;
         }
         if (a->o.del && (pg_store_pending(&a->store) || pg_fetch_waiting(&a->f)) &&
-            flush_store(a) == 0)
+            flush_store(a, 0) == 0)
             pump(a);
     }
     pg_progress(&a->rep, pop3_posix_now_ms(), 0, a->f.stored, a->f.count,

@@ -6,13 +6,15 @@
 
 STRACE_LOG is `strace -f -y -s 65536 -o LOG pop3get --delete --maildir
 MAILDIR ...` (write, sendto, sendmsg, fsync, fdatasync, rename, renameat,
-renameat2, link, linkat traced). MANIFEST is mkmaildrop.py's "N SIZE
+renameat2, link, linkat, syncfs traced). MANIFEST is mkmaildrop.py's "N SIZE
 MESSAGE-ID" list: message N on the server carries MESSAGE-ID.
 
 Events are taken in the order the calls returned. The durability point of
 message N is reached when, all before the octets "DELE N\\r\\n" left the
 socket:
   - the file holding it was fsync'd (or fdatasync'd) after its last write,
+    or a syncfs on a descriptor inside MAILDIR (its file system) returned
+    after that write and before the rename,
   - it was renamed (or linked) into MAILDIR/new or MAILDIR/cur, and
   - that directory was fsync'd after the rename.
 The file is the one found in MAILDIR/new or cur at the end with N's
@@ -164,6 +166,7 @@ def main():
 
     last_write = {}     # path -> seq of its last write
     synced = {}         # path -> seqs of successful fsyncs
+    fs_synced = []      # seqs of successful syncfs of MAILDIR's file system
     renamed = {}        # new path -> (old path, seq)
     sent = {}           # socket -> octets sent so far
     deles = []          # (seq, n)
@@ -195,6 +198,10 @@ def main():
             p = fd_path(a[0])
             if p:
                 synced.setdefault(os.path.realpath(p), []).append(seq)
+        elif name == "syncfs":
+            p = fd_path(a[0])
+            if p and (os.path.realpath(p) + os.sep).startswith(maildir + os.sep):
+                fs_synced.append(seq)
         elif name in ("rename", "link"):
             renamed[path_arg(None, a[1])] = (path_arg(None, a[0]), seq)
         elif name in ("renameat", "renameat2", "linkat"):
@@ -234,8 +241,10 @@ def main():
                 why = "renamed into place after the DELE"
             else:
                 wrote = max([last_write.get(p, 0) for p in chain])
-                if not any(synced_between(p, wrote, seq) for p in chain):
-                    why = "file not fsync'd after its last write, before the DELE"
+                if (not any(synced_between(p, wrote, seq) for p in chain) and
+                        not any(wrote < t < when for t in fs_synced)):
+                    why = ("file not fsync'd after its last write, before the DELE, "
+                           "nor its file system synced before the rename")
                 elif not synced_between(os.path.dirname(final), when, seq):
                     why = "%s not fsync'd after the rename, before the DELE" % (
                         os.path.basename(os.path.dirname(final)))

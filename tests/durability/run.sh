@@ -5,13 +5,16 @@
 #   bash tests/durability/run.sh          (make durability, part of make check)
 #
 # pop3get runs under strace against a private Dovecot, one fresh maildrop
-# per run. strace records, in the order they returned, every fsync and
-# fdatasync, every rename and link, every write, and the octets sent on the
-# socket; order.py then checks that each "DELE N" left only after message N
-# was written, fsync'd, renamed into new/ and new/ fsync'd. Most runs also
-# have strace inject a fault (EIO, ENOSPC or EFBIG into write, fsync or
-# rename; EAGAIN into clone, which makes aio_fsync fail and pop3get fall
-# back to a plain fsync). After every run lostcount.py compares the server
+# per run. strace records, in the order they returned, every fsync,
+# fdatasync and syncfs, every rename and link, every write, and the octets
+# sent on the socket; order.py then checks that each "DELE N" left only
+# after message N was written, made durable (its file fsync'd, or its file
+# system synced before the rename), renamed into new/ and new/ fsync'd.
+# Most runs also have strace inject a fault (EIO, ENOSPC or EFBIG into
+# write, fsync, syncfs or rename; ENOSYS into syncfs, which makes pop3get
+# fsync each file instead; EAGAIN into clone, which keeps pop3get from
+# starting its syncing thread, so it syncs each batch itself). After every
+# run lostcount.py compares the server
 # with the Maildir: no message may be lost or stored twice, and the exit
 # status must be exactly 74 (EX_IOERR) when a fault hit the Maildir or
 # pop3get's state, 0 when none did.
@@ -46,24 +49,28 @@ trap 'exit 130' INT TERM
 
 # NAME MAILDIR INJECT...: MAILDIR "new" (pop3get creates it) or "old" (it
 # exists: no fsync of it and its parent first). strace counts calls per
-# thread: pop3get's aio_fsync runs each fsync in a helper thread, so
-# "when=1" on an existing Maildir fails the first fsync of every thread
-# (each message's and then new/'s). With clone refused (NOAIO) there are
-# no threads: aio_fsync fails, pop3get falls back to fsync, and "when=N"
-# counts every fsync of the run; LAST is the last one of new/ (before the
-# DELEs). A fault in pop3get's state file (XDG_STATE_HOME) counts as one in
-# its storage too.
-NOAIO="-e inject=clone,clone3:error=EAGAIN"
+# thread: the syncs of each batch (syncfs, or fsync of each file) run in
+# pop3get's syncing thread, the fsyncs of directories and of the state in
+# the main thread. With clone refused (NOTHREAD) there is one thread and
+# "when=N" counts every fsync of the run; LAST is the last one of new/
+# (before the DELEs). With syncfs refused (NOSYNCFS, ENOSYS) each file is
+# fsync'd. A fault in pop3get's state file (XDG_STATE_HOME) counts as one
+# in its storage too; ENOSYS from syncfs is not a fault.
+NOTHREAD="-e inject=clone,clone3:error=EAGAIN"
+NOSYNCFS="-e inject=syncfs:error=ENOSYS"
 SCENARIOS=(
     "clean new"
-    "many new -e inject=fsync:delay_exit=100000"
-    "noaio new $NOAIO"
+    "many new -e inject=syncfs,fsync:delay_exit=100000"
+    "nothread new $NOTHREAD"
+    "nosyncfs new $NOSYNCFS"
     "fsync_eio_1 new -e inject=fsync:error=EIO:when=1"
     "fsync_eio_2 new -e inject=fsync:error=EIO:when=2"
-    "aio_fsync_eio_1 old -e inject=fsync:error=EIO:when=1"
-    "noaio_fsync_eio_4 new $NOAIO -e inject=fsync:error=EIO:when=4"
-    "noaio_fsync_eio_last new $NOAIO -e inject=fsync:error=EIO:when=LAST"
-    "noaio_fdatasync_eio new $NOAIO -e inject=fsync,fdatasync:error=EIO:when=6+"
+    "syncfs_eio_1 new -e inject=syncfs:error=EIO:when=1"
+    "syncfs_eio_2 old -e inject=syncfs:error=EIO:when=2"
+    "nosyncfs_fsync_eio_1 old $NOSYNCFS -e inject=fsync:error=EIO:when=1"
+    "nothread_fsync_eio_4 new $NOTHREAD -e inject=fsync:error=EIO:when=4"
+    "nothread_fsync_eio_last new $NOTHREAD -e inject=fsync:error=EIO:when=LAST"
+    "nothread_fdatasync_eio new $NOTHREAD -e inject=fsync,fdatasync,syncfs:error=EIO:when=4+"
     "write_enospc_1 new -e inject=write:error=ENOSPC:when=1"
     "write_enospc_5 new -e inject=write:error=ENOSPC:when=5"
     "write_efbig_3 new -e inject=write:error=EFBIG:when=3"
@@ -73,9 +80,9 @@ SCENARIOS=(
 users=()
 for s in "${SCENARIOS[@]}"; do users+=("${s%% *}:pw"); done
 PORT=$(bash "$INT/dovecot.sh" start "$SRV" "${users[@]}") || die "could not start Dovecot"
-# "many": more messages than pop3get keeps fsyncs in flight (32), each
-# fsync slowed down by 0.1 s, so messages are renamed into new/ while
-# others still arrive (pop3get waits for the oldest fsync to make room).
+# "many": each sync slowed down by 0.1 s, so batches of several messages
+# form while the one before is synced, and messages are renamed into new/
+# while others still arrive.
 few=()
 for u in "${users[@]%%:*}"; do [ "$u" = many ] || few+=("$u"); done
 python3 "$INT/mkmaildrop.py" "$SRV" "${few[@]}" --set many --count "$COUNT" >/dev/null &&
@@ -83,12 +90,12 @@ python3 "$INT/mkmaildrop.py" "$SRV" many --set many --count "$MANY" >/dev/null |
     die "mkmaildrop failed"
 echo "durability: Dovecot on 127.0.0.1:$PORT, $COUNT messages per run, ${#SCENARIOS[@]} runs"
 
-TRACE=(-f -y -s 65536 -qq -e trace=write,pwrite64,writev,sendto,sendmsg,fsync,fdatasync,rename,renameat,renameat2,link,linkat,clone,clone3)
+TRACE=(-f -y -s 65536 -qq -e trace=write,pwrite64,writev,sendto,sendmsg,fsync,fdatasync,syncfs,rename,renameat,renameat2,link,linkat,clone,clone3)
 PASS=0 FAIL=0 LAST_FSYNC=0
 for s in "${SCENARIOS[@]}"; do
     read -r u md inject <<<"$s"
     if [ "$inject" != "${inject/when=LAST/}" ] && [ "$LAST_FSYNC" -lt 3 ]; then
-        FAIL=$((FAIL + 1)); echo "FAIL $u: the noaio run made $LAST_FSYNC fsyncs, cannot find the last"
+        FAIL=$((FAIL + 1)); echo "FAIL $u: the nothread run made $LAST_FSYNC fsyncs, cannot find the last"
         continue
     fi
     inject=${inject//when=LAST/when=$LAST_FSYNC}
@@ -107,9 +114,10 @@ for s in "${SCENARIOS[@]}"; do
         "$SRV" "$WORK/local" "$u" 2>"$WORK/$u.count.err")
     deles=$(sed -n 's/^summary: \([0-9]*\) DELE.*/\1/p' "$WORK/$u.order")
     # Faults that hit pop3get's own storage: the Maildir or its state.
-    hits=$(grep -c -e "^injected: .* $WORK/local" -e "^injected: .* $WORK/state" "$WORK/$u.order")
+    hits=$(grep -e "^injected: .* $WORK/local" -e "^injected: .* $WORK/state" "$WORK/$u.order" |
+        grep -vc "^injected: syncfs .* ENOSYS$")
     # The fsync of new/ before the DELEs: its place among all fsyncs.
-    [ "$u" = noaio ] && LAST_FSYNC=$(grep '^[0-9]\+ \+fsync(' "$WORK/$u.trace" |
+    [ "$u" = nothread ] && LAST_FSYNC=$(grep '^[0-9]\+ \+fsync(' "$WORK/$u.trace" |
         grep -n "<$WORK/local/$u/new>" | tail -n 1 | cut -d: -f1)
     LAST_FSYNC=${LAST_FSYNC:-0}
     want=0; [ "$hits" -gt 0 ] && want=74
@@ -119,12 +127,18 @@ for s in "${SCENARIOS[@]}"; do
     [ "${lost:-1}" -eq 0 ] || why+=("$lost of $total messages lost")
     [ "${dups:-1}" -eq 0 ] || why+=("$dups messages stored twice")
     [ "$rc" -eq "$want" ] || why+=("exit $rc, expected $want ($hits faults hit the Maildir): $(head -n 2 "$WORK/$u.err" | tr '\n' ' ')")
-    if [ -n "$inject" ] && [ "$inject" != "$NOAIO" ] && [ "$inject" = "${inject/delay_exit/}" ] &&
-       [ "$hits" -eq 0 ]; then
+    if [ -n "$inject" ] && [ "$inject" != "$NOTHREAD" ] && [ "$inject" != "$NOSYNCFS" ] &&
+       [ "$inject" = "${inject/delay_exit/}" ] && [ "$hits" -eq 0 ]; then
         why+=("the fault ($inject) hit nothing in the Maildir")
     fi
-    if [ -n "$inject" ] && [ "$inject" != "${inject#"$NOAIO"}" ] && ! grep -q 'clone.*INJECTED' "$WORK/$u.trace"; then
-        why+=("clone was not refused: the fallback from aio_fsync did not run")
+    if [ -n "$inject" ] && [ "$inject" != "${inject#"$NOTHREAD"}" ] && ! grep -q 'clone.*INJECTED' "$WORK/$u.trace"; then
+        why+=("clone was not refused: the way without a syncing thread did not run")
+    fi
+    if [ -n "$inject" ] && [ "$inject" != "${inject#"$NOSYNCFS"}" ]; then
+        grep -q 'syncfs(.*ENOSYS.*INJECTED' "$WORK/$u.trace" ||
+            why+=("syncfs was not refused: the fsync of each file did not run")
+        grep -q "fsync(.*<$WORK/local/$u/tmp/" "$WORK/$u.trace" ||
+            why+=("no file in tmp/ was fsync'd after syncfs failed with ENOSYS")
     fi
     if [ "$u" = clean ] && [ "${stored:-0}" -ne "$COUNT" ]; then
         why+=("clean run: $stored of $COUNT stored and deleted")
@@ -132,8 +146,12 @@ for s in "${SCENARIOS[@]}"; do
     if [ "$u" = many ] && { [ "$rc" -ne 0 ] || [ "${stored:-0}" -ne "$MANY" ]; }; then
         why+=("$MANY messages: exit $rc, $stored stored and deleted")
     fi
-    if [ "$u" = noaio ] && { [ "$rc" -ne 0 ] || [ "${stored:-0}" -ne "$COUNT" ]; }; then
-        why+=("without aio_fsync (no threads): exit $rc, $stored of $COUNT stored and deleted")
+    if { [ "$u" = nothread ] || [ "$u" = nosyncfs ]; } &&
+       { [ "$rc" -ne 0 ] || [ "${stored:-0}" -ne "$COUNT" ]; }; then
+        why+=("$u: exit $rc, $stored of $COUNT stored and deleted")
+    fi
+    if [ "$u" = clean ] && ! grep -q "syncfs(.*<$WORK/local/$u/new>) = 0" "$WORK/$u.trace"; then
+        why+=("clean run: no syncfs of the Maildir's file system")
     fi
     line="$u: exit $rc, DELE $deles, faults in the Maildir $hits; server-only $sonly, stored ${stored:-?}, both $both, lost ${lost:-?}, dups ${dups:-?}"
     if [ "${#why[@]}" -eq 0 ]; then
