@@ -10,7 +10,7 @@
  *   pg_options  command line, URL, credentials
  *   pg_session  CAPA/STLS/login choice, ending the session, exit statuses
  *   pg_fetch    RETR window, DELE only after the store made a message durable
- *   pg_store    delivery: pg_maildir (background fsync), pg_mbox, pg_mda,
+ *   pg_store    delivery: pg_maildir (batches synced by a thread), pg_mbox, pg_mda,
  *               through pg_deliver (LF line ends, mboxrd, Received)
  *   pg_uidstate which UIDs were stored before (only new mail), the lock
  *   pg_wrap     the -v protocol trace and the write cork (transports)
@@ -18,7 +18,7 @@
  * It is also the worked example of the library: the engine is driven from
  * our own poll() loop through the POSIX port, commands are pipelined,
  * message bodies stream straight to disk, and nothing is deleted on the
- * server unless it was stored and fsync'd first.
+ * server unless it was stored and made durable first.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE

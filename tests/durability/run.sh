@@ -135,7 +135,7 @@ for s in "${SCENARIOS[@]}"; do
         why+=("clone was not refused: the way without a syncing thread did not run")
     fi
     if [ -n "$inject" ] && [ "$inject" != "${inject#"$NOSYNCFS"}" ]; then
-        grep -q 'syncfs(.*ENOSYS.*INJECTED' "$WORK/$u.trace" ||
+        grep -q 'syncfs.*ENOSYS.*INJECTED' "$WORK/$u.trace" || # maybe "<... syncfs resumed>" 
             why+=("syncfs was not refused: the fsync of each file did not run")
         grep -q "fsync(.*<$WORK/local/$u/tmp/" "$WORK/$u.trace" ||
             why+=("no file in tmp/ was fsync'd after syncfs failed with ENOSYS")
@@ -150,7 +150,8 @@ for s in "${SCENARIOS[@]}"; do
        { [ "$rc" -ne 0 ] || [ "${stored:-0}" -ne "$COUNT" ]; }; then
         why+=("$u: exit $rc, $stored of $COUNT stored and deleted")
     fi
-    if [ "$u" = clean ] && ! grep -q "syncfs(.*<$WORK/local/$u/new>) = 0" "$WORK/$u.trace"; then
+    if [ "$u" = clean ] && { ! grep -q "syncfs(.*<$WORK/local/$u/new>" "$WORK/$u.trace" ||
+                             ! grep -q "syncfs.*) = 0" "$WORK/$u.trace"; }; then
         why+=("clean run: no syncfs of the Maildir's file system")
     fi
     line="$u: exit $rc, DELE $deles, faults in the Maildir $hits; server-only $sonly, stored ${stored:-?}, both $both, lost ${lost:-?}, dups ${dups:-?}"
