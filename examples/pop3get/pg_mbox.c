@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -61,51 +62,92 @@ int pg_mbox_open(struct pg_mbox *m, const char *path, unsigned wait_s)
             return fail(m, path, errno == EACCES || errno == EAGAIN ? EWOULDBLOCK : errno);
         nap();
     }
-    m->f = fdopen(m->fd, "a");
-    if (m->f == NULL)
+    m->size = m->synced = lseek(m->fd, 0, SEEK_END);
+    if (m->size < 0)
         return fail(m, path, errno);
-    setvbuf(m->f, NULL, _IOFBF, 65536);
+    return 0;
+}
+
+/* After a failure: no octet that was not made durable stays in the file. */
+static int cut_back(struct pg_mbox *m, int e)
+{
+    m->iolen = 0;
+    m->in_msg = 0;
+    if (ftruncate(m->fd, m->synced) == 0) {
+        m->size = m->synced;
+        m->dirty = 0;
+        m->unsynced = 0;
+    }
+    return fail(m, m->path, e);
+}
+
+static int drain(struct pg_mbox *m)
+{
+    size_t off = 0;
+    ssize_t k;
+
+    while (off < m->iolen) {
+        k = write(m->fd, m->iobuf + off, m->iolen - off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return cut_back(m, k < 0 ? errno : EIO);
+        off += (size_t)k;
+    }
+    m->iolen = 0;
+    return 0;
+}
+
+static int put(struct pg_mbox *m, const char *data, size_t len)
+{
+    size_t k;
+    int e;
+
+    m->size += (off_t)len;
+    while (len > 0) {
+        if (m->iolen == sizeof m->iobuf && (e = drain(m)) != 0)
+            return e;
+        k = sizeof m->iobuf - m->iolen;
+        k = k < len ? k : len;
+        memcpy(m->iobuf + m->iolen, data, k);
+        m->iolen += k;
+        data += k;
+        len -= k;
+    }
     return 0;
 }
 
 int pg_mbox_begin(struct pg_mbox *m)
 {
-    char date[64];
+    char line[96];
     time_t now = time(NULL);
     struct tm tm;
+    size_t n;
 
-    if (fflush(m->f) != 0)
-        return fail(m, m->path, errno);
-    m->start = lseek(m->fd, 0, SEEK_END);
-    if (m->start < 0)
-        return fail(m, m->path, errno);
+    m->start = m->size;
     localtime_r(&now, &tm);
-    strftime(date, sizeof date, "%a %b %e %H:%M:%S %Y", &tm);
+    n = strftime(line, sizeof line, "From MAILER-DAEMON %a %b %e %H:%M:%S %Y\n", &tm);
     m->in_msg = 1;
     m->last = '\n';
     m->dirty = 1;
-    if (fprintf(m->f, "From MAILER-DAEMON %s\n", date) < 0)
-        return fail(m, m->path, errno);
-    return 0;
+    return put(m, line, n);
 }
 
 int pg_mbox_write(struct pg_mbox *m, const char *data, size_t len)
 {
-    if (len == 0)
+    if (len == 0 || !m->in_msg)
         return 0;
-    if (fwrite(data, 1, len, m->f) != len)
-        return fail(m, m->path, errno);
     m->last = data[len - 1];
-    return 0;
+    return put(m, data, len);
 }
 
 int pg_mbox_end(struct pg_mbox *m)
 {
     /* The message ends with a line end, then one blank line separates. */
-    if (m->last != '\n' && fputc('\n', m->f) == EOF)
-        return fail(m, m->path, errno);
-    if (fputc('\n', m->f) == EOF || fflush(m->f) != 0)
-        return fail(m, m->path, errno);
+    int e = m->last != '\n' ? put(m, "\n\n", 2) : put(m, "\n", 1);
+
+    if (e != 0)
+        return e;
     m->in_msg = 0;
     m->unsynced++;
     return 0;
@@ -113,22 +155,31 @@ int pg_mbox_end(struct pg_mbox *m)
 
 void pg_mbox_discard(struct pg_mbox *m)
 {
-    if (!m->in_msg || m->f == NULL)
+    if (!m->in_msg || m->fd < 0)
         return;
     m->in_msg = 0;
-    /* Unwritten octets must not land after the cut. */
-    (void)fflush(m->f);
-    clearerr(m->f);
-    if (ftruncate(m->fd, m->start) == 0)
-        (void)fsync(m->fd);
+    /* What it wrote so far: out of the buffer, then off the file. */
+    if (m->start >= m->size - (off_t)m->iolen) {
+        m->iolen -= (size_t)(m->size - m->start);
+    } else {
+        m->iolen = 0;
+        if (ftruncate(m->fd, m->start) == 0)
+            (void)fsync(m->fd);
+    }
+    m->size = m->start;
 }
 
 int pg_mbox_sync(struct pg_mbox *m)
 {
+    int e;
+
     if (!m->dirty)
         return 0;
-    if (fflush(m->f) != 0 || fsync(m->fd) != 0)
-        return fail(m, m->path, errno);
+    if ((e = drain(m)) != 0)
+        return e;
+    if (fsync(m->fd) != 0)
+        return cut_back(m, errno);
+    m->synced = m->size;
     m->dirty = 0;
     m->unsynced = 0;
     return 0;
@@ -139,14 +190,10 @@ int pg_mbox_close(struct pg_mbox *m)
     int e = 0;
 
     pg_mbox_discard(m);
-    if (m->f != NULL) {
+    if (m->fd >= 0) {
         e = pg_mbox_sync(m);
-        if (fclose(m->f) != 0 && e == 0)
+        if (close(m->fd) != 0 && e == 0)
             e = fail(m, m->path, errno);
-        m->f = NULL;
-        m->fd = -1;
-    } else if (m->fd >= 0) {
-        close(m->fd);
         m->fd = -1;
     }
     if (m->dotlocked) {
