@@ -28,8 +28,10 @@ reported, not failures), 1 when a result was wrong or a tool failed.
 import argparse
 import datetime
 import glob
+import mailbox
 import os
 import platform
+import pwd
 import re
 import shutil
 import signal
@@ -185,29 +187,45 @@ class Dovecot:
     # Its directory is a fresh one under $TMPDIR (mode 0711), not under
     # build/: Dovecot's unprivileged processes must reach it, and a checkout
     # may sit below a private directory (a 0700 home).
-    def __init__(self, sets, scale_users):
+    def __init__(self, sets, scale_users, tls=False):
         self.dir = None
         self.sets = sets
         self.scale_users = scale_users
         self.port = None
+        # tls: a second instance for the POP3S rows, with a certificate
+        # from a CA made for this run (make_pki); STLS on self.port,
+        # implicit TLS on self.sport; clients trust self.cafile.
+        self.tls = tls
+        self.sport = None
+        self.cafile = None
+        self.top = None
 
     def start(self):
         script = os.path.join(ROOT, "tests", "integration", "dovecot.sh")
         self.stop()
-        self.dir = tempfile.mkdtemp(prefix="pop3-bench.%d." % os.getpid())
-        os.chmod(self.dir, 0o711)
-        self.dir = os.path.join(self.dir, "dovecot")
+        self.top = tempfile.mkdtemp(prefix="pop3-bench.%d." % os.getpid())
+        os.chmod(self.top, 0o711)
+        self.dir = os.path.join(self.top, "dovecot")
         users = ["%s:%s" % (s, PASS) for s in self.sets]
-        # "<set>del": the same maildrop, refilled before each --delete run.
-        users += ["%sdel:%s" % (s, PASS) for s in self.sets]
+        if not self.tls:
+            # "<set>del": the same maildrop, refilled before each --delete run.
+            users += ["%sdel:%s" % (s, PASS) for s in self.sets]
         users += ["s%04d:%s" % (i, PASS)
                   for i in range(1, self.scale_users + 1)]
         env = dict(os.environ)
         env["POP3_TEST_DOVECOT_EXTRA"] = os.path.join(ROOT, "bench",
                                                       "dovecot-limits.conf")
-        self.port = subprocess.run(["bash", script, "start", self.dir] + users,
+        tls_args = []
+        if self.tls:
+            self.cafile, cert, key = make_pki(os.path.join(self.top, "pki"))
+            tls_args = ["--tls", cert, key]
+        self.port = subprocess.run(["bash", script, "start", self.dir] +
+                                   tls_args + users,
                                    check=True, text=True, capture_output=True,
                                    env=env).stdout.strip().splitlines()[-1]
+        if self.tls:
+            with open(os.path.join(self.dir, "port_pop3s")) as f:
+                self.sport = f.read().strip()
         mk = os.path.join(ROOT, "bench", "mkbench.py")
         for s in self.sets:
             sh([sys.executable, mk, "--set", s, self.dir, s])
@@ -233,8 +251,42 @@ class Dovecot:
             return
         script = os.path.join(ROOT, "tests", "integration", "dovecot.sh")
         subprocess.run(["bash", script, "stop", self.dir], capture_output=True)
-        shutil.rmtree(os.path.dirname(self.dir), ignore_errors=True)
-        self.dir = None
+        shutil.rmtree(self.top, ignore_errors=True)
+        self.dir = self.top = None
+
+    def mail_owner(self):
+        """(uid, gid) that Dovecot's mail belongs to: the runner, or an
+        unprivileged account when the benchmark runs as root."""
+        with open(os.path.join(self.dir, "mailowner")) as f:
+            uid, gid = f.read().split()
+        return int(uid), int(gid)
+
+
+def make_pki(d):
+    """A test CA and a server certificate for 127.0.0.1 (an iPAddress
+    entry, as tests/integration/tls.sh makes them), made now with openssl
+    and removed with the Dovecot directory. Returns (CA file, certificate,
+    key); readable by Dovecot's unprivileged processes (test keys only)."""
+    os.makedirs(d)
+    ca, cakey = os.path.join(d, "ca.pem"), os.path.join(d, "ca.key")
+    cert, key = os.path.join(d, "srv.pem"), os.path.join(d, "srv.key")
+    csr, ext = os.path.join(d, "srv.csr"), os.path.join(d, "ext.cnf")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n"
+                "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    for argv in (["req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                  "-keyout", cakey, "-out", ca, "-days", "2",
+                  "-subj", "/CN=pop3 bench CA"],
+                 ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                  "-out", csr, "-subj", "/CN=localhost"],
+                 ["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", cakey,
+                  "-CAcreateserial", "-out", cert, "-days", "2",
+                  "-extfile", ext]):
+        sh(["openssl"] + argv)
+    os.chmod(d, 0o755)
+    for f in (ca, cert, key):
+        os.chmod(f, 0o644)
+    return ca, cert, key
 
 
 # --- clients -----------------------------------------------------------------
@@ -258,17 +310,44 @@ POP3GET_RECEIVED = re.compile(rb"\AReceived: from [^\n]* with POP3 \(pop3get [^\
                               rb"(?:[ \t][^\n]*\n)*")
 
 
+def wire_octets(d):
+    """Octets of a stored message as RETR returned it: CRLF line ends
+    whether the client stored LF or CRLF, without pop3get's Received:."""
+    d = POP3GET_RECEIVED.sub(b"", d, count=1)
+    return len(d) + d.count(b"\n") - d.count(b"\r\n")
+
+
 def maildir_totals(path):
-    """Messages and octets in a Maildir, counted with CRLF line ends (what
-    RETR returned) whether the client stored LF or CRLF, without the
-    Received: field pop3get adds."""
+    """Messages and octets in a Maildir (wire_octets() of each file)."""
     n = octets = 0
     for sub in ("new", "cur"):
         for f in glob.glob(os.path.join(path, sub, "*")):
             with open(f, "rb") as fh:
-                d = POP3GET_RECEIVED.sub(b"", fh.read(), count=1)
+                octets += wire_octets(fh.read())
             n += 1
-            octets += len(d) + d.count(b"\n") - d.count(b"\r\n")
+    return n, octets
+
+
+# mboxrd (pop3get and mpop write it): a body line ">*From " got one more
+# ">" in front; reading back takes one away.
+MBOXRD_QUOTED = re.compile(rb"(?m)^>(>*From )")
+
+
+def mbox_totals(path):
+    """Messages and octets in an mbox file, read back with Python's
+    mailbox module (which splits at "From " lines and drops the blank
+    line before each), mboxrd-unquoted, counted like maildir_totals()."""
+    n = octets = 0
+    try:
+        box = mailbox.mbox(path, create=False)
+    except (OSError, mailbox.Error) as e:
+        return "unreadable (%s)" % e
+    try:
+        for key in box.iterkeys():
+            octets += wire_octets(MBOXRD_QUOTED.sub(rb"\1", box.get_bytes(key)))
+            n += 1
+    finally:
+        box.close()
     return n, octets
 
 
@@ -278,41 +357,97 @@ def check(want, got, what):
     return False, "%s: got %s, expected %s" % (what, got, want)
 
 
-class Client:
-    """name, argv builder, verifier; setup() runs before each run."""
+def verifier(want, got, what="messages, octets"):
+    """A run's check: exit 0, then got(result) equal to want (a value or
+    a function returning it)."""
+    def verify(r):
+        if r.rc != 0:
+            return False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
+        return check(want() if callable(want) else want, got(r), what)
+    return verify
 
-    def __init__(self, name, needs=None):
+
+class Client:
+    """name, argv builder, verifier; setup() runs before each run.
+    runs_factor: this row takes that many times the timed runs (cheap
+    rows whose figures lie close together)."""
+
+    def __init__(self, name, needs=None, runs_factor=1):
         self.name = name
         self.needs = needs
+        self.runs_factor = runs_factor
+        self.setup = lambda: None
+        self.kw = {}
 
     def available(self):
         return self.needs is None or shutil.which(self.needs) is not None
 
 
-def make_clients(host, port, user, expected, work, dc=None):
+def write_mpoprc(path, host, port, user, delivery, uidls, only_new=False,
+                 cafile=None):
+    """An mpop configuration: keep everything, no Received header;
+    cafile: POP3S (implicit TLS) trusting that CA, default authentication;
+    else clear text with USER/PASS."""
+    if cafile:
+        tls = "tls on\ntls_starttls off\ntls_trust_file %s\n" % cafile
+    else:
+        tls = "tls off\nauth user\n"
+    with open(path, "w") as f:
+        f.write("defaults\n%saccount bench\n"
+                "host %s\nport %s\nuser %s\npassword %s\nkeep on\n"
+                "only_new %s\nreceived_header off\n"
+                "delivery %s\nuidls_file %s\n"
+                % (tls, host, port, user, PASS,
+                   "on" if only_new else "off", delivery, uidls))
+    os.chmod(path, 0o600)
+
+
+def write_getmailrc(gdir, host, port, user, md, read_all, deliver_as):
+    """A getmail rcfile in its own --getmaildir gdir (which also holds its
+    oldmail state): SimplePOP3Retriever, Maildir destination, nothing
+    deleted, no header added (the maildrop's messages carry Return-Path).
+    deliver_as: the account getmail delivers as when run as root (it
+    refuses to deliver as root), else None."""
+    os.makedirs(gdir, exist_ok=True)
+    with open(os.path.join(gdir, "getmailrc"), "w") as f:
+        f.write("[retriever]\ntype = SimplePOP3Retriever\nserver = %s\n"
+                "port = %s\nusername = %s\npassword = %s\n\n"
+                "[destination]\ntype = Maildir\npath = %s/\n%s\n"
+                "[options]\nread_all = %s\ndelete = false\nverbose = 0\n"
+                "delivered_to = false\nreceived = false\n"
+                % (host, port, user, PASS, md,
+                   "user = %s\n" % deliver_as if deliver_as else "",
+                   "true" if read_all else "false"))
+    os.chmod(os.path.join(gdir, "getmailrc"), 0o600)
+
+
+def make_clients(host, port, user, expected, work, dc=None, tdc=None):
+    """The clients of one maildrop. dc: the Dovecot (refills, mail owner);
+    tdc: the POP3S Dovecot when this maildrop gets POP3S rows."""
     n_exp, oct_exp = expected
     bp = os.path.join(ROOT, "build")
+    pg = os.path.join(bp, "pop3get")
     md = os.path.join(work, "maildir")
+    mbox = os.path.join(work, "mbox")
     env = {"POP3_PASSWORD": PASS, "XDG_STATE_HOME": os.path.join(work, "state")}
     url = "pop3://%s@%s:%s/" % (user, host, port)
+    want = (n_exp, oct_exp)
     clients = []
+    summary_verify = verifier(want, lambda r: parse_summary(r.out))
+    v_maildir = verifier(want, lambda r: maildir_totals(md))
+    v_mbox = verifier(want, lambda r: mbox_totals(mbox))
 
-    def summary_verify(r):
-        if r.rc != 0:
-            return False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
-        return check((n_exp, oct_exp), parse_summary(r.out),
-                     "messages, octets")
+    def fresh_mbox():
+        if os.path.exists(mbox):
+            os.unlink(mbox)
 
     c = Client("wire limit")
-    c.setup = lambda: None
     c.argv = lambda: [os.path.join(bp, "wirelimit"), host, port, user, PASS]
     c.verify = summary_verify
-    c.kw = {}
     clients.append(c)
 
     c = Client("pop3get --discard")
-    c.setup = lambda: None
-    c.argv = lambda: [os.path.join(bp, "pop3get"), "--plaintext-auth", "--discard", url]
+    c.argv = lambda: [pg, "--plaintext-auth", "--discard", url]
     c.verify = summary_verify
     c.kw = {"env": env}
     clients.append(c)
@@ -321,13 +456,15 @@ def make_clients(host, port, user, expected, work, dc=None):
     c.setup = lambda: fresh_dir(md)
     # --all: the same maildrop again on every run (only-new-mail state
     # would make the second run fetch nothing).
-    c.argv = lambda: [os.path.join(bp, "pop3get"), "--all", "--plaintext-auth", "--maildir", md, url]
-
-    def v_maildir(r):
-        if r.rc != 0:
-            return False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
-        return check((n_exp, oct_exp), maildir_totals(md), "messages, octets")
+    c.argv = lambda: [pg, "--all", "--plaintext-auth", "--maildir", md, url]
     c.verify = v_maildir
+    c.kw = {"env": env}
+    clients.append(c)
+
+    c = Client("pop3get --mbox")
+    c.setup = fresh_mbox
+    c.argv = lambda: [pg, "--all", "--plaintext-auth", "--mbox", mbox, url]
+    c.verify = v_mbox
     c.kw = {"env": env}
     clients.append(c)
 
@@ -342,62 +479,97 @@ def make_clients(host, port, user, expected, work, dc=None):
             fresh_dir(md)
             dc.refill(user)
         c.setup = del_setup
-        c.argv = lambda: [os.path.join(bp, "pop3get"), "--all", "--plaintext-auth", "--maildir", md,
+        c.argv = lambda: [pg, "--all", "--plaintext-auth", "--maildir", md,
                           "--delete", durl]
-
-        def v_deleted(r):
-            if r.rc != 0:
-                return False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
-            return check(dc.expected(user + "del"), maildir_totals(md),
-                         "messages, octets")
-        c.verify = v_deleted
+        c.verify = verifier(lambda: dc.expected(user + "del"),
+                            lambda r: maildir_totals(md))
         c.kw = {"env": env}
         clients.append(c)
 
-    c = Client("mpop (maildir)", "mpop")
     rc = os.path.join(work, "mpoprc")
 
-    def mpop_setup():
-        fresh_dir(md, maildir=True)
-        with open(rc, "w") as f:
-            f.write("defaults\ntls off\nauth user\naccount bench\n"
-                    "host %s\nport %s\nuser %s\npassword %s\nkeep on\n"
-                    "only_new off\nreceived_header off\n"
-                    "delivery maildir %s\nuidls_file %s\n"
-                    % (host, port, user, PASS, md,
-                       os.path.join(work, "mpop-uidls")))
-        os.chmod(rc, 0o600)
-    c.setup = mpop_setup
-    c.argv = lambda: ["mpop", "-q", "-C", rc, "bench"]
-    c.verify = v_maildir
-    c.kw = {}
+    def mpop_client(name, mport, delivery, fresh, verify, cafile=None):
+        """mpop fetching everything again on each run (only_new off)."""
+        c = Client(name, "mpop")
+
+        def setup():
+            fresh()
+            write_mpoprc(rc, host, mport, user, delivery,
+                         os.path.join(work, "mpop-uidls"), cafile=cafile)
+        c.setup = setup
+        c.argv = lambda: ["mpop", "-q", "-C", rc, "bench"]
+        c.verify = verify
+        return c
+    clients.append(mpop_client("mpop (maildir)", port, "maildir %s" % md,
+                               lambda: fresh_dir(md, maildir=True),
+                               v_maildir))
+    clients.append(mpop_client("mpop (mbox)", port, "mbox %s" % mbox,
+                               fresh_mbox, v_mbox))
+
+    # getmail refuses to deliver as root: then it delivers as the account
+    # that owns Dovecot's mail, into a Maildir under Dovecot's directory
+    # (reachable by that account from any checkout).
+    gm_as = None
+    gm_base = work
+    if dc is not None and os.getuid() == 0:
+        gm_owner = dc.mail_owner()
+        gm_as = pwd.getpwuid(gm_owner[0]).pw_name
+        gm_base = os.path.join(dc.top, "getmail")
+        os.makedirs(gm_base, exist_ok=True)
+
+    def gm_maildir(path):
+        fresh_dir(path, maildir=True)
+        if gm_as:
+            for d in (path, os.path.join(path, "tmp"),
+                      os.path.join(path, "new"), os.path.join(path, "cur")):
+                os.chown(d, *gm_owner)
+
+    def getmail_argv(gdir, race_free=True):
+        """getmail with its getmaildir; race_free: through
+        bench/getmail_run.py (a run that delivers), with the interpreter
+        named in getmail's own #! line (its modules are that one's)."""
+        argv = ["getmail", "--getmaildir", gdir, "--rcfile", "getmailrc"]
+        if not race_free:
+            return argv
+        with open(shutil.which("getmail")) as f:
+            interp = f.readline()[2:].split()
+        return interp + [os.path.join(ROOT, "bench", "getmail_run.py")] + \
+            argv[1:]
+
+    c = Client("getmail (maildir)", "getmail")
+    gmd = os.path.join(gm_base, "maildir")
+    gdir = os.path.join(work, "getmail")
+
+    def gm_setup():
+        gm_maildir(gmd)
+        write_getmailrc(gdir, host, port, user, gmd, True, gm_as)
+    c.setup = gm_setup
+    c.argv = lambda: getmail_argv(gdir)
+    c.verify = verifier(want, lambda r: maildir_totals(gmd))
     clients.append(c)
 
     # "Second run, nothing new": how long a client takes to learn that
-    # there is nothing to fetch (UIDL against the state of a first run).
+    # there is nothing to fetch (UIDL against the state of a first,
+    # untimed run). Each takes four times the runs: the figures are close.
     md2 = os.path.join(work, "maildir-seen")
     env2 = dict(env, XDG_STATE_HOME=os.path.join(work, "state-seen"))
-    c = Client("pop3get second run (nothing new)")
+    seen_what = "messages, octets (none new)"
+    c = Client("pop3get second run (nothing new)", runs_factor=4)
     first = []
 
     def pg_seen_setup():
         if not first:
             fresh_dir(md2)
-            subprocess.run([os.path.join(bp, "pop3get"), "-q", "--plaintext-auth",
-                            "--maildir", md2, url], env=dict(os.environ, **env2), check=True)
+            subprocess.run([pg, "-q", "--plaintext-auth", "--maildir", md2,
+                            url], env=dict(os.environ, **env2), check=True)
             first.append(1)
     c.setup = pg_seen_setup
-    c.argv = lambda: [os.path.join(bp, "pop3get"), "-q", "--plaintext-auth", "--maildir", md2, url]
-
-    def v_seen(r):
-        if r.rc != 0:
-            return False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
-        return check((n_exp, oct_exp), maildir_totals(md2), "messages, octets (none new)")
-    c.verify = v_seen
+    c.argv = lambda: [pg, "-q", "--plaintext-auth", "--maildir", md2, url]
+    c.verify = verifier(want, lambda r: maildir_totals(md2), seen_what)
     c.kw = {"env": env2}
     clients.append(c)
 
-    c = Client("mpop second run (nothing new)", "mpop")
+    c = Client("mpop second run (nothing new)", "mpop", runs_factor=4)
     rc2 = os.path.join(work, "mpoprc-seen")
     mfirst = []
 
@@ -405,50 +577,52 @@ def make_clients(host, port, user, expected, work, dc=None):
         if mfirst:
             return
         fresh_dir(md2 + "-mpop", maildir=True)
-        with open(rc2, "w") as f:
-            f.write("defaults\ntls off\nauth user\naccount bench\n"
-                    "host %s\nport %s\nuser %s\npassword %s\nkeep on\n"
-                    "only_new on\nreceived_header off\n"
-                    "delivery maildir %s\nuidls_file %s\n"
-                    % (host, port, user, PASS, md2 + "-mpop",
-                       os.path.join(work, "mpop-uidls-seen")))
-        os.chmod(rc2, 0o600)
+        write_mpoprc(rc2, host, port, user, "maildir %s" % (md2 + "-mpop"),
+                     os.path.join(work, "mpop-uidls-seen"), only_new=True)
         subprocess.run(["mpop", "-q", "-C", rc2, "bench"], check=True)
         mfirst.append(1)
     c.setup = mpop_seen_setup
     c.argv = lambda: ["mpop", "-q", "-C", rc2, "bench"]
-
-    def v_mseen(r):
-        if r.rc != 0:
-            return False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
-        return check((n_exp, oct_exp), maildir_totals(md2 + "-mpop"), "messages, octets (none new)")
-    c.verify = v_mseen
-    c.kw = {}
+    c.verify = verifier(want, lambda r: maildir_totals(md2 + "-mpop"),
+                        seen_what)
     clients.append(c)
 
-    c = Client("curl (one connection)", "curl")
-    c.setup = lambda: None
-    c.argv = lambda: ["curl", "-sS", "--user", "%s:%s" % (user, PASS),
-                      "pop3://%s:%s/[1-%d]" % (host, port, n_exp),
-                      "-w", "%{stderr}%{exitcode}\\n"]
+    c = Client("getmail second run (nothing new)", "getmail", runs_factor=4)
+    gmd2 = os.path.join(gm_base, "maildir-seen")
+    gdir2 = os.path.join(work, "getmail-seen")
+    gfirst = []
 
-    def v_curl(r):
-        if r.rc != 0:
-            return False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
-        done = [x for x in r.err.split() if x == "0"]
-        return check((n_exp, oct_exp), (len(done), int(r.out)),
-                     "messages, octets")
-    c.verify = v_curl
-    c.kw = {"stdout_count": True}
+    def gm_seen_setup():
+        if gfirst:
+            return
+        gm_maildir(gmd2)
+        write_getmailrc(gdir2, host, port, user, gmd2, False, gm_as)
+        subprocess.run(getmail_argv(gdir2), check=True, capture_output=True)
+        gfirst.append(1)
+    c.setup = gm_seen_setup
+    # Nothing to deliver, so no child to wait for: getmail as installed.
+    c.argv = lambda: getmail_argv(gdir2, race_free=False)
+    c.verify = verifier(want, lambda r: maildir_totals(gmd2), seen_what)
     clients.append(c)
+
+    def curl_client(name, scheme, cport, extra, cwant):
+        c = Client(name, "curl")
+        c.argv = lambda: ["curl", "-sS", "--user", "%s:%s" % (user, PASS)] + \
+            extra + ["%s://%s:%s/[1-%d]" % (scheme, host, cport, n_exp),
+                     "-w", "%{stderr}%{exitcode}\\n"]
+        # One "0" line per finished transfer; octets counted off the pipe.
+        c.verify = verifier(cwant, lambda r: (
+            len([x for x in r.err.split() if x == "0"]), int(r.out)))
+        c.kw = {"stdout_count": True}
+        return c
+    clients.append(curl_client("curl (one connection)", "pop3", port, [],
+                               want))
 
     c = Client("Python poplib")
-    c.setup = lambda: None
     c.argv = lambda: [sys.executable,
                       os.path.join(ROOT, "bench", "poplib_fetch.py"),
                       host, port, user, PASS]
     c.verify = summary_verify
-    c.kw = {}
     clients.append(c)
 
     c = Client("fetchmail (bsmtp)", "fetchmail")
@@ -486,6 +660,32 @@ def make_clients(host, port, user, expected, work, dc=None):
     c.verify = v_fm
     c.kw = {"env": {"FETCHMAILHOME": work}}
     clients.append(c)
+
+    # POP3S (implicit TLS) against the second Dovecot, its certificate
+    # checked against the run's test CA and 127.0.0.1 (an iPAddress entry).
+    if tdc is not None:
+        sport, ca = tdc.sport, tdc.cafile
+        surl = "pop3s://%s@%s:%s/" % (user, host, sport)
+        swant = lambda: tdc.expected(user)  # noqa: E731
+        c = Client("pop3get (pop3s) --discard")
+        c.argv = lambda: [pg, "--cafile", ca, "--discard", surl]
+        c.verify = verifier(swant, lambda r: parse_summary(r.out))
+        c.kw = {"env": env}
+        clients.append(c)
+
+        c = Client("pop3get (pop3s) --maildir")
+        c.setup = lambda: fresh_dir(md)
+        c.argv = lambda: [pg, "--all", "--cafile", ca, "--maildir", md, surl]
+        c.verify = verifier(swant, lambda r: maildir_totals(md))
+        c.kw = {"env": env}
+        clients.append(c)
+
+        clients.append(mpop_client(
+            "mpop (pop3s, maildir)", sport, "maildir %s" % md,
+            lambda: fresh_dir(md, maildir=True),
+            verifier(swant, lambda r: maildir_totals(md)), cafile=ca))
+        clients.append(curl_client("curl (pop3s, one connection)", "pop3s",
+                                   sport, ["--cacert", ca], swant))
     for c in clients:
         if not c.available():
             not_run("%s/%s" % (user, c.name), "%s not installed (bench/deps.sh)" % c.needs)
@@ -498,7 +698,7 @@ def fmt(x, digits=2):
     return ("%%.%df" % digits) % x
 
 
-def fetch_table(dc, sets, host, port, runs, title, wire_ref=None):
+def fetch_table(dc, sets, host, port, runs, title, wire_ref=None, tdc=None):
     emit("### %s" % title)
     emit("")
     emit("| maildrop | client | n | wall s | CPU s | peak RSS MB | MB/s | "
@@ -511,11 +711,14 @@ def fetch_table(dc, sets, host, port, runs, title, wire_ref=None):
         n_exp, oct_exp = dc.expected(s)
         work = os.path.join(B, "work")
         fresh_dir(work)
-        clients = make_clients(host, port, s, (n_exp, oct_exp), work, dc)
+        clients = make_clients(host, port, s, (n_exp, oct_exp), work, dc,
+                               tdc if tdc is not None and s in tdc.sets
+                               else None)
         wire = None
         for c in clients:
-            r = measure("%s/%s" % (s, c.name), runs, c.setup, c.argv,
-                        c.verify, **c.kw)
+            r = measure("%s/%s" % (s, c.name),
+                        runs if SMOKE else runs * c.runs_factor, c.setup,
+                        c.argv, c.verify, **c.kw)
             results[(s, c.name)] = r
             if r is None:
                 emit("| %s | %s | - | failed | | | | | |" % (s, c.name))
@@ -969,29 +1172,71 @@ def targets(p1, p2, p3, p4, p5, sets):
     # stores into a Maildir with an fsync per message, like pop3get
     # --maildir; curl, poplib and fetchmail (BSMTP file, no fsync) keep
     # nothing durable, like pop3get --discard.
+    # mpop's and getmail's Maildir and mpop's mbox pair with pop3get's
+    # storing runs.
     pairs = [("mpop (maildir)", "pop3get --maildir"),
+             ("mpop (mbox)", "pop3get --mbox"),
+             ("getmail (maildir)", "pop3get --maildir"),
              ("curl (one connection)", "pop3get --discard"),
              ("Python poplib", "pop3get --discard"),
              ("fetchmail (bsmtp)", "pop3get --discard")]
+    tls_pairs = [("mpop (pop3s, maildir)", "pop3get (pop3s) --maildir"),
+                 ("curl (pop3s, one connection)", "pop3get (pop3s) --discard")]
+
+    def faster(p, s, label, pairs, how):
+        ratios = []
+        for peer, mine in pairs:
+            r, g = p.get((s, peer)), p.get((s, mine))
+            if r and g:
+                ratios.append((r["wall"] / g["wall"], peer, mine))
+        if ratios:
+            row("pop3get faster than every peer: %s, %s" % (s, label),
+                "; ".join("%s %.2fx" % (peer, q) for q, peer, _ in ratios) +
+                " (peer time / pop3get time; %s)" % how,
+                min(ratios)[0] > 1.0)
+
+    # The storage targets are about the small maildrop (a smoke run has
+    # only the tiny one).
+    store_set = "small" if "small" in sets else sets[0]
     for label, p in (("loopback", p1), ("20 ms RTT", p2)):
         if not p:
             continue
         for s in sets:
             if not p.get((s, "pop3get --discard")):
                 continue
-            ratios = []
-            for peer, mine in pairs:
-                r, g = p.get((s, peer)), p.get((s, mine))
-                if r and g:
-                    ratios.append((r["wall"] / g["wall"], peer, mine))
-            if ratios:
-                worst = min(ratios)
-                row("pop3get faster than every peer: %s, %s" % (s, label),
-                    "; ".join("%s %.2fx" % (peer.split(" (")[0], q)
-                              for q, peer, _ in ratios) +
-                    " (peer time / pop3get time; mpop vs --maildir, the "
-                    "others vs --discard)", worst[0] > 1.0)
+            faster(p, s, label, pairs,
+                   "Maildir and mbox vs pop3get's run storing the same "
+                   "way, the others vs --discard")
+            if label == "loopback":
+                faster(p, s, "POP3S", tls_pairs,
+                       "mpop vs --maildir, curl vs --discard, both over "
+                       "POP3S")
             gd = p.get((s, "pop3get --discard"))
+            if label == "loopback" and s == store_set:
+                for kind, mine, peer in (
+                        ("a Maildir", "pop3get --maildir", "mpop (maildir)"),
+                        ("an mbox file", "pop3get --mbox", "mpop (mbox)")):
+                    g, m = p.get((s, mine)), p.get((s, peer))
+                    if not g:
+                        continue
+                    q = g["wall"] / gd["wall"]
+                    row("pop3get within 2x of its --discard run, storing "
+                        "into %s: %s, loopback" % (kind, s),
+                        "%.2fx (%.3f s against %.3f s)%s" % (
+                            q, g["wall"], gd["wall"],
+                            "; %s %.2fx" % (peer, m["wall"] / gd["wall"])
+                            if m else ""), q <= 2.0)
+            seen = [(p.get((s, "%s second run (nothing new)" % who)), who)
+                    for who in ("pop3get", "mpop", "getmail")]
+            if seen[0][0] and (seen[1][0] or seen[2][0]):
+                mine = seen[0][0]["wall"]
+                peers = [(r["wall"], who) for r, who in seen[1:] if r]
+                row("pop3get second run faster than mpop's and getmail's: "
+                    "%s, %s" % (s, label),
+                    "; ".join("%s %.3f s" % (who, w)
+                              for w, who in [(mine, "pop3get")] + peers) +
+                    " (median of %d runs each)" % seen[0][0]["n"],
+                    all(mine < w for w, _ in peers))
             g = p.get((s, "pop3get --maildir"))
             w = p.get((s, "wire limit"))
             if w and gd and label == "loopback":
@@ -1079,8 +1324,9 @@ def header(smoke, runs):
         cpu, os.cpu_count(), platform.system(), platform.release(),
         loadavg()))
     emit("- commit %s; %s" % (rev or "?", tool_version(["cc", "--version"])))
-    emit("- peers: %s; %s; %s; Python %s poplib" % (
+    emit("- peers: %s; %s; %s; %s; Python %s poplib" % (
         tool_version(["mpop", "--version"]),
+        tool_version(["getmail", "--version"]),
         tool_version(["curl", "--version"]).split(" (")[0],
         tool_version(["fetchmail", "--version"]).split("+")[0],
         platform.python_version()))
@@ -1123,7 +1369,7 @@ def main():
     build(a.smoke)
     header(a.smoke, runs)
 
-    dc = None
+    dc = tdc = None
     relay = None
     p1 = p2 = p3 = p4 = p5 = None
     host = "127.0.0.1"
@@ -1135,6 +1381,18 @@ def main():
                 need.add("small")
             dc = Dovecot(sorted(need), max(ks) if 5 in parts else 0)
             dc.start()
+            if parts & {1, 2}:
+                # The POP3S rows: part 1's small maildrop (a smoke run's
+                # tiny one), on a second instance offering TLS.
+                tdc = Dovecot(["small"] if "small" in need
+                              else sorted(need)[:1], 0, tls=True)
+                try:
+                    tdc.start()
+                except (subprocess.CalledProcessError, OSError) as e:
+                    degraded("the Dovecot for the POP3S rows did not start "
+                             "(%s): %s" % (e, getattr(e, "stderr", "")))
+                    tdc.stop()
+                    tdc = None
             emit("<!-- Dovecot and maildrops ready in %.0f s -->"
                  % (time.time() - t0))
             emit("")
@@ -1143,7 +1401,8 @@ def main():
                  % (time.time() - T0, loadavg()))
             emit("")
             p1 = fetch_table(dc, sets, host, dc.port, runs,
-                             "1. Fetch speed against peers (loopback)")
+                             "1. Fetch speed against peers (loopback)",
+                             tdc=tdc)
         if 2 in parts:
             emit("_%.0f s into the run; load average before part 2: %s._"
                  % (time.time() - T0, loadavg()))
@@ -1162,7 +1421,8 @@ def main():
             lat_sets = ["tiny"] if a.smoke else ["small"]
             if p1 is None:
                 p1 = fetch_table(dc, lat_sets, host, dc.port, runs,
-                                 "1. Fetch speed against peers (loopback)")
+                                 "1. Fetch speed against peers (loopback)",
+                                 tdc=tdc)
             p2 = fetch_table(dc, lat_sets, host, rport, runs,
                              "2. Latency: 20 ms round trip (relay on "
                              "127.0.0.1, 10 ms each way)", wire_ref=p1)
@@ -1191,8 +1451,9 @@ def main():
                 relay.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 relay.kill()
-        if dc is not None:
-            dc.stop()
+        for d in (dc, tdc):
+            if d is not None:
+                d.stop()
     if failures:
         emit("")
         emit("**Failed:** " + "; ".join(failures))

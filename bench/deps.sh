@@ -5,7 +5,8 @@
 #   bench/deps.sh
 #
 # Installs the peer clients the benchmark compares against (mpop,
-# fetchmail; curl and Python come with scripts/deps.sh) when missing, and
+# fetchmail, getmail6; curl and Python come with scripts/deps.sh) when
+# missing, and
 # unpacks Debian 12's mbedtls source package (2.28, the release of the
 # installed libmbedtls-dev) into build/mbedtls-src/2.28 with
 # scripts/mbedtls-src.sh, so the footprint part can cross-compile Mbed TLS's
@@ -21,7 +22,7 @@ installed() {
 }
 
 missing=()
-for p in mpop fetchmail; do
+for p in mpop fetchmail getmail6; do
     installed "$p" || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -20,7 +20,7 @@ PACKAGES=(
     valgrind openssl python3 curl
     clang cppcheck clang-tidy libclang-rt-14-dev time
     liblwip-dev dpkg-dev iproute2
-    strace mpop fetchmail groff-base
+    strace mpop fetchmail getmail6 groff-base
     qemu-system-arm
 )
 OPTIONAL=()
