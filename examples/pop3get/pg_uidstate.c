@@ -320,15 +320,66 @@ int pg_uidstate_flush(struct pg_uidstate *st, int *fd)
     return 0;
 }
 
+/* The compact state: the header, then "U <uid>" for each UID in on_server
+ * that is stored. A malloc'd buffer of *len octets; NULL: out of memory. */
+static char *compact(const struct pg_uidstate *st, char *const *on_server, size_t n,
+                     size_t *len)
+{
+    char *buf = NULL;
+    FILE *m = open_memstream(&buf, len);
+    size_t i;
+    int bad;
+
+    if (m == NULL)
+        return NULL;
+    bad = fputs(HEADER "\n", m) < 0;
+    for (i = 0; i < n && !bad; i++)
+        if (on_server[i] != NULL && pg_uidstate_seen(st, on_server[i]))
+            bad = fprintf(m, "U %s\n", on_server[i]) < 0;
+    if (fclose(m) != 0 || bad) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Does the file at path hold exactly these len octets? */
+static int holds(const char *path, const char *text, size_t len)
+{
+    char chunk[4096];
+    size_t off = 0;
+    ssize_t k;
+    int fd = open(path, O_RDONLY | O_CLOEXEC), same = fd >= 0;
+
+    while (same && (k = read(fd, chunk, sizeof chunk)) != 0) {
+        if (k < 0 || (size_t)k > len - off || memcmp(chunk, text + off, (size_t)k) != 0)
+            same = 0;
+        else
+            off += (size_t)k;
+    }
+    if (fd >= 0)
+        close(fd);
+    return same && off == len;
+}
+
 int pg_uidstate_commit(struct pg_uidstate *st, char *const *on_server, size_t n)
 {
-    char tmp[PATH_MAX + 8];
+    char tmp[PATH_MAX + 8], *text;
+    size_t len;
     FILE *f;
-    size_t i;
     int e = 0;
 
     if (snprintf(tmp, sizeof tmp, "%s.tmp", st->path) >= (int)sizeof tmp)
         return ENAMETOOLONG;
+    if ((text = compact(st, on_server, n, &len)) == NULL)
+        return ENOMEM;
+    /* Nothing journaled in this run and nothing to prune (a second run
+     * with no new mail): the file already says exactly this, and the run
+     * that wrote it made it durable. No rewrite, no fsync. */
+    if (st->journal == NULL && holds(st->path, text, len)) {
+        free(text);
+        return 0;
+    }
     {
         int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
@@ -337,14 +388,14 @@ int pg_uidstate_commit(struct pg_uidstate *st, char *const *on_server, size_t n)
             e = errno;
             if (fd >= 0)
                 close(fd);
+            free(text);
             return e;
         }
     }
-    fputs(HEADER "\n", f);
-    for (i = 0; i < n; i++)
-        if (on_server[i] != NULL && pg_uidstate_seen(st, on_server[i]))
-            fprintf(f, "U %s\n", on_server[i]);
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+    if (fwrite(text, 1, len, f) != len)
+        e = errno ? errno : EIO;
+    free(text);
+    if (e == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
         e = errno ? errno : EIO;
     if (fclose(f) != 0 && e == 0)
         e = errno;

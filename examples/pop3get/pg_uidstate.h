@@ -14,7 +14,9 @@
  * file exists (in new/, or in cur/ with flags added). So a crash at any
  * moment neither loses a message nor stores it twice. At the end of a run
  * the file is rewritten compactly (temp file, fsync, rename, directory
- * fsync): U lines for the UIDs still on the server, the others pruned. */
+ * fsync): U lines for the UIDs still on the server, the others pruned;
+ * unless it already holds exactly that and nothing was journaled in the
+ * run (nothing new, nothing gone): then it is left as it is. */
 #ifndef PG_UIDSTATE_H
 #define PG_UIDSTATE_H
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,6 +98,71 @@ static void test_journal_and_commit(void **state)
     assert_string_equal(text, "pop3get-uidl 1\nU uid-a\nU uid-b\nU uid-c\n");
 }
 
+static ino_t inode_of(const char *path)
+{
+    struct stat sb;
+
+    assert_int_equal(stat(path, &sb), 0);
+    return sb.st_ino;
+}
+
+static void read_text(const char *path, char *text, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    size_t n;
+
+    assert_non_null(f);
+    n = fread(text, 1, size - 1, f);
+    text[n] = '\0';
+    fclose(f);
+}
+
+/* A run that stores nothing and prunes nothing leaves the file alone (no
+ * rewrite, no fsync); one that journals or prunes rewrites it. */
+static void test_commit_unchanged(void **state)
+{
+    char path[256], text[256];
+    struct pg_uidstate st;
+    char *server[] = { "uid-a", "uid-b" };
+    ino_t ino;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/unchanged", dir);
+    assert_int_equal(pg_uidstate_open(&st, path, NULL, NULL), 0);
+    assert_int_equal(pg_uidstate_done(&st, "uid-a"), 0);
+    assert_int_equal(pg_uidstate_done(&st, "uid-b"), 0);
+    assert_int_equal(pg_uidstate_commit(&st, server, 2), 0);
+    pg_uidstate_close(&st);
+    ino = inode_of(path);
+
+    /* Nothing new: the same file, the same text. */
+    assert_int_equal(pg_uidstate_open(&st, path, NULL, NULL), 0);
+    assert_int_equal(pg_uidstate_commit(&st, server, 2), 0);
+    pg_uidstate_close(&st);
+    assert_true(inode_of(path) == ino);
+    read_text(path, text, sizeof text);
+    assert_string_equal(text, "pop3get-uidl 1\nU uid-a\nU uid-b\n");
+
+    /* Journaled in this run (even a UID known before, its line still in
+     * the journal's buffer): rewritten compact. */
+    assert_int_equal(pg_uidstate_open(&st, path, NULL, NULL), 0);
+    assert_int_equal(pg_uidstate_done(&st, "uid-a"), 0);
+    assert_int_equal(pg_uidstate_commit(&st, server, 2), 0);
+    pg_uidstate_close(&st);
+    assert_true(inode_of(path) != ino);
+    ino = inode_of(path);
+    read_text(path, text, sizeof text);
+    assert_string_equal(text, "pop3get-uidl 1\nU uid-a\nU uid-b\n");
+
+    /* uid-a gone from the server: pruned, so rewritten. */
+    assert_int_equal(pg_uidstate_open(&st, path, NULL, NULL), 0);
+    assert_int_equal(pg_uidstate_commit(&st, server + 1, 1), 0);
+    pg_uidstate_close(&st);
+    assert_true(inode_of(path) != ino);
+    read_text(path, text, sizeof text);
+    assert_string_equal(text, "pop3get-uidl 1\nU uid-b\n");
+}
+
 static void test_damaged(void **state)
 {
     char path[256];
@@ -148,6 +214,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_path),
         cmocka_unit_test(test_journal_and_commit),
+        cmocka_unit_test(test_commit_unchanged),
         cmocka_unit_test(test_damaged),
         cmocka_unit_test(test_set),
     };
