@@ -69,33 +69,6 @@ static void trace_close(void *ctx)
         t->inner->close(t->inner->ctx);
 }
 
-static long cork_send(void *ctx, const uint8_t *data, size_t len)
-{
-    struct pg_cork *k = ctx;
-
-    if (k->on)
-        return 0; /* resumed by pop3_client_writable() after uncorking */
-    return k->inner->send(k->inner->ctx, data, len);
-}
-
-static void cork_close(void *ctx)
-{
-    struct pg_cork *k = ctx;
-
-    if (k->inner->close != NULL)
-        k->inner->close(k->inner->ctx);
-}
-
-const pop3_transport *pg_cork_wrap(struct pg_cork *k, const pop3_transport *inner)
-{
-    memset(k, 0, sizeof *k);
-    k->inner = inner;
-    k->tr.send = cork_send;
-    k->tr.close = cork_close;
-    k->tr.ctx = k;
-    return &k->tr;
-}
-
 const pop3_transport *pg_trace_wrap(struct pg_trace *t, const pop3_transport *inner)
 {
     memset(t, 0, sizeof *t);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* pg_wrap.h - transport decorators pop3get puts between the engine and
- * the socket (or TLS): the protocol trace of -v, and the cork that batches
- * the commands queued during one read into one write. */
+ * the socket (or TLS): the protocol trace of -v, and the receive-side peek
+ * that keeps the server's first line. (The commands queued while a read is
+ * handled leave in one write without help: the POSIX port holds sends
+ * during input and writes right after.) */
 #ifndef PG_WRAP_H
 #define PG_WRAP_H
 
@@ -28,17 +30,6 @@ struct pg_trace {
 const pop3_transport *pg_trace_wrap(struct pg_trace *t, const pop3_transport *inner);
 /* The AUTH exchange ended (login answered): lines are shown again. */
 void pg_trace_auth_done(struct pg_trace *t);
-
-/* While on, send() says "not now", so the engine gathers the commands
- * queued during one read in its command buffer; once off,
- * pop3_client_writable() hands them to the socket in one write. */
-struct pg_cork {
-    pop3_transport tr;
-    const pop3_transport *inner;
-    int on;
-};
-
-const pop3_transport *pg_cork_wrap(struct pg_cork *k, const pop3_transport *inner);
 
 /* A receive-side filter for the POSIX port that keeps the first line the
  * server sent (up to PG_PEEK_MAX octets, raw) and passes every octet on to

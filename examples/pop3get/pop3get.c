@@ -13,7 +13,7 @@
  *   pg_store    delivery: pg_maildir (batches synced by a thread), pg_mbox, pg_mda,
  *               through pg_deliver (LF line ends, mboxrd, Received)
  *   pg_uidstate which UIDs were stored before (only new mail), the lock
- *   pg_wrap     the -v protocol trace and the write cork (transports)
+ *   pg_wrap     the -v protocol trace (transport), the first-line peek
  *   pg_report   the error line and the progress line
  * It is also the worked example of the library: the engine is driven from
  * our own poll() loop through the POSIX port, commands are pipelined,
@@ -100,7 +100,6 @@ struct app {
     pop3_posix posix;
     pop3_client c;
     struct pg_trace trace;
-    struct pg_cork cork;
     pop3_tls tls;
     pop3_tls_posix_config tlsconf;
     pop3_posix_filter filter;
@@ -575,7 +574,6 @@ static int setup_client(struct app *a)
                                                       a->o.stls ? &a->filter : NULL));
     if (a->o.verbose)
         tr = pg_trace_wrap(&a->trace, tr);
-    tr = pg_cork_wrap(&a->cork, tr);
     pop3_client_config_defaults(&cfg);
     cfg.transport = tr;
     cfg.cb = on_event;
@@ -651,9 +649,7 @@ static void step(struct app *a, short revents)
 {
     int e;
 
-    a->cork.on = 1;
     pop3_posix_handle(&a->posix, revents);
-    a->cork.on = 0;
     if (pop3_client_state(&a->c) != POP3_STATE_CLOSED)
         pop3_client_writable(&a->c);
     if (a->store.open && !a->s.abort) {

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_pg_wrap.c - the -v trace masks every secret the client sends, and
- * the cork holds commands back while on. */
+/* test_pg_wrap.c - the -v trace masks every secret the client sends. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <setjmp.h>
@@ -82,31 +81,10 @@ static void test_secrets_masked(void **state)
     }
 }
 
-static void test_cork(void **state)
-{
-    pop3_transport mem;
-    pop3_transport_mem m;
-    struct pg_cork k;
-    const pop3_transport *tr;
-
-    (void)state;
-    pop3_transport_mem_init(&mem, &m, wire, sizeof wire);
-    tr = pg_cork_wrap(&k, &mem);
-    k.on = 1;
-    assert_int_equal(tr->send(tr->ctx, (const uint8_t *)"STAT\r\n", 6), 0);
-    assert_int_equal(m.len, 0);
-    k.on = 0;
-    assert_int_equal(tr->send(tr->ctx, (const uint8_t *)"STAT\r\n", 6), 6);
-    assert_int_equal(m.len, 6);
-    tr->close(tr->ctx);
-    assert_int_equal(m.closed, 1);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_secrets_masked),
-        cmocka_unit_test(test_cork),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
