@@ -169,24 +169,6 @@ int pg_maildir_open(struct pg_maildir *m, const char *dir, pg_stored_fn stored, 
     return 0;
 }
 
-/* Unique name per the Maildir convention: time, microseconds, pid, a
- * per-process counter, host; created with O_EXCL so a clash is an error,
- * never an overwrite. */
-int pg_maildir_begin(struct pg_maildir *m)
-{
-    struct timespec ts;
-    char tmp[PATH_MAX];
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    if ((size_t)snprintf(m->name, sizeof m->name, "%lld.M%ldP%ldQ%lu.%s", (long long)ts.tv_sec,
-                         (long)(ts.tv_nsec / 1000), m->pid, ++m->seq, m->host) >= sizeof m->name ||
-        (size_t)snprintf(tmp, sizeof tmp, "%s/tmp/%s", m->dir, m->name) >= sizeof tmp)
-        return fail(m, m->dir, ENAMETOOLONG);
-    m->iolen = 0;
-    m->fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    return m->fd < 0 ? fail(m, tmp, errno) : 0;
-}
-
 /* DIR/SUB/NAME (begin() checked that it fits). */
 static const char *path_of(const struct pg_maildir *m, const char *sub, const char *name,
                            char *buf)
@@ -196,32 +178,115 @@ static const char *path_of(const struct pg_maildir *m, const char *sub, const ch
     return buf;
 }
 
-/* Write out iobuf. */
-static int drain(struct pg_maildir *m)
+static int write_all(int fd, const char *data, size_t len)
 {
-    char tmp[PATH_MAX];
-    size_t off = 0;
     ssize_t k;
 
-    while (off < m->iolen) {
-        k = write(m->fd, m->iobuf + off, m->iolen - off);
+    while (len > 0) {
+        k = write(fd, data, len);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
-            return fail(m, path_of(m, "tmp", m->name, tmp), k < 0 ? errno : EIO);
-        off += (size_t)k;
+            return k < 0 ? errno : EIO;
+        data += k;
+        len -= (size_t)k;
     }
-    m->iolen = 0;
     return 0;
+}
+
+static int complete(struct pg_maildir *m, struct pg_batch *b);
+static void kick(struct pg_maildir *m);
+static int away_done(struct pg_maildir *m, int wait);
+
+/* Unique name per the Maildir convention: time, microseconds, pid, a
+ * per-process counter, host. The message is kept in the batch's memory;
+ * its file (created with O_EXCL, so a clash is an error, never an
+ * overwrite) is written by the syncing thread, or here once it outgrows
+ * that memory. */
+int pg_maildir_begin(struct pg_maildir *m)
+{
+    struct timespec ts;
+    char tmp[PATH_MAX];
+    struct pg_batch *b;
+    int e = 0;
+
+    if (m->b[m->fill].n == PG_BATCH_MAX) {
+        /* Full: wait for the batch away; then this one leaves. */
+        if (m->busy && away_done(m, 1))
+            e = complete(m, &m->b[m->fill ^ 1u]);
+        kick(m);
+        if (e != 0)
+            return e;
+    }
+    b = &m->b[m->fill];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if ((size_t)snprintf(m->name, sizeof m->name, "%lld.M%ldP%ldQ%lu.%s", (long long)ts.tv_sec,
+                         (long)(ts.tv_nsec / 1000), m->pid, ++m->seq, m->host) >= sizeof m->name ||
+        (size_t)snprintf(tmp, sizeof tmp, "%s/tmp/%s", m->dir, m->name) >= sizeof tmp)
+        return fail(m, m->dir, ENAMETOOLONG);
+    if (b->mem == NULL && !m->no_mem) {
+        /* Both or neither: without them, every file is written here. */
+        m->b[0].mem = malloc(PG_BATCH_MEM);
+        m->b[1].mem = malloc(PG_BATCH_MEM);
+        if (m->b[0].mem == NULL || m->b[1].mem == NULL) {
+            free(m->b[0].mem);
+            free(m->b[1].mem);
+            m->b[0].mem = m->b[1].mem = NULL;
+            m->no_mem = 1;
+        }
+    }
+    m->in_msg = 1;
+    m->cur_off = b->mem_len;
+    m->iolen = 0;
+    m->fd = -1;
+    return 0;
+}
+
+/* The message outgrew the batch's memory: into its file, from here on. */
+static int go_direct(struct pg_maildir *m)
+{
+    struct pg_batch *b = &m->b[m->fill];
+    char tmp[PATH_MAX];
+    int e;
+
+    path_of(m, "tmp", m->name, tmp);
+    m->fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (m->fd < 0)
+        return fail(m, tmp, errno);
+    e = write_all(m->fd, b->mem + m->cur_off, b->mem_len - m->cur_off);
+    b->mem_len = m->cur_off;
+    return e != 0 ? fail(m, tmp, e) : 0;
+}
+
+/* Write out iobuf (a message written here, not in memory). */
+static int drain(struct pg_maildir *m)
+{
+    char tmp[PATH_MAX];
+    int e = write_all(m->fd, m->iobuf, m->iolen);
+
+    m->iolen = 0;
+    return e != 0 ? fail(m, path_of(m, "tmp", m->name, tmp), e) : 0;
 }
 
 int pg_maildir_write(struct pg_maildir *m, const void *data, size_t len)
 {
+    struct pg_batch *b = &m->b[m->fill];
     const char *p = data;
     size_t k;
     int e;
 
-    while (m->fd >= 0 && len > 0) {
+    if (!m->in_msg || len == 0)
+        return 0;
+    if (m->fd < 0) {
+        if (b->mem != NULL && len <= PG_BATCH_MEM - b->mem_len) {
+            memcpy(b->mem + b->mem_len, data, len);
+            b->mem_len += len;
+            return 0;
+        }
+        if ((e = go_direct(m)) != 0)
+            return e;
+    }
+    while (len > 0) {
         if (m->iolen == sizeof m->iobuf && (e = drain(m)) != 0)
             return e;
         k = sizeof m->iobuf - m->iolen;
@@ -238,55 +303,87 @@ void pg_maildir_discard(struct pg_maildir *m)
 {
     char tmp[PATH_MAX];
 
+    if (!m->in_msg)
+        return;
+    m->in_msg = 0;
     if (m->fd >= 0) {
         close(m->fd);
         m->fd = -1;
         unlink(path_of(m, "tmp", m->name, tmp));
+    } else {
+        m->b[m->fill].mem_len = m->cur_off;
     }
 }
 
-/* Make the files of b durable, and the journal of its renames, then rename
- * them into new/ (the helper thread, or the caller's thread when there is
- * none). Touches only b and, once, per_file. */
+/* Write the files of b that are still in memory, make every file of b
+ * durable, and the journal of its renames, then rename them into new/ (the
+ * syncing thread, or the caller's thread when there is none). Touches only
+ * b and, once, per_file. */
 static void make_durable(struct pg_maildir *m, struct pg_batch *b)
 {
-    char tmp[PATH_MAX];
+    char tmp[PATH_MAX], dst[PATH_MAX];
     struct stat a, j;
     unsigned i;
-    int fd;
+    int fd, e;
 
     memset(b->moved, 0, b->n);
     if (b->err != 0)
         return; /* the journal could not be written */
+    for (i = 0; i < b->n; i++) {
+        path_of(m, "tmp", b->name[i], tmp);
+        if (b->direct[i])
+            fd = m->per_file ? open(tmp, O_RDONLY | O_CLOEXEC) : -2;
+        else
+            fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        e = fd == -1 ? errno : 0;
+        if (e == 0 && !b->direct[i])
+            e = write_all(fd, b->mem + b->off[i], b->len[i]);
+        if (e == 0 && fd >= 0 && m->per_file && fsync(fd) != 0)
+            e = errno;
+        if (fd >= 0 && close(fd) != 0 && e == 0)
+            e = errno;
+        if (e != 0) {
+            b->err = e;
+            b->err_at = i;
+            return;
+        }
+    }
     b->err_at = b->n;
 #ifdef PG_HAVE_SYNCFS
-    if (!m->per_file) {
-        if (syncfs(m->newfd) != 0) {
-            if (errno != ENOSYS) {
-                b->err = errno;
+    if (!m->per_file && syncfs(m->newfd) != 0) {
+        if (errno != ENOSYS) {
+            b->err = errno;
+            return;
+        }
+        m->per_file = 1; /* from the next batch on; this one now */
+        for (i = 0; i < b->n; i++) {
+            fd = open(path_of(m, "tmp", b->name[i], tmp), O_RDONLY | O_CLOEXEC);
+            if (fd < 0 || fsync(fd) != 0) {
+                b->err = errno != 0 ? errno : EIO;
+                b->err_at = i;
+                if (fd >= 0)
+                    close(fd);
                 return;
             }
-            m->per_file = 1;
+            close(fd);
         }
     }
 #endif
-    for (i = 0; m->per_file && i < b->n; i++) {
-        fd = open(path_of(m, "tmp", b->name[i], tmp), O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || fsync(fd) != 0) {
-            b->err = errno != 0 ? errno : EIO;
-            b->err_at = i;
-            if (fd >= 0)
-                close(fd);
-            return;
-        }
-        close(fd);
-    }
     /* The journal, unless the syncfs above covered its file system. */
     if (b->jfd >= 0 && (m->per_file || fstat(m->newfd, &a) != 0 || fstat(b->jfd, &j) != 0 ||
                         a.st_dev != j.st_dev) && fsync(b->jfd) != 0) {
         b->err = errno;
         b->err_at = b->n + 1;
         return;
+    }
+    /* Durable, and so is what says where each goes: into new/. */
+    for (i = 0; i < b->n; i++) {
+        b->moved[i] = rename(path_of(m, "tmp", b->name[i], tmp),
+                             path_of(m, "new", b->name[i], dst)) == 0;
+        if (!b->moved[i] && b->err == 0) {
+            b->err = errno;
+            b->err_at = i;
+        }
     }
 }
 
@@ -356,11 +453,21 @@ static void kick(struct pg_maildir *m)
 {
     struct pg_batch *b = &m->b[m->fill];
 
+    struct pg_batch *nb = &m->b[m->fill ^ 1u];
+
     if (m->busy || b->n == 0)
         return;
     m->busy = 1;
     m->fill ^= 1u;
-    m->b[m->fill].n = 0;
+    nb->n = 0;
+    nb->mem_len = 0;
+    if (m->in_msg && m->fd < 0) {
+        /* The message being received moves on to the next batch. */
+        nb->mem_len = b->mem_len - m->cur_off;
+        memcpy(nb->mem, b->mem + m->cur_off, nb->mem_len);
+        b->mem_len = m->cur_off;
+        m->cur_off = 0;
+    }
     announce(m, b);
     if (m->thread == 0)
         start_thread(m);
@@ -388,12 +495,6 @@ static int complete(struct pg_maildir *m, struct pg_batch *b)
         first = fail(m, b->err_at < b->n ? path_of(m, "tmp", b->name[b->err_at], tmp) :
                         b->err_at == b->n ? m->dir : "the UID state file", b->err);
     for (i = 0; i < b->n; i++) {
-        char dst[PATH_MAX];
-
-        b->moved[i] = b->err == 0 && rename(path_of(m, "tmp", b->name[i], tmp),
-                                           path_of(m, "new", b->name[i], dst)) == 0;
-        if (!b->moved[i] && first == 0)
-            first = fail(m, tmp, errno);
         if (b->moved[i]) {
             m->dir_dirty = 1;
             if (m->stored != NULL)
@@ -403,6 +504,7 @@ static int complete(struct pg_maildir *m, struct pg_batch *b)
         }
     }
     b->n = 0;
+    b->mem_len = 0;
     m->busy = 0;
     return first;
 }
@@ -441,32 +543,31 @@ int pg_maildir_reap(struct pg_maildir *m, int wait)
 
 int pg_maildir_end(struct pg_maildir *m, uint32_t msg)
 {
+    struct pg_batch *b = &m->b[m->fill];
     char tmp[PATH_MAX];
-    struct pg_batch *b;
-    int e;
+    int e = 0;
 
-    if (m->fd < 0)
+    if (!m->in_msg)
         return 0;
-    e = drain(m);
-    if (close(m->fd) != 0 && e == 0)
-        e = fail(m, path_of(m, "tmp", m->name, tmp), errno);
-    m->fd = -1;
-    if (e != 0) {
-        unlink(path_of(m, "tmp", m->name, tmp));
-        return e;
+    m->in_msg = 0;
+    b->direct[b->n] = m->fd >= 0;
+    if (m->fd >= 0) {
+        e = drain(m);
+        if (close(m->fd) != 0 && e == 0)
+            e = fail(m, path_of(m, "tmp", m->name, tmp), errno);
+        m->fd = -1;
+        if (e != 0) {
+            unlink(path_of(m, "tmp", m->name, tmp));
+            return e;
+        }
     }
-    if (m->b[m->fill].n == PG_BATCH_MAX) {
-        /* Full: wait for the batch away, then this one leaves. */
-        if (m->busy && away_done(m, 1))
-            e = complete(m, &m->b[m->fill ^ 1u]);
-        kick(m);
-    }
-    b = &m->b[m->fill];
     b->msg[b->n] = msg;
+    b->off[b->n] = m->cur_off;
+    b->len[b->n] = b->mem_len - m->cur_off;
     memcpy(b->name[b->n], m->name, sizeof b->name[0]);
     b->n++;
     kick(m);
-    return e;
+    return 0;
 }
 
 int pg_maildir_sync(struct pg_maildir *m)
@@ -513,6 +614,9 @@ int pg_maildir_close(struct pg_maildir *m)
         close(m->newfd);
         m->newfd = -1;
     }
+    free(m->b[0].mem);
+    free(m->b[1].mem);
+    m->b[0].mem = m->b[1].mem = NULL;
     return e;
 }
 

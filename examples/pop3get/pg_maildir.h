@@ -31,6 +31,7 @@
 #include <stdio.h>
 
 #define PG_BATCH_MAX 256  /* messages made durable together, at most */
+#define PG_BATCH_MEM (512u * 1024u) /* messages kept in memory per batch */
 #define PG_NAME_MAX 160   /* a Maildir file name of ours, with its NUL */
 
 typedef void (*pg_stored_fn)(void *ctx, uint32_t msg);
@@ -41,9 +42,13 @@ struct pg_batch {
     unsigned err_at;          /* the file concerned; n: the file system;
                                * n + 1: the journal (intent) */
     int jfd;                  /* journal to make durable with it, or -1 */
-    unsigned char moved[PG_BATCH_MAX]; /* renamed into new/ */
+    unsigned char moved[PG_BATCH_MAX];  /* renamed into new/ */
+    unsigned char direct[PG_BATCH_MAX]; /* its file is written (else in mem) */
     uint32_t msg[PG_BATCH_MAX];
+    size_t off[PG_BATCH_MAX], len[PG_BATCH_MAX]; /* in mem */
     char name[PG_BATCH_MAX][PG_NAME_MAX];
+    char *mem;                /* PG_BATCH_MEM octets, or NULL */
+    size_t mem_len;
 };
 
 struct pg_maildir {
@@ -61,7 +66,10 @@ struct pg_maildir {
     pthread_cond_t cv;
     struct pg_batch *job;  /* for the thread (under mu) */
     int done, quit;        /* under mu */
-    int fd;                /* message being written into tmp/, or -1 */
+    int in_msg;            /* a message is begun */
+    int no_mem;            /* no memory for batches: files written here */
+    size_t cur_off;        /* where it starts in the batch's mem */
+    int fd;                /* its file, once written here, or -1 */
     size_t iolen;          /* octets in iobuf */
     char name[PG_NAME_MAX];
     unsigned long seq;

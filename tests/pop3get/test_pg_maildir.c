@@ -185,7 +185,13 @@ static void many(int per_file, int thread)
         assert_int_equal(pg_maildir_write(&m, big + i,
                                           sizeof big - i < 7000 ? sizeof big - i : 7000), 0);
     assert_int_equal(pg_maildir_end(&m, 11), 0);
-    deliver(&m, 12, MANY - 11);
+    /* More than a batch's memory: written as it comes. */
+    assert_int_equal(pg_maildir_begin(&m), 0);
+    assert_int_equal(pg_maildir_write(&m, "Subject: 12\r\n\r\n", 15), 0);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(pg_maildir_write(&m, big, sizeof big), 0);
+    assert_int_equal(pg_maildir_end(&m, 12), 0);
+    deliver(&m, 13, MANY - 12);
     assert_int_equal(pg_maildir_reap(&m, 1), 0);
     assert_false(pg_maildir_durable(&m));
     assert_int_equal(pg_maildir_sync(&m), 0);
@@ -219,10 +225,50 @@ static void many(int per_file, int thread)
         assert_int_equal(stat(file, &st), 0);
         if (n == 11)
             assert_int_equal(st.st_size, sizeof big);
+        if (n == 12)
+            assert_int_equal(st.st_size, 15 + 3 * sizeof big);
     }
     closedir(d);
     for (i = 1; i <= MANY; i++)
         assert_true(found[i]);
+    rm_rf(dir);
+}
+
+/* A batch leaves while a message is half received (reap between two
+ * reads): the message moves on to the next batch whole. */
+static void test_batch_leaves_mid_message(void **state)
+{
+    char dir[] = "/tmp/test_pg_maildir.XXXXXX", path[PATH_MAX + 200];
+    static struct pg_maildir m;
+    char got[64];
+    FILE *f;
+    size_t n;
+
+    (void)state;
+    nseen = 0;
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(pg_maildir_open(&m, dir, on_stored, NULL), 0);
+    m.thread = -1; /* batches made durable at once: the order below is fixed */
+    deliver(&m, 1, 2);  /* 1 leaves at once; 2 waits for 1 to be reaped */
+    assert_int_equal(m.b[m.fill].n, 1);
+    assert_int_equal(pg_maildir_begin(&m), 0);
+    assert_int_equal(pg_maildir_write(&m, "Subject: 3\r\n\r\nfirst ", 20), 0);
+    assert_int_equal(pg_maildir_reap(&m, 0), 0); /* 1 reaped, 2 leaves */
+    assert_int_equal(nseen, 1);
+    assert_int_equal(m.b[m.fill].n, 0);
+    assert_int_equal(pg_maildir_write(&m, "second\r\n", 8), 0);
+    assert_int_equal(pg_maildir_end(&m, 3), 0);
+    assert_int_equal(pg_maildir_close(&m), 0);
+    assert_int_equal(nseen, 3);
+    assert_int_equal(seen[2], 3);
+    assert_int_equal(count(dir, "new"), 3);
+    snprintf(path, sizeof path, "%s/new/%s", dir, m.name);
+    f = fopen(path, "rb");
+    assert_non_null(f);
+    n = fread(got, 1, sizeof got, f);
+    fclose(f);
+    assert_int_equal(n, 28);
+    assert_memory_equal(got, "Subject: 3\r\n\r\nfirst second\r\n", 28);
     rm_rf(dir);
 }
 
@@ -310,8 +356,11 @@ static void failed_batch(int per_file, int thread)
     close(p[0]);
     close(p[1]);
     if (per_file) {
+        static char big[PG_BATCH_MEM + 1];
+
+        memset(big, 'b', sizeof big); /* more than memory: its file is written at once */
         assert_int_equal(pg_maildir_begin(&m), 0);
-        assert_int_equal(pg_maildir_write(&m, "a\r\n", 3), 0);
+        assert_int_equal(pg_maildir_write(&m, big, sizeof big), 0);
         snprintf(gone, sizeof gone, "%s/tmp/%s", dir, m.name);
         assert_int_equal(unlink(gone), 0);
         assert_int_equal(pg_maildir_end(&m, 2), 0);
@@ -363,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_store),
         cmocka_unit_test(test_close_finishes_started),
         cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_batch_leaves_mid_message),
         cmocka_unit_test(test_batches_syncfs),
         cmocka_unit_test(test_batches_per_file),
         cmocka_unit_test(test_batches_no_thread),
