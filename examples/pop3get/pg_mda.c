@@ -35,6 +35,7 @@ int pg_mda_begin(struct pg_mda *m)
         return e;
     }
     if (m->pid == 0) {
+        (void)setpgid(0, 0); /* a group of its own: discard stops all of it */
         signal(SIGPIPE, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
@@ -45,6 +46,7 @@ int pg_mda_begin(struct pg_mda *m)
         execl("/bin/sh", "sh", "-c", m->cmd, (char *)NULL);
         _exit(127);
     }
+    (void)setpgid(m->pid, m->pid); /* also here: whichever runs first */
     close(p[0]);
     (void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
     m->in = fdopen(p[1], "w");
@@ -93,8 +95,10 @@ int pg_mda_end(struct pg_mda *m)
 
 void pg_mda_discard(struct pg_mda *m)
 {
-    if (m->pid > 0)
-        kill(m->pid, SIGTERM); /* before its stdin closes: no half message */
+    /* Before its stdin closes, so that no process of the command (sh, and
+     * what sh started) sees the end of a message cut short. */
+    if (m->pid > 0 && kill(-m->pid, SIGTERM) != 0)
+        kill(m->pid, SIGTERM);
     if (m->in != NULL) {
         fclose(m->in);
         m->in = NULL;

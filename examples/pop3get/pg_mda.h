@@ -4,7 +4,10 @@
  * delivered only when the command exits 0; exit 75 (EX_TEMPFAIL) means
  * "try later", as fetchmail reads it. Either way a message that was not
  * delivered stays on the server. A message cut short is never handed over
- * whole: the command is killed (SIGTERM) before its stdin closes. */
+ * whole: the command runs in a process group of its own, and the whole
+ * group is stopped (SIGTERM) before its stdin closes. The caller ignores
+ * SIGPIPE (a command that stops reading makes the message fail); the
+ * command gets SIGPIPE, SIGINT and SIGTERM back at their defaults. */
 #ifndef PG_MDA_H
 #define PG_MDA_H
 
