@@ -569,6 +569,17 @@ def make_clients(host, port, user, expected, work, dc=None, tdc=None):
     c.kw = {"env": env2}
     clients.append(c)
 
+    # The same with TLS off, as mpop runs here (tls off): pop3get's
+    # default for pop3:// is STLS when offered, for which it loads the
+    # system's CA certificates before it connects.
+    c = Client("pop3get --stls=no second run (nothing new)", runs_factor=4)
+    c.setup = pg_seen_setup
+    c.argv = lambda: [pg, "-q", "--stls=no", "--plaintext-auth", "--maildir",
+                      md2, url]
+    c.verify = verifier(want, lambda r: maildir_totals(md2), seen_what)
+    c.kw = {"env": env2}
+    clients.append(c)
+
     c = Client("mpop second run (nothing new)", "mpop", runs_factor=4)
     rc2 = os.path.join(work, "mpoprc-seen")
     mfirst = []
