@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -24,6 +26,29 @@ static void nap(void)
     struct timespec ts = { 0, 100 * 1000 * 1000 };
 
     nanosleep(&ts, NULL);
+}
+
+/* A dotlock holding the PID of a process that is gone (killed, or the
+ * machine restarted) is stale. Ours hold our PID, as liblockfile's do; a
+ * lock without one is respected. */
+static int stale(const char *lock)
+{
+    char buf[32], *end;
+    ssize_t k;
+    long pid;
+    int fd = open(lock, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return 0;
+    k = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (k <= 0)
+        return 0;
+    buf[k] = '\0';
+    pid = strtol(buf, &end, 10);
+    if (pid <= 0 || (*end != '\n' && *end != '\0'))
+        return 0;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
 int pg_mbox_open(struct pg_mbox *m, const char *path, unsigned wait_s)
@@ -45,13 +70,25 @@ int pg_mbox_open(struct pg_mbox *m, const char *path, unsigned wait_s)
             break;
         if (errno != EEXIST)
             return fail(m, m->lock, errno);
+        if (stale(m->lock) && unlink(m->lock) == 0)
+            continue;
         if (tries >= wait_s * 10)
             return fail(m, m->lock, EWOULDBLOCK);
         nap();
     }
+    {
+        char pid[24];
+        int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+
+        if (write(fd, pid, (size_t)n) != n) {
+            close(fd);
+            unlink(m->lock);
+            return fail(m, m->lock, errno != 0 ? errno : EIO);
+        }
+    }
     close(fd);
     m->dotlocked = 1;
-    m->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    m->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (m->fd < 0)
         return fail(m, path, errno);
     memset(&fl, 0, sizeof fl);
@@ -177,6 +214,8 @@ int pg_mbox_sync(struct pg_mbox *m)
         return 0;
     if ((e = drain(m)) != 0)
         return e;
+    if (m->before_sync != NULL && (e = m->before_sync(m->ctx)) != 0)
+        return fail(m, "the UID state file", e);
     if (fsync(m->fd) != 0)
         return cut_back(m, errno);
     m->synced = m->size;
@@ -201,6 +240,22 @@ int pg_mbox_close(struct pg_mbox *m)
         m->dotlocked = 0;
     }
     return e;
+}
+
+int pg_mbox_holds(const struct pg_mbox *m, off_t off, const char *marker)
+{
+    char head[1024];
+    ssize_t k;
+
+    if (m->fd < 0 || off < 0)
+        return 0;
+    do {
+        k = pread(m->fd, head, sizeof head - 1, off);
+    } while (k < 0 && errno == EINTR);
+    if (k < 5 || memcmp(head, "From ", 5) != 0)
+        return 0;
+    head[k] = '\0'; /* a NUL in the message only shortens the search */
+    return strstr(head, marker) != NULL;
 }
 
 const char *pg_mbox_errpath(const struct pg_mbox *m)

@@ -30,6 +30,11 @@ struct pg_mbox {
     int dirty;              /* appended since the last fsync */
     unsigned unsynced;      /* messages ended since the last fsync */
     size_t iolen;
+    /* Optional: called before each fsync of the file (pg_mbox_sync), to
+     * make durable first what says where its messages are (the UID
+     * journal); an errno value stops the sync. */
+    int (*before_sync)(void *ctx);
+    void *ctx;
     char iobuf[65536];
     char err_path[PATH_MAX + 8];
 };
@@ -43,6 +48,9 @@ int pg_mbox_end(struct pg_mbox *m);
 void pg_mbox_discard(struct pg_mbox *m);
 int pg_mbox_sync(struct pg_mbox *m);
 int pg_mbox_close(struct pg_mbox *m);
+/* Does a message start at offset off (a "From " line there) with marker
+ * among its first lines (within 1 KiB)? What is in the file only. */
+int pg_mbox_holds(const struct pg_mbox *m, off_t off, const char *marker);
 const char *pg_mbox_errpath(const struct pg_mbox *m);
 
 #endif

@@ -196,7 +196,7 @@ static int load(struct pg_uidstate *st, pg_exists_fn exists, void *ctx)
             uid = line + 2;
             *name++ = '\0';
             if (valid_uid(uid) && strchr(name, '/') == NULL && name[0] != '.' &&
-                exists != NULL && exists(ctx, name) && pg_uidset_add(&st->seen, uid) < 0)
+                exists != NULL && exists(ctx, uid, name) && pg_uidset_add(&st->seen, uid) < 0)
                 goto nomem;
         }
     }
@@ -285,12 +285,20 @@ static int journal(struct pg_uidstate *st, const char *uid, const char *name)
                       : fprintf(st->journal, "U %s\n", uid)) < 0)
         return errno ? errno : EIO;
     st->dirty = 1;
-    return pg_uidset_add(&st->now, uid) < 0 ? ENOMEM : 0;
+    /* A U line counts at once; a P line once its message is confirmed. */
+    return name == NULL && pg_uidset_add(&st->now, uid) < 0 ? ENOMEM : 0;
 }
 
 int pg_uidstate_intent(struct pg_uidstate *st, const char *uid, const char *name)
 {
     return journal(st, uid, name);
+}
+
+int pg_uidstate_confirm(struct pg_uidstate *st, const char *uid)
+{
+    if (uid == NULL || !valid_uid(uid))
+        return 0;
+    return pg_uidset_add(&st->now, uid) < 0 ? ENOMEM : 0;
 }
 
 int pg_uidstate_done(struct pg_uidstate *st, const char *uid)

@@ -9,9 +9,12 @@
  *   pop3get-uidl 1           header
  *   U <uid>                  stored in an earlier run
  *   P <uid> <file>           about to be stored as Maildir file <file>
+ *   P <uid> @<offset>        about to be stored in the mbox at <offset>
  * A P line is written (and made durable) before its message is renamed into the
- * Maildir; when the state is read back it counts as stored only if that
- * file exists (in new/, or in cur/ with flags added). So a crash at any
+ * Maildir, or before the mbox is synced; when the state is read back it
+ * counts as stored only if that file exists (in new/, or in cur/ with flags
+ * added), or the mbox holds, at that offset, a message whose Received field
+ * names that UID. So a crash at any
  * moment neither loses a message nor stores it twice. At the end of a run
  * the file is rewritten compactly (temp file, fsync, rename, directory
  * fsync): U lines for the UIDs still on the server, the others pruned;
@@ -25,8 +28,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Does Maildir file name exist (delivered)? */
-typedef int (*pg_exists_fn)(void *ctx, const char *name);
+/* Was the message with uid delivered as name (a P line's file)? */
+typedef int (*pg_exists_fn)(void *ctx, const char *uid, const char *name);
 
 struct pg_uidset {
     char **slot;
@@ -51,8 +54,14 @@ int pg_uidstate_path(char *buf, size_t n, const char *user, const char *host, co
  * EWOULDBLOCK when another run holds the lock; another errno on failure. */
 int pg_uidstate_open(struct pg_uidstate *st, const char *path, pg_exists_fn exists, void *ctx);
 int pg_uidstate_seen(const struct pg_uidstate *st, const char *uid);
-/* Message with uid is about to become Maildir file name: journal it. */
+/* Message with uid is about to become file name (a Maildir file, or
+ * "@OFFSET" in an mbox): journal it. It counts as stored in this run's
+ * state only once pg_uidstate_confirm() says it is; after a crash, the next
+ * open asks exists(). */
 int pg_uidstate_intent(struct pg_uidstate *st, const char *uid, const char *name);
+/* The message journaled with pg_uidstate_intent() is durable where it
+ * said: it goes into the state this run commits. */
+int pg_uidstate_confirm(struct pg_uidstate *st, const char *uid);
 /* Message with uid is durable (mbox, MDA): journal it as stored. */
 int pg_uidstate_done(struct pg_uidstate *st, const char *uid);
 /* Make the journal durable (one fsync for every intent since the last). */

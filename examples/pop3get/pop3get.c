@@ -128,47 +128,74 @@ static void store_failure(struct app *a, int err)
 
 /* --- store callbacks ----------------------------------------------------------- */
 
-static void on_stored(void *ctx, uint32_t msg)
-{
-    struct app *a = ctx;
-
-    pg_fetch_stored(&a->f, msg);
-    if (a->st_open && a->store.kind != PG_STORE_MAILDIR) {
-        /* Its UID is recorded once it is durable (record_durable). */
-        if (a->unrec_n == a->unrec_cap) {
-            size_t cap = a->unrec_cap ? a->unrec_cap * 2 : 256;
-            uint32_t *u = realloc(a->unrec, cap * sizeof *u);
-
-            if (u == NULL)
-                return; /* not recorded: fetched again next time, never lost */
-            a->unrec = u;
-            a->unrec_cap = cap;
-        }
-        a->unrec[a->unrec_n++] = msg;
-    }
-}
-
 static const char *uid_of(const struct app *a, uint32_t msg)
 {
     return a->uids != NULL && msg >= 1 && msg <= a->nuids ? a->uids[msg - 1] : NULL;
 }
 
-/* mbox, MDA: what became durable gets its UID recorded (a crash between
- * the two can only make a message come again, never lose one). */
-static int record_durable(struct app *a)
+/* A message was delivered: what the UID state must know of it. */
+static void on_stored(void *ctx, uint32_t msg)
+{
+    struct app *a = ctx;
+    const char *uid = uid_of(a, msg);
+    char at[32];
+    int e = 0;
+
+    pg_fetch_stored(&a->f, msg);
+    if (!a->st_open || uid == NULL)
+        return;
+    switch (a->store.kind) {
+    case PG_STORE_MAILDIR: /* renamed after its batch and journal were durable */
+        e = pg_uidstate_confirm(&a->st, uid);
+        break;
+    case PG_STORE_MBOX:
+        /* Journaled now, made durable before the mbox is (journal_sync);
+         * confirmed once the mbox is durable (confirm_durable). */
+        snprintf(at, sizeof at, "@%lld", (long long)a->store.mb.start);
+        e = pg_uidstate_intent(&a->st, uid, at);
+        if (e == 0 && a->unrec_n == a->unrec_cap) {
+            size_t cap = a->unrec_cap ? a->unrec_cap * 2 : 256;
+            uint32_t *u = realloc(a->unrec, cap * sizeof *u);
+
+            if (u == NULL) {
+                e = ENOMEM;
+            } else {
+                a->unrec = u;
+                a->unrec_cap = cap;
+            }
+        }
+        if (e == 0)
+            a->unrec[a->unrec_n++] = msg;
+        break;
+    default: /* the MDA took it: recorded at once, the window kept small */
+        e = pg_uidstate_done(&a->st, uid);
+        if (e == 0)
+            e = pg_uidstate_sync(&a->st);
+        break;
+    }
+    if (e != 0)
+        local_failure(a, a->st.path, e);
+}
+
+/* mbox: the messages appended before its last fsync are durable. */
+static void confirm_durable(struct app *a)
 {
     size_t i;
     int e = 0;
 
     for (i = 0; i < a->unrec_n && e == 0; i++)
-        if (uid_of(a, a->unrec[i]) != NULL)
-            e = pg_uidstate_done(&a->st, uid_of(a, a->unrec[i]));
+        e = pg_uidstate_confirm(&a->st, uid_of(a, a->unrec[i]));
     a->unrec_n = 0;
-    if (e == 0)
-        e = pg_uidstate_sync(&a->st);
     if (e != 0)
         local_failure(a, a->st.path, e);
-    return e != 0 ? -1 : 0;
+}
+
+/* mbox: the journal is made durable before the mbox (pg_mbox.h). */
+static int journal_sync(void *ctx)
+{
+    struct app *a = ctx;
+
+    return pg_uidstate_sync(&a->st);
 }
 
 /* Make the messages stored so far durable (all of them when wait; else
@@ -183,8 +210,8 @@ static int flush_store(struct app *a, int wait)
     }
     if (!pg_store_durable(&a->store))
         return 0; /* the next batch's turn has not come */
-    if (a->st_open && a->unrec_n > 0 && record_durable(a) < 0)
-        return -1;
+    if (a->st_open && a->unrec_n > 0)
+        confirm_durable(a);
     pg_fetch_durable(&a->f);
     return 0;
 }
@@ -228,16 +255,29 @@ static int intent_flush(void *ctx, int *fd)
     return pg_uidstate_flush(&a->st, fd);
 }
 
-/* A Maildir file named in the state: in new/, or in cur/ with flags. */
-static int delivered(void *ctx, const char *name)
+/* A P line of the state, from a run that did not end: was its message
+ * delivered? A Maildir file: in new/, or in cur/ with flags. "@OFFSET" in
+ * the mbox: a message starts there whose Received field names the UID
+ * (pg_received(): "<LF><TAB>id UID for <"). */
+static int delivered(void *ctx, const char *uid, const char *name)
 {
     struct app *a = ctx;
-    char path[PATH_MAX];
+    char path[PATH_MAX], want[300];
     size_t n = strlen(name);
     struct dirent *e;
+    char *end;
     DIR *d;
     int found = 0;
 
+    if (name[0] == '@') {
+        long long off = strtoll(name + 1, &end, 10);
+
+        return a->store.kind == PG_STORE_MBOX && *end == '\0' && off >= 0 &&
+               (size_t)snprintf(want, sizeof want, "\n\tid %s for <", uid) < sizeof want &&
+               pg_mbox_holds(&a->store.mb, (off_t)off, want);
+    }
+    if (a->store.kind != PG_STORE_MAILDIR)
+        return 0;
     if ((size_t)snprintf(path, sizeof path, "%s/new/%s", a->store.md.dir, name) < sizeof path &&
         access(path, F_OK) == 0)
         return 1;
@@ -276,6 +316,8 @@ static void open_state(struct app *a)
     a->st_open = 1;
     a->store.md.intent = intent;
     a->store.md.intent_flush = intent_flush;
+    a->store.mb.before_sync = journal_sync;
+    a->store.mb.ctx = a;
 }
 
 static void on_uidl(struct app *a, const pop3_event *ev)
@@ -723,7 +765,7 @@ static void close_store(struct app *a)
     if ((e = pg_store_close(&a->store)) != 0)
         pg_fail_str(&a->rep, EX_IOERR, pg_store_errpath(&a->store), strerror(e));
     else if (a->st_open && a->unrec_n > 0)
-        (void)record_durable(a);
+        confirm_durable(a);
 }
 
 /* Open the store and the state, set up and connect: 1 when the session

@@ -8,7 +8,7 @@ For each USER: SRV/expected/USER/manifest is mkmaildrop.py's "N SIZE
 MESSAGE-ID" list. A message counts as on the server when a file in
 SRV/mail/USER/{new,cur} carries its Message-ID, and as stored when a file
 in LOCAL/USER/{new,cur} does (tmp/ holds unfinished deliveries, which do
-not count). Prints one line per user:
+not count), or, when LOCAL/USER is a file, a message of that mbox. Prints one line per user:
 
     USER total server_only stored_only both lost local_dups
 
@@ -16,6 +16,7 @@ not count). Prints one line per user:
 again: a duplicate, acceptable in POP3 without UIDL tracking); "lost" is
 neither, which must never happen; local_dups counts extra local copies.
 """
+import mailbox
 import os
 import re
 import sys
@@ -25,6 +26,13 @@ ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]*>)", re.I | re.M)
 
 def ids_in(maildir):
     found = {}
+    if os.path.isfile(maildir):  # an mbox
+        for msg in mailbox.mbox(maildir, create=False):
+            m = ID.search(msg.as_bytes()[:8192])
+            if m:
+                k = m.group(1).decode("latin-1")
+                found[k] = found.get(k, 0) + 1
+        return found
     for sub in ("new", "cur"):
         d = os.path.join(maildir, sub)
         if not os.path.isdir(d):

@@ -2,7 +2,7 @@
 /* test_pg_mbox.c - mbox delivery: the layout of what is appended, a
  * message cut short taken off again (in the buffer or already in the
  * file), a failed write cutting the file back to its last durability
- * point, and the lock. */
+ * point, the lock, and a stale dotlock. */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
 
@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char dir[64], path[128];
@@ -205,6 +206,47 @@ static void test_lock(void **state)
     assert_int_equal(pg_mbox_close(&b), 0);
 }
 
+static void write_lock(const char *lock, const char *text)
+{
+    FILE *f = fopen(lock, "w");
+
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A dotlock left by a process that is gone is removed; one held by a live
+ * process, or without a PID, is respected. */
+static void test_stale_lock(void **state)
+{
+    static struct pg_mbox m;
+    char lock[160], text[32];
+    pid_t child;
+    int status;
+
+    (void)state;
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    child = fork();
+    assert_true(child >= 0);
+    if (child == 0)
+        _exit(0);
+    assert_int_equal(waitpid(child, &status, 0), child);
+    snprintf(text, sizeof text, "%ld\n", (long)child);
+    write_lock(lock, text);                       /* its process is gone */
+    assert_int_equal(pg_mbox_open(&m, path, 0), 0);
+    assert_int_equal(pg_mbox_close(&m), 0);
+    assert_int_equal(access(lock, F_OK), -1);
+    snprintf(text, sizeof text, "%ld\n", (long)getpid());
+    write_lock(lock, text);                       /* alive */
+    assert_int_equal(pg_mbox_open(&m, path, 0), EWOULDBLOCK);
+    (void)pg_mbox_close(&m);
+    write_lock(lock, "");                         /* no PID */
+    assert_int_equal(pg_mbox_open(&m, path, 0), EWOULDBLOCK);
+    (void)pg_mbox_close(&m);
+    assert_int_equal(access(lock, F_OK), 0);
+    unlink(lock);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +254,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_discard, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_write_cuts_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_lock, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

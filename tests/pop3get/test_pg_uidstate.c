@@ -21,9 +21,10 @@
 
 static char dir[] = "/tmp/test_pg_uidstate.XXXXXX";
 
-static int exists_b(void *ctx, const char *name)
+static int exists_b(void *ctx, const char *uid, const char *name)
 {
     (void)ctx;
+    (void)uid;
     return strcmp(name, "file-b") == 0;
 }
 
@@ -85,8 +86,14 @@ static void test_journal_and_commit(void **state)
     }
     assert_int_equal(pg_uidstate_intent(&st, "uid-c", "file-c2"), 0);
     assert_int_equal(pg_uidstate_intent(&st, "bad uid", "x"), 0); /* not kept */
+    assert_int_equal(pg_uidstate_intent(&st, "uid-e", "file-e"), 0);
     assert_int_equal(pg_uidstate_sync(&st), 0);
+    /* Journaled, not yet confirmed: not part of this run's state. */
+    assert_false(pg_uidstate_seen(&st, "uid-c"));
+    assert_int_equal(pg_uidstate_confirm(&st, "uid-c"), 0);
+    assert_int_equal(pg_uidstate_confirm(&st, "bad uid"), 0);
     assert_true(pg_uidstate_seen(&st, "uid-c"));
+    /* uid-e's delivery failed: never confirmed, so not recorded. */
     assert_int_equal(pg_uidstate_commit(&st, server, 5), 0);
     pg_uidstate_close(&st);
     f = fopen(path, "r");
