@@ -8,6 +8,7 @@
 #endif
 
 #include "pg_maildir.h"
+#include "pg_util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -133,7 +134,7 @@ int pg_maildir_open(struct pg_maildir *m, const char *dir, pg_stored_fn stored, 
 
     memset(m, 0, sizeof *m);
     m->newfd = -1;
-    m->fd = -1;
+    m->out.fd = -1;
     m->stored = stored;
     m->stored_ctx = ctx;
     if (n >= sizeof m->dir)
@@ -176,22 +177,6 @@ static const char *path_of(const struct pg_maildir *m, const char *sub, const ch
     if ((size_t)snprintf(buf, PATH_MAX, "%s/%s/%s", m->dir, sub, name) >= PATH_MAX)
         buf[0] = '\0'; /* cannot happen: begin() refused such a name */
     return buf;
-}
-
-static int write_all(int fd, const char *data, size_t len)
-{
-    ssize_t k;
-
-    while (len > 0) {
-        k = write(fd, data, len);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return k < 0 ? errno : EIO;
-        data += k;
-        len -= (size_t)k;
-    }
-    return 0;
 }
 
 static int complete(struct pg_maildir *m, struct pg_batch *b);
@@ -237,8 +222,8 @@ int pg_maildir_begin(struct pg_maildir *m)
     }
     m->in_msg = 1;
     m->cur_off = b->mem_len;
-    m->iolen = 0;
-    m->fd = -1;
+    m->out.len = 0;
+    m->out.fd = -1;
     return 0;
 }
 
@@ -250,34 +235,30 @@ static int go_direct(struct pg_maildir *m)
     int e;
 
     path_of(m, "tmp", m->name, tmp);
-    m->fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (m->fd < 0)
+    m->out.fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (m->out.fd < 0)
         return fail(m, tmp, errno);
-    e = write_all(m->fd, b->mem + m->cur_off, b->mem_len - m->cur_off);
+    e = pg_write_all(m->out.fd, b->mem + m->cur_off, b->mem_len - m->cur_off);
     b->mem_len = m->cur_off;
     return e != 0 ? fail(m, tmp, e) : 0;
 }
 
-/* Write out iobuf (a message written here, not in memory). */
-static int drain(struct pg_maildir *m)
+/* The error of writing the file of the message begun last. */
+static int write_failed(struct pg_maildir *m, int e)
 {
     char tmp[PATH_MAX];
-    int e = write_all(m->fd, m->iobuf, m->iolen);
 
-    m->iolen = 0;
     return e != 0 ? fail(m, path_of(m, "tmp", m->name, tmp), e) : 0;
 }
 
 int pg_maildir_write(struct pg_maildir *m, const void *data, size_t len)
 {
     struct pg_batch *b = &m->b[m->fill];
-    const char *p = data;
-    size_t k;
     int e;
 
     if (!m->in_msg || len == 0)
         return 0;
-    if (m->fd < 0) {
+    if (m->out.fd < 0) {
         if (b->mem != NULL && len <= PG_BATCH_MEM - b->mem_len) {
             memcpy(b->mem + b->mem_len, data, len);
             b->mem_len += len;
@@ -286,17 +267,7 @@ int pg_maildir_write(struct pg_maildir *m, const void *data, size_t len)
         if ((e = go_direct(m)) != 0)
             return e;
     }
-    while (len > 0) {
-        if (m->iolen == sizeof m->iobuf && (e = drain(m)) != 0)
-            return e;
-        k = sizeof m->iobuf - m->iolen;
-        k = k < len ? k : len;
-        memcpy(m->iobuf + m->iolen, p, k);
-        m->iolen += k;
-        p += k;
-        len -= k;
-    }
-    return 0;
+    return write_failed(m, pg_wbuf_put(&m->out, data, len));
 }
 
 void pg_maildir_discard(struct pg_maildir *m)
@@ -306,9 +277,9 @@ void pg_maildir_discard(struct pg_maildir *m)
     if (!m->in_msg)
         return;
     m->in_msg = 0;
-    if (m->fd >= 0) {
-        close(m->fd);
-        m->fd = -1;
+    if (m->out.fd >= 0) {
+        close(m->out.fd);
+        m->out.fd = -1;
         unlink(path_of(m, "tmp", m->name, tmp));
     } else {
         m->b[m->fill].mem_len = m->cur_off;
@@ -337,7 +308,7 @@ static void make_durable(struct pg_maildir *m, struct pg_batch *b)
             fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         e = fd == -1 ? errno : 0;
         if (e == 0 && !b->direct[i])
-            e = write_all(fd, b->mem + b->off[i], b->len[i]);
+            e = pg_write_all(fd, b->mem + b->off[i], b->len[i]);
         if (e == 0 && fd >= 0 && m->per_file && fsync(fd) != 0)
             e = errno;
         if (fd >= 0 && close(fd) != 0 && e == 0)
@@ -461,7 +432,7 @@ static void kick(struct pg_maildir *m)
     m->fill ^= 1u;
     nb->n = 0;
     nb->mem_len = 0;
-    if (m->in_msg && m->fd < 0) {
+    if (m->in_msg && m->out.fd < 0) {
         /* The message being received moves on to the next batch. */
         nb->mem_len = b->mem_len - m->cur_off;
         memcpy(nb->mem, b->mem + m->cur_off, nb->mem_len);
@@ -550,12 +521,12 @@ int pg_maildir_end(struct pg_maildir *m, uint32_t msg)
     if (!m->in_msg)
         return 0;
     m->in_msg = 0;
-    b->direct[b->n] = m->fd >= 0;
-    if (m->fd >= 0) {
-        e = drain(m);
-        if (close(m->fd) != 0 && e == 0)
+    b->direct[b->n] = m->out.fd >= 0;
+    if (m->out.fd >= 0) {
+        e = write_failed(m, pg_wbuf_drain(&m->out));
+        if (close(m->out.fd) != 0 && e == 0)
             e = fail(m, path_of(m, "tmp", m->name, tmp), errno);
-        m->fd = -1;
+        m->out.fd = -1;
         if (e != 0) {
             unlink(path_of(m, "tmp", m->name, tmp));
             return e;

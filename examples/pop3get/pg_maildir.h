@@ -30,6 +30,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "pg_util.h"
+
 #define PG_BATCH_MAX 256  /* messages made durable together, at most */
 #define PG_BATCH_MEM (512u * 1024u) /* messages kept in memory per batch */
 #define PG_NAME_MAX 160   /* a Maildir file name of ours, with its NUL */
@@ -69,8 +71,7 @@ struct pg_maildir {
     int in_msg;            /* a message is begun */
     int no_mem;            /* no memory for batches: files written here */
     size_t cur_off;        /* where it starts in the batch's mem */
-    int fd;                /* its file, once written here, or -1 */
-    size_t iolen;          /* octets in iobuf */
+    struct pg_wbuf out;    /* out.fd: its file, once written here, or -1 */
     char name[PG_NAME_MAX];
     unsigned long seq;
     char host[64];
@@ -86,7 +87,6 @@ struct pg_maildir {
      * errno from either stops the batch. */
     int (*intent)(void *ctx, uint32_t msg, const char *name);
     int (*intent_flush)(void *ctx, int *fd);
-    char iobuf[65536];     /* octets of the message not yet written */
 };
 
 /* Create DIR, DIR/tmp, DIR/new, DIR/cur as needed (each new directory made

@@ -4,6 +4,7 @@
 #define _DEFAULT_SOURCE
 
 #include "pg_mbox.h"
+#include "pg_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -99,6 +100,7 @@ int pg_mbox_open(struct pg_mbox *m, const char *path, unsigned wait_s)
             return fail(m, path, errno == EACCES || errno == EAGAIN ? EWOULDBLOCK : errno);
         nap();
     }
+    m->out.fd = m->fd;
     m->size = m->synced = lseek(m->fd, 0, SEEK_END);
     if (m->size < 0)
         return fail(m, path, errno);
@@ -108,7 +110,7 @@ int pg_mbox_open(struct pg_mbox *m, const char *path, unsigned wait_s)
 /* After a failure: no octet that was not made durable stays in the file. */
 static int cut_back(struct pg_mbox *m, int e)
 {
-    m->iolen = 0;
+    m->out.len = 0;
     m->in_msg = 0;
     if (ftruncate(m->fd, m->synced) == 0) {
         m->size = m->synced;
@@ -118,40 +120,20 @@ static int cut_back(struct pg_mbox *m, int e)
     return fail(m, m->path, e);
 }
 
-static int drain(struct pg_mbox *m)
-{
-    size_t off = 0;
-    ssize_t k;
-
-    while (off < m->iolen) {
-        k = write(m->fd, m->iobuf + off, m->iolen - off);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return cut_back(m, k < 0 ? errno : EIO);
-        off += (size_t)k;
-    }
-    m->iolen = 0;
-    return 0;
-}
-
+/* Append through the buffer; a failure cuts the file back. */
 static int put(struct pg_mbox *m, const char *data, size_t len)
 {
-    size_t k;
-    int e;
+    int e = pg_wbuf_put(&m->out, data, len);
 
     m->size += (off_t)len;
-    while (len > 0) {
-        if (m->iolen == sizeof m->iobuf && (e = drain(m)) != 0)
-            return e;
-        k = sizeof m->iobuf - m->iolen;
-        k = k < len ? k : len;
-        memcpy(m->iobuf + m->iolen, data, k);
-        m->iolen += k;
-        data += k;
-        len -= k;
-    }
-    return 0;
+    return e != 0 ? cut_back(m, e) : 0;
+}
+
+static int drain(struct pg_mbox *m)
+{
+    int e = pg_wbuf_drain(&m->out);
+
+    return e != 0 ? cut_back(m, e) : 0;
 }
 
 int pg_mbox_begin(struct pg_mbox *m)
@@ -196,10 +178,10 @@ void pg_mbox_discard(struct pg_mbox *m)
         return;
     m->in_msg = 0;
     /* What it wrote so far: out of the buffer, then off the file. */
-    if (m->start >= m->size - (off_t)m->iolen) {
-        m->iolen -= (size_t)(m->size - m->start);
+    if (m->start >= m->size - (off_t)m->out.len) {
+        m->out.len -= (size_t)(m->size - m->start);
     } else {
-        m->iolen = 0;
+        m->out.len = 0;
         if (ftruncate(m->fd, m->start) == 0)
             (void)fsync(m->fd);
     }

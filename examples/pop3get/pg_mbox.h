@@ -17,25 +17,26 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "pg_util.h"
+
 struct pg_mbox {
     char path[PATH_MAX];
     char lock[PATH_MAX + 8];
     int fd;
     int dotlocked;
     off_t start;            /* file size before the message being written */
-    off_t size;             /* file size with what iobuf holds */
+    off_t size;             /* file size with what out holds */
     off_t synced;           /* file size at the last durability point */
     int in_msg;
     char last;              /* last octet of the message so far */
     int dirty;              /* appended since the last fsync */
     unsigned unsynced;      /* messages ended since the last fsync */
-    size_t iolen;
     /* Optional: called before each fsync of the file (pg_mbox_sync), to
      * make durable first what says where its messages are (the UID
      * journal); an errno value stops the sync. */
     int (*before_sync)(void *ctx);
     void *ctx;
-    char iobuf[65536];
+    struct pg_wbuf out;     /* in front of fd */
     char err_path[PATH_MAX + 8];
 };
 

@@ -24,7 +24,7 @@ int pg_store_open(struct pg_store *s, const struct pg_options *o, pg_stored_fn s
 
     memset(s, 0, sizeof *s);
     s->md.newfd = -1;
-    s->md.fd = -1;
+    s->md.out.fd = -1;
     s->mb.fd = -1;
     s->stored = stored;
     s->ctx = ctx;

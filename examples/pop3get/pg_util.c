@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 void pg_wipe(void *p, size_t n)
 {
@@ -101,5 +102,49 @@ int pg_read_first_line(const char *path, char *buf, size_t n)
     }
     while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
         buf[--len] = '\0';
+    return 0;
+}
+
+int pg_write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    ssize_t k;
+
+    while (len > 0) {
+        k = write(fd, p, len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return k < 0 ? errno : EIO;
+        p += k;
+        len -= (size_t)k;
+    }
+    return 0;
+}
+
+int pg_wbuf_drain(struct pg_wbuf *w)
+{
+    int e = pg_write_all(w->fd, w->buf, w->len);
+
+    w->len = 0;
+    return e;
+}
+
+int pg_wbuf_put(struct pg_wbuf *w, const void *data, size_t len)
+{
+    const char *p = data;
+    size_t k;
+    int e;
+
+    while (len > 0) {
+        if (w->len == sizeof w->buf && (e = pg_wbuf_drain(w)) != 0)
+            return e;
+        k = sizeof w->buf - w->len;
+        k = k < len ? k : len;
+        memcpy(w->buf + w->len, p, k);
+        w->len += k;
+        p += k;
+        len -= k;
+    }
     return 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* pg_util.h - small helpers shared by pop3get's modules: secret wiping,
  * terminal-safe output of server text, strict number and percent decoding,
- * reading the first line of a secret file. */
+ * reading the first line of a secret file, buffered writing to a file. */
 #ifndef PG_UTIL_H
 #define PG_UTIL_H
 
@@ -30,5 +30,20 @@ int pg_pct_decode(const char *s, size_t n, char *out, size_t outsz);
  * 0; -1 with errno when the file cannot be read; -2 when the line does
  * not fit (buf is wiped). */
 int pg_read_first_line(const char *path, char *buf, size_t n);
+
+/* Write all len octets (EINTR retried): 0 or an errno value. */
+int pg_write_all(int fd, const void *data, size_t len);
+
+/* A write buffer in front of a descriptor: pg_wbuf_put() copies into buf
+ * and writes buf out when it is full, pg_wbuf_drain() writes out what it
+ * holds. 0 or an errno value; after a failure buf is empty. */
+struct pg_wbuf {
+    int fd;
+    size_t len;
+    char buf[65536];
+};
+
+int pg_wbuf_put(struct pg_wbuf *w, const void *data, size_t len);
+int pg_wbuf_drain(struct pg_wbuf *w);
 
 #endif

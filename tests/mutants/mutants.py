@@ -282,7 +282,7 @@ MUTANTS = [
      ["durability"]),
     ("pop3get_ignores_write_error",
      "a write that failed (ENOSPC, EFBIG) stops the run (exit 74)",
-     "examples/pop3get/pg_maildir.c",
+     "examples/pop3get/pg_util.c",
      "        if (k <= 0)\n            return k < 0 ? errno : EIO;",
      "        if (k <= 0)\n            return 0;",
      ["durability"]),

@@ -358,7 +358,7 @@ static void write_fails(enum pg_store_kind kind, const char *name)
 static void end_fails(void)
 {
     static struct pg_store s;
-    static char fill[sizeof s.mb.iobuf];
+    static char fill[sizeof s.mb.out.buf];
     struct rlimit saved, low;
     struct pg_options o;
     size_t n;
@@ -367,11 +367,11 @@ static void end_fails(void)
     options(&o, PG_STORE_MBOX, "mbox", 0);
     assert_int_equal(pg_store_open(&s, &o, on_stored, &nseen), 0);
     assert_int_equal(pg_store_begin(&s, "Received: 1\n", 12), 0);
-    n = sizeof s.mb.iobuf - s.mb.iolen;
+    n = sizeof s.mb.out.buf - s.mb.out.len;
     memset(fill, 'x', n - 1);
     fill[n - 1] = '\n';
     assert_int_equal(pg_store_write(&s, fill, n), 0);
-    assert_int_equal(s.mb.iolen, sizeof s.mb.iobuf);
+    assert_int_equal(s.mb.out.len, sizeof s.mb.out.buf);
     assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
     low = saved;
     low.rlim_cur = 4096;

@@ -91,12 +91,55 @@ static void test_first_line(void **state)
     assert_int_equal(errno, ENOENT);
 }
 
+/* The write buffer: what goes in comes out in order, in writes of the
+ * buffer's size, whatever the pieces; a failed write says why and leaves
+ * the buffer empty. */
+static void test_wbuf(void **state)
+{
+    static struct pg_wbuf w;
+    static char in[200000], out[sizeof in];
+    char name[] = "/tmp/test_pg_wbuf.XXXXXX";
+    size_t i, n;
+    FILE *f;
+    int fd;
+
+    (void)state;
+    for (i = 0; i < sizeof in; i++)
+        in[i] = (char)('a' + i % 23);
+    fd = mkstemp(name);
+    assert_true(fd >= 0);
+    w.fd = fd;
+    w.len = 0;
+    for (i = 0; i < sizeof in; i += n) {
+        n = i % 7 == 0 ? 70000 : 1 + i % 500;
+        n = n < sizeof in - i ? n : sizeof in - i;
+        assert_int_equal(pg_wbuf_put(&w, in + i, n), 0);
+        assert_true(w.len <= sizeof w.buf);
+    }
+    assert_int_equal(pg_wbuf_drain(&w), 0);
+    assert_int_equal(w.len, 0);
+    close(fd);
+    f = fopen(name, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(out, 1, sizeof out, f), sizeof out);
+    fclose(f);
+    unlink(name);
+    assert_memory_equal(in, out, sizeof in);
+    w.fd = -1; /* writes fail */
+    assert_int_equal(pg_wbuf_put(&w, in, 10), 0);
+    assert_int_equal(pg_wbuf_drain(&w), EBADF);
+    assert_int_equal(w.len, 0);
+    assert_int_equal(pg_write_all(-1, in, 1), EBADF);
+    assert_int_equal(pg_write_all(-1, in, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_u32),
         cmocka_unit_test(test_pct_decode),
         cmocka_unit_test(test_first_line),
+        cmocka_unit_test(test_wbuf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
