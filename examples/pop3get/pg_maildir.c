@@ -298,8 +298,10 @@ static void make_durable(struct pg_maildir *m, struct pg_batch *b)
     int fd, e;
 
     memset(b->moved, 0, b->n);
+    memset(b->lost, 0, b->n);
     if (b->err != 0)
         return; /* the journal could not be written */
+    b->err_at = b->n;
     for (i = 0; i < b->n; i++) {
         path_of(m, "tmp", b->name[i], tmp);
         if (b->direct[i])
@@ -313,21 +315,25 @@ static void make_durable(struct pg_maildir *m, struct pg_batch *b)
             e = errno;
         if (fd >= 0 && close(fd) != 0 && e == 0)
             e = errno;
-        if (e != 0) {
-            b->err = e;
-            b->err_at = i;
-            return;
+        if (e != 0) { /* that message only: the others go on */
+            b->lost[i] = 1;
+            if (b->err == 0) {
+                b->err = e;
+                b->err_at = i;
+            }
         }
     }
-    b->err_at = b->n;
 #ifdef PG_HAVE_SYNCFS
     if (!m->per_file && syncfs(m->newfd) != 0) {
         if (errno != ENOSYS) {
             b->err = errno;
+            b->err_at = b->n;
             return;
         }
         m->per_file = 1; /* from the next batch on; this one now */
         for (i = 0; i < b->n; i++) {
+            if (b->lost[i])
+                continue;
             fd = open(path_of(m, "tmp", b->name[i], tmp), O_RDONLY | O_CLOEXEC);
             if (fd < 0 || fsync(fd) != 0) {
                 b->err = errno != 0 ? errno : EIO;
@@ -349,6 +355,8 @@ static void make_durable(struct pg_maildir *m, struct pg_batch *b)
     }
     /* Durable, and so is what says where each goes: into new/. */
     for (i = 0; i < b->n; i++) {
+        if (b->lost[i])
+            continue;
         b->moved[i] = rename(path_of(m, "tmp", b->name[i], tmp),
                              path_of(m, "new", b->name[i], dst)) == 0;
         if (!b->moved[i] && b->err == 0) {

@@ -19,8 +19,10 @@
  * fsync of each file for the rest of the run.
  *
  * Every function returns 0 or an errno value; on failure pg_maildir_errpath()
- * names the file or directory concerned. On a failure every message of the
- * batch concerned is removed from tmp/ (none of it was reported stored). */
+ * names the file or directory concerned. A message whose file cannot be
+ * written is dropped (the others of its batch go on); when the batch cannot
+ * be made durable, every message of it is removed from tmp/. What was
+ * dropped or removed is not reported stored. */
 #ifndef PG_MAILDIR_H
 #define PG_MAILDIR_H
 
@@ -45,6 +47,7 @@ struct pg_batch {
                                * n + 1: the journal (intent) */
     int jfd;                  /* journal to make durable with it, or -1 */
     unsigned char moved[PG_BATCH_MAX];  /* renamed into new/ */
+    unsigned char lost[PG_BATCH_MAX];   /* its file could not be written */
     unsigned char direct[PG_BATCH_MAX]; /* its file is written (else in mem) */
     uint32_t msg[PG_BATCH_MAX];
     size_t off[PG_BATCH_MAX], len[PG_BATCH_MAX]; /* in mem */

@@ -17,6 +17,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,6 +379,45 @@ static void failed_batch(int per_file, int thread)
     rm_rf(dir);
 }
 
+/* One message of a batch cannot be written (larger than the file size
+ * limit): it alone is dropped, the others of its batch are stored. */
+static void test_one_message_of_a_batch_fails(void **state)
+{
+    char dir[] = "/tmp/test_pg_maildir.XXXXXX";
+    static struct pg_maildir m;
+    static char big[300000];
+    struct rlimit old, lim;
+
+    (void)state;
+    nseen = 0;
+    memset(big, 'z', sizeof big);
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(pg_maildir_open(&m, dir, on_stored, NULL), 0);
+    m.thread = -1; /* batches made durable at once: {1}, then {2, 3, 4} */
+    deliver(&m, 1, 2);
+    assert_int_equal(pg_maildir_begin(&m), 0);
+    assert_int_equal(pg_maildir_write(&m, big, sizeof big), 0); /* in memory */
+    assert_int_equal(pg_maildir_end(&m, 3), 0);
+    deliver(&m, 4, 1);
+    assert_int_equal(m.b[m.fill].n, 3);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 100000;
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    assert_int_equal(pg_maildir_reap(&m, 1), EFBIG);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_DFL);
+    assert_int_equal(nseen, 3);
+    assert_int_equal(seen[0], 1);
+    assert_int_equal(seen[1], 2);
+    assert_int_equal(seen[2], 4);
+    assert_int_equal(pg_maildir_close(&m), 0);
+    assert_int_equal(count(dir, "new"), 3);
+    assert_int_equal(count(dir, "tmp"), 0);
+    rm_rf(dir);
+}
+
 static void test_failed_batch(void **state)
 {
     (void)state;
@@ -418,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_batches_no_thread),
         cmocka_unit_test(test_journal),
         cmocka_unit_test(test_failed_batch),
+        cmocka_unit_test(test_one_message_of_a_batch_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
