@@ -92,8 +92,10 @@ static int finish(struct pg_account *out, const struct acc *a, const char *path,
     size_t i, o = 0;
 
     if (a->host == NULL || a->user == NULL) {
-        fprintf(stderr, "%s: %s:%d: account %s needs host and user\n", PG_PROG, path, line,
-                out->name);
+        char b[PG_SHOWN_MAX];
+
+        fprintf(stderr, "%s: %s:%d: account '%s': no %s line (in it or in defaults)\n", PG_PROG,
+                path, line, pg_shown(b, out->name), a->host == NULL ? "host" : "user");
         return EX_CONFIG;
     }
     for (i = 0; a->user[i] && o + 4 < sizeof user; i++) { /* percent-encode the user */
@@ -146,6 +148,10 @@ static int finish(struct pg_account *out, const struct acc *a, const char *path,
     return push(out, url) < 0 ? EX_OSERR : 0;
 }
 
+/* A setting: 0, SET_UNKNOWN (no such key), SET_BAD (a value it cannot
+ * take) or SET_NOMEM. */
+enum { SET_UNKNOWN = -1, SET_BAD = -2, SET_NOMEM = -3 };
+
 static int set(struct acc *a, const char *key, const char *val)
 {
     char **slot = NULL;
@@ -157,23 +163,40 @@ static int set(struct acc *a, const char *key, const char *val)
         const char *sp = strchr(val, ' ');
 
         if (sp == NULL)
-            return -1;
+            return SET_BAD;
         free(a->delivery);
         free(a->target);
         a->delivery = strndup(val, (size_t)(sp - val));
+        if (a->delivery == NULL)
+            return SET_NOMEM;
         while (*sp == ' ')
             sp++;
         a->target = strncmp(a->delivery, "mda", 3) == 0 ? strdup(sp) : expand(sp);
         if (strcmp(a->delivery, "maildir") != 0 && strcmp(a->delivery, "mbox") != 0 &&
             strcmp(a->delivery, "mda") != 0)
-            return -1;
-        return a->delivery == NULL || a->target == NULL ? -1 : 0;
+            return SET_BAD;
+        return a->target == NULL ? SET_NOMEM : 0;
     }
     if (slot == NULL)
-        return -1;
+        return SET_UNKNOWN;
     free(*slot);
     *slot = strcmp(key, "pass_file") == 0 || strcmp(key, "cafile") == 0 ? expand(val) : strdup(val);
-    return *slot == NULL ? -1 : 0;
+    return *slot == NULL ? SET_NOMEM : 0;
+}
+
+/* Why set() refused key (its value shown unless it may be a secret). */
+static void set_error(const char *path, int line, const char *key, const char *val, int r)
+{
+    char k[PG_SHOWN_MAX], v[PG_SHOWN_MAX];
+
+    pg_shown(k, key);
+    if (r == SET_UNKNOWN) /* its value could be a password under a misspelt key */
+        fprintf(stderr, "%s: %s:%d: unknown setting '%s'\n", PG_PROG, path, line, k);
+    else if (r == SET_BAD)
+        fprintf(stderr, "%s: %s:%d: %s: '%s' is not maildir DIR, mbox FILE or mda CMD\n",
+                PG_PROG, path, line, k, pg_shown(v, val));
+    else
+        fprintf(stderr, "%s: %s:%d: %s: %s\n", PG_PROG, path, line, k, strerror(ENOMEM));
 }
 
 int pg_config_load(struct pg_config *c, const char *path)
@@ -182,7 +205,7 @@ int pg_config_load(struct pg_config *c, const char *path)
     struct acc defaults, cur;
     struct stat st;
     char line[2048];
-    int lineno = 0, in_acct = 0, r = 0, has_password = 0, start = 0;
+    int lineno = 0, in_acct = 0, r = 0, has_password = 0, start = 0, k;
 
     memset(c, 0, sizeof *c);
     memset(&defaults, 0, sizeof defaults);
@@ -196,6 +219,14 @@ int pg_config_load(struct pg_config *c, const char *path)
 
         lineno++;
         end = p + strlen(p);
+        if (end > p && end[-1] != '\n' && !feof(f)) {
+            /* Not cut into pieces: a piece of a password could be taken
+             * for a setting and shown. */
+            fprintf(stderr, "%s: %s:%d: line longer than %d octets\n", PG_PROG, path, lineno,
+                    (int)sizeof line - 2);
+            r = EX_CONFIG;
+            break;
+        }
         while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
             *--end = '\0';
         while (*p == ' ' || *p == '\t')
@@ -225,7 +256,14 @@ int pg_config_load(struct pg_config *c, const char *path)
                 continue;
             }
             if (*val == '\0' || strlen(val) >= sizeof na->name || pg_config_find(c, val) != NULL) {
-                fprintf(stderr, "%s: %s:%d: account needs a new name\n", PG_PROG, path, lineno);
+                char b[PG_SHOWN_MAX];
+
+                if (*val == '\0')
+                    fprintf(stderr, "%s: %s:%d: account: needs a name\n", PG_PROG, path, lineno);
+                else
+                    fprintf(stderr, "%s: %s:%d: account '%s': %s\n", PG_PROG, path, lineno,
+                            pg_shown(b, val), strlen(val) >= sizeof na->name
+                            ? "name longer than 63 octets" : "name already taken");
                 r = EX_CONFIG;
                 break;
             }
@@ -248,10 +286,9 @@ int pg_config_load(struct pg_config *c, const char *path)
         }
         if (strcmp(key, "password") == 0)
             has_password = 1;
-        if (set(in_acct == 1 ? &cur : &defaults, key, val) < 0) {
-            fprintf(stderr, "%s: %s:%d: unknown setting or bad value: %s\n", PG_PROG, path,
-                    lineno, key);
-            r = EX_CONFIG;
+        if ((k = set(in_acct == 1 ? &cur : &defaults, key, val)) < 0) {
+            set_error(path, lineno, key, val, k);
+            r = k == SET_NOMEM ? EX_OSERR : EX_CONFIG;
         }
     }
     if (r == 0 && in_acct == 1)

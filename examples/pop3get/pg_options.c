@@ -10,6 +10,8 @@
 #include "pop3.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,19 +97,39 @@ static void usage(FILE *f)
 "77 login refused, 78 server certificate not trusted (TLS).\n", f);
 }
 
-static int usage_error(const char *fmt, const char *arg)
+/* "pop3get: ARG: TEXT" and the hint; EX_USAGE. ARG (the option or
+ * argument concerned) is shown made safe; values in TEXT go through
+ * pg_shown() first, and a password never. */
+#ifdef __GNUC__
+__attribute__((format(printf, 2, 3)))
+#endif
+static int usage_error(const char *arg, const char *fmt, ...)
 {
-    fprintf(stderr, "%s: ", PG_PROG);
-    fprintf(stderr, fmt, arg);
+    char a[PG_SHOWN_MAX];
+    va_list ap;
+
+    fprintf(stderr, "%s: %s: ", PG_PROG, pg_shown(a, arg));
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fprintf(stderr, "\nTry '%s --help'.\n", PG_PROG);
     return EX_USAGE;
+}
+
+/* An option's value that is not what it wants. */
+static int bad_value(const char *opt, const char *v, const char *wants)
+{
+    char b[PG_SHOWN_MAX];
+
+    return usage_error(opt, "'%s' is not %s", pg_shown(b, v), wants);
 }
 
 static int set_mode(struct pg_options *o, enum pg_mode m, const char *opt)
 {
     if (o->mode != PG_MODE_NONE && o->mode != m)
-        return usage_error("%s conflicts with another action", opt);
+        return usage_error(opt, "conflicts with %s (one action at a time)", o->mode_opt);
     o->mode = m;
+    o->mode_opt = opt;
     return 0;
 }
 
@@ -118,11 +140,11 @@ static int parse_top(struct pg_options *o, const char *v)
     size_t n;
 
     if (colon == NULL || (n = (size_t)(colon - v)) == 0 || n >= sizeof num)
-        return usage_error("--top wants N:LINES, not '%s'", v);
+        return bad_value("--top", v, "N:LINES (message number, body lines)");
     memcpy(num, v, n);
     num[n] = '\0';
     if (pg_parse_u32(num, 1, &o->msg) < 0 || pg_parse_u32(colon + 1, 0, &o->top_lines) < 0)
-        return usage_error("--top wants N:LINES, not '%s'", v);
+        return bad_value("--top", v, "N:LINES (message number, body lines)");
     return set_mode(o, PG_MODE_TOP, "--top");
 }
 
@@ -146,6 +168,18 @@ static int is_opt(const char *a, const char *name)
     return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=');
 }
 
+/* The --stls option given (the last one counts). */
+static const char *stls_opt(const struct pg_options *o)
+{
+    return o->stls == 2 ? "--stls=required" : o->stls == 1 ? "--stls" : "--stls=no";
+}
+
+/* The delivery option given so far. */
+static const char *delivery_opt(const struct pg_options *o)
+{
+    return o->maildir != NULL ? "--maildir" : o->mbox != NULL ? "--mbox" : "--mda";
+}
+
 static int parse_valued(struct pg_options *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i], *v;
@@ -155,7 +189,7 @@ static int parse_valued(struct pg_options *o, int argc, char **argv, int *i)
         v = strcmp(a, "-u") == 0 ? (*i + 1 < argc ? argv[++*i] : NULL)
                                  : opt_value(argc, argv, i, "--user");
         if (v == NULL)
-            return usage_error("%s needs a value", a);
+            return usage_error(strcmp(a, "-u") == 0 ? "-u" : "--user", "needs a value");
         o->user_opt = v;
         return 0;
     }
@@ -168,30 +202,31 @@ static int parse_valued(struct pg_options *o, int argc, char **argv, int *i)
         o->pass_file = v;
     else if (is_opt(a, "--maildir") && (v = opt_value(argc, argv, i, "--maildir"))) {
         if (o->mbox != NULL || o->mda != NULL)
-            return usage_error("%s: give one of --maildir, --mbox and --mda", a);
+            return usage_error("--maildir", "conflicts with %s (one delivery)", delivery_opt(o));
         o->maildir = v;
         return set_mode(o, PG_MODE_MAILDIR, "--maildir");
     } else if (is_opt(a, "--mbox") && (v = opt_value(argc, argv, i, "--mbox"))) {
         if (o->maildir != NULL || o->mda != NULL)
-            return usage_error("%s: give one of --maildir, --mbox and --mda", a);
+            return usage_error("--mbox", "conflicts with %s (one delivery)", delivery_opt(o));
         o->mbox = v;
         return set_mode(o, PG_MODE_MAILDIR, "--mbox");
     } else if (is_opt(a, "--mda") && (v = opt_value(argc, argv, i, "--mda"))) {
         if (o->maildir != NULL || o->mbox != NULL)
-            return usage_error("%s: give one of --maildir, --mbox and --mda", a);
+            return usage_error("--mda", "conflicts with %s (one delivery)", delivery_opt(o));
         o->mda = v;
         return set_mode(o, PG_MODE_MAILDIR, "--mda");
     } else if (is_opt(a, "--max-size") && (v = opt_value(argc, argv, i, "--max-size"))) {
         if (pg_parse_u32(v, 1, &n) < 0)
-            return usage_error("--max-size wants a size in octets >= 1, not '%s'", v);
+            return bad_value("--max-size", v, "a size in octets (1..4294967295)");
         o->max_size = n;
     } else if (is_opt(a, "--top") && (v = opt_value(argc, argv, i, "--top")))
         return parse_top(o, v);
     else if (is_opt(a, "--msg") && (v = opt_value(argc, argv, i, "--msg"))) {
         if (pg_parse_u32(v, 1, &n) < 0)
-            return usage_error("--msg wants a message number >= 1, not '%s'", v);
+            return bad_value("--msg", v, "a message number (1 or more)");
         if (o->mode == PG_MODE_MSG && o->msg != n)
-            return usage_error("%s: two different message numbers", v);
+            return usage_error("--msg", "%" PRIu32 " but %s asks for %" PRIu32
+                               " (one message at a time)", n, o->mode_opt, o->msg);
         o->msg = n;
         return set_mode(o, PG_MODE_MSG, "--msg");
     } else if (is_opt(a, "--password-command") &&
@@ -208,25 +243,35 @@ static int parse_valued(struct pg_options *o, int argc, char **argv, int *i)
         o->auth_name = v;
         o->auth_mech = pop3_sasl_from_name(v);
         if (o->auth_mech == 0 && strcasecmp(v, "USER") != 0)
-            return usage_error("--auth wants PLAIN, LOGIN, CRAM-MD5, XOAUTH2, "
-                               "OAUTHBEARER or USER, not '%s'", v);
+            return bad_value("--auth", v, "PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER or USER");
     } else if (is_opt(a, "--timeout") && (v = opt_value(argc, argv, i, "--timeout"))) {
         if (pg_parse_u32(v, 1, &n) < 0 || n > 86400)
-            return usage_error("--timeout wants 1..86400 seconds, not '%s'", v);
+            return bad_value("--timeout", v, "a number of seconds (1..86400)");
         o->timeout_s = n;
     } else if (is_opt(a, "--speed-limit") && (v = opt_value(argc, argv, i, "--speed-limit"))) {
         if (pg_parse_u32(v, 0, &n) < 0)
-            return usage_error("--speed-limit wants a number of octets, not '%s'", v);
+            return bad_value("--speed-limit", v, "a number of octets (0: off)");
         o->speed_limit = n;
         o->speed_set = 1;
     } else if (is_opt(a, "--speed-time") && (v = opt_value(argc, argv, i, "--speed-time"))) {
         if (pg_parse_u32(v, 1, &n) < 0 || n > 65)
-            return usage_error("--speed-time wants 1..65 seconds, not '%s'", v);
+            return bad_value("--speed-time", v, "a number of seconds (1..65)");
         o->speed_time_s = n;
     }
-    if (v == NULL)
-        return usage_error("unknown option or missing value: %s", a);
-    return 0;
+    if (v != NULL)
+        return 0;
+    if (pg_options_takes_value(a))
+        return usage_error(a, "needs a value");
+    /* Unknown: shown up to an '=', as what follows could be a secret. */
+    n = (uint32_t)strcspn(a, "=");
+    if (n < PG_SHOWN_MAX) {
+        char name[PG_SHOWN_MAX];
+
+        memcpy(name, a, n);
+        name[n] = '\0';
+        return usage_error(name, "unknown option%s", a[n] == '=' ? " (value not shown)" : "");
+    }
+    return usage_error(a, "unknown option");
 }
 
 static int parse_flag(struct pg_options *o, const char *a)
@@ -280,23 +325,39 @@ static int parse_userinfo(struct pg_options *o, char *s, size_t n)
     size_t ulen = colon ? (size_t)(colon - s) : n;
 
     o->user = malloc(ulen + 1);
-    if (o->user == NULL || pg_pct_decode(s, ulen, o->user, ulen + 1) < 0)
-        return usage_error("bad user name in URL%s", "");
+    if (o->user == NULL)
+        return EX_OSERR;
+    if (pg_pct_decode(s, ulen, o->user, ulen + 1) < 0) {
+        char b[PG_SHOWN_MAX];
+
+        s[ulen] = '\0'; /* the user name as given, without the password */
+        return usage_error("URL", "user name '%s': a control character or a bad %%XX in it",
+                           pg_shown(b, s));
+    }
     if (colon != NULL) {
         size_t plen = n - ulen - 1;
+        int r = pg_pct_decode(colon + 1, plen, o->pass, sizeof o->pass);
 
-        if (pg_pct_decode(colon + 1, plen, o->pass, sizeof o->pass) < 0)
-            return usage_error("bad or too long password in URL%s", "");
+        memset(colon + 1, '*', plen);
+        if (r < 0) {
+            pg_wipe(o->pass, sizeof o->pass);
+            return usage_error("URL", "the password (not shown): a control character, a bad "
+                               "%%XX or more than %u octets in it", (unsigned)sizeof o->pass - 1);
+        }
         o->have_pass = 1;
         o->url_pass = 1;
-        memset(colon + 1, '*', plen);
     }
     return 0;
 }
 
-static int parse_hostport(struct pg_options *o, const char *s, size_t n)
+/* HOST[:PORT] of the URL (n octets at s). The host is shown in messages
+ * (at worst it is the user name of "pop3://USER:PASS" without "@HOST");
+ * the port only when it came after an '@' (shown): it cannot be a password
+ * then. */
+static int parse_hostport(struct pg_options *o, const char *s, size_t n, int shown)
 {
     const char *host = s, *port = NULL, *end = s + n;
+    char h[PG_SHOWN_MAX], p[PG_SHOWN_MAX];
     size_t hlen;
     uint32_t pn;
 
@@ -304,7 +365,8 @@ static int parse_hostport(struct pg_options *o, const char *s, size_t n)
         const char *rb = memchr(s, ']', n);
 
         if (rb == NULL || (rb + 1 != end && rb[1] != ':'))
-            return usage_error("bad [IPv6] host in URL%s", "");
+            return usage_error("URL", "host '%s': an IPv6 address goes in brackets, with "
+                               "only :PORT after them", pg_shown_n(h, s, rb ? (size_t)(rb - s) + 1 : n));
         host = s + 1;
         hlen = (size_t)(rb - host);
         if (rb + 1 != end)
@@ -316,29 +378,35 @@ static int parse_hostport(struct pg_options *o, const char *s, size_t n)
         if (colon != NULL) {
             port = colon + 1;
             if (memchr(port, ':', (size_t)(end - port)) != NULL)
-                return usage_error("IPv6 hosts go in brackets: pop3://[%s]/", "::1");
+                return usage_error("URL", "host '%s': an IPv6 address goes in brackets, as "
+                                   "in pop3://[::1]/", pg_shown_n(h, s, n));
         }
     }
+    pg_shown_n(h, host, hlen);
     if (hlen == 0)
-        return usage_error("no host in URL%s", "");
+        return usage_error("URL", "no host");
     o->host = malloc(hlen + 1);
     if (o->host == NULL)
-        return usage_error("out of memory%s", "");
+        return EX_OSERR;
     memcpy(o->host, host, hlen);
     o->host[hlen] = '\0';
     if (strpbrk(o->host, " \t\r\n%@/?#[]") != NULL)
-        return usage_error("bad host '%s' in URL", o->host);
+        return usage_error("URL", "host '%s': a blank or one of %%@/?#[] in it", h);
     if (port == NULL) {
         strcpy(o->port, o->pop3s ? "995" : "110");
         return 0;
     }
-    if ((size_t)(end - port) >= sizeof o->port)
-        return usage_error("bad port in URL%s", "");
-    memcpy(o->port, port, (size_t)(end - port));
-    o->port[end - port] = '\0';
-    if (pg_parse_u32(o->port, 1, &pn) < 0 || pn > 65535)
-        return usage_error("bad port '%s' in URL", o->port);
-    return 0;
+    if ((size_t)(end - port) < sizeof o->port) {
+        memcpy(o->port, port, (size_t)(end - port));
+        o->port[end - port] = '\0';
+        if (pg_parse_u32(o->port, 1, &pn) == 0 && pn <= 65535)
+            return 0;
+    }
+    if (shown)
+        return usage_error("URL", "host '%s': port '%s' is not 1..65535", h,
+                           pg_shown_n(p, port, (size_t)(end - port)));
+    return usage_error("URL", "host '%s': what follows ':' is not a port 1..65535 (not "
+                       "shown: with no '@' before the host it may be a password)", h);
 }
 
 static int parse_url(struct pg_options *o, char *url)
@@ -353,7 +421,17 @@ static int parse_url(struct pg_options *o, char *url)
     } else if (strncasecmp(url, "pop3://", 7) == 0) {
         rest = url + 7;
     } else {
-        return usage_error("%s", "URL must start with pop3:// or pop3s://"); /* never echo: it may hold a password */
+        /* Only the scheme is shown: the rest may hold a password. */
+        size_t k = strcspn(url, ":");
+        char b[PG_SHOWN_MAX];
+
+        if (strncmp(url + k, "://", 3) == 0 && k > 0 && k < 16 && strcspn(url, "@/") > k) {
+            memcpy(b, url, k);
+            b[k] = '\0';
+            return usage_error("URL", "'%s://' is not pop3:// or pop3s://", pg_shown(b, b));
+        }
+        return usage_error("URL", "it does not start with pop3:// or pop3s:// (not shown: "
+                           "it may hold a password)");
     }
     slash = strchr(rest, '/');
     alen = slash ? (size_t)(slash - rest) : strlen(rest);
@@ -364,40 +442,44 @@ static int parse_url(struct pg_options *o, char *url)
     if (at != NULL && (r = parse_userinfo(o, rest, (size_t)(at - rest))) != 0)
         return r;
     p = at ? at + 1 : rest;
-    if ((r = parse_hostport(o, p, (size_t)(rest + alen - p))) != 0)
+    if ((r = parse_hostport(o, p, (size_t)(rest + alen - p), at != NULL)) != 0)
         return r;
     if (slash != NULL && slash[1] != '\0') {
+        char b[PG_SHOWN_MAX];
         uint32_t n;
 
         if (pg_parse_u32(slash + 1, 1, &n) < 0)
-            return usage_error("bad message number '/%s' in URL", slash + 1);
+            return usage_error("URL", "'/%s' is not /N, a message number (1 or more)",
+                               pg_shown(b, slash + 1));
         if (o->mode == PG_MODE_MSG && o->msg != n)
-            return usage_error("%s: two different message numbers", slash + 1);
+            return usage_error("URL", "/%" PRIu32 " but %s asks for %" PRIu32
+                               " (one message at a time)", n, o->mode_opt, o->msg);
         o->msg = n;
         return set_mode(o, PG_MODE_MSG, "/N in the URL");
     }
     return 0;
 }
 
-/* The first line of a secret file into buf: 0 or an exit status. */
-static int read_secret(const char *path, char *buf, size_t n, const char *what)
+/* The first line of a secret file (given by option opt) into buf: 0 or an
+ * exit status. */
+static int read_secret(const char *opt, const char *path, char *buf, size_t n, const char *what)
 {
     int r = pg_read_first_line(path, buf, n);
+    char b[PG_SHOWN_MAX];
 
     if (r == -1) {
-        fprintf(stderr, "%s: %s: %s\n", PG_PROG, path, strerror(errno));
+        fprintf(stderr, "%s: %s: '%s': %s\n", PG_PROG, opt, pg_shown(b, path), strerror(errno));
         return EX_IOERR; /* a local file that cannot be read */
     }
-    if (r == -2) {
-        fprintf(stderr, "%s: %s: %s too long\n", PG_PROG, path, what);
-        return EX_USAGE;
-    }
+    if (r == -2)
+        return usage_error(opt, "'%s': the %s is longer than %zu octets", pg_shown(b, path),
+                           what, n - 1);
     return 0;
 }
 
 static int read_pass_file(struct pg_options *o)
 {
-    int r = read_secret(o->pass_file, o->pass, sizeof o->pass, "password");
+    int r = read_secret("--pass-file", o->pass_file, o->pass, sizeof o->pass, "password");
 
     o->have_pass = r == 0;
     return r;
@@ -411,10 +493,15 @@ static int read_token_file(struct pg_options *o)
     o->token = calloc(1, PG_TOKEN_MAX);
     if (o->token == NULL)
         return EX_OSERR;
-    if ((r = read_secret(o->token_file, o->token, PG_TOKEN_MAX, "token")) != 0)
+    if ((r = read_secret("--oauth2-token-file", o->token_file, o->token, PG_TOKEN_MAX,
+                         "token")) != 0)
         return r;
-    if (o->token[0] == '\0')
-        return usage_error("%s: empty token", o->token_file);
+    if (o->token[0] == '\0') {
+        char b[PG_SHOWN_MAX];
+
+        return usage_error("--oauth2-token-file", "'%s': its first line is empty",
+                           pg_shown(b, o->token_file));
+    }
     return 0;
 }
 
@@ -582,7 +669,7 @@ static int resolve_credentials(struct pg_options *o)
             return EX_OSERR;
     }
     if (o->pass_file != NULL && o->pass_cmd != NULL)
-        return usage_error("--pass-file and --password-command: give one%s", "");
+        return usage_error("--pass-file", "conflicts with --password-command (give one)");
     if (o->pass_file != NULL && (r = read_pass_file(o)) != 0)
         return r;
     if (o->pass_cmd != NULL && (r = password_command(o)) != 0)
@@ -591,27 +678,28 @@ static int resolve_credentials(struct pg_options *o)
         if ((r = read_token_file(o)) != 0)
             return r;
         if (o->user == NULL || o->user[0] == '\0')
-            return usage_error("no user name (pop3://USER@HOST or -u USER)%s", "");
+            return usage_error("URL", "no user name (pop3://USER@HOST or -u USER)");
         return 0;
     }
     if (!o->have_pass && (env = getenv("POP3_PASSWORD")) != NULL) {
         if (strlen(env) >= sizeof o->pass)
-            return usage_error("POP3_PASSWORD too long%s", "");
+            return usage_error("POP3_PASSWORD", "longer than %zu octets (not shown)",
+                               sizeof o->pass - 1);
         strcpy(o->pass, env);
         o->have_pass = 1;
     }
     if (!o->have_pass && (r = netrc_lookup(o)) > 1)
         return r;
     if (o->user == NULL || o->user[0] == '\0')
-        return usage_error("no user name (pop3://USER@HOST or -u USER)%s", "");
+        return usage_error("URL", "no user name (pop3://USER@HOST or -u USER)");
     if (!o->have_pass)
         (void)prompt_password(o);
     if (o->url_pass && o->pass_file == NULL && o->pass_cmd == NULL && !o->quiet)
         fprintf(stderr, "%s: warning: a password in the URL can be read by other users "
                 "(ps); prefer --pass-file, --password-command, ~/.netrc or the prompt\n", PG_PROG);
     if (!o->have_pass)
-        return usage_error("no password (--pass-file, --password-command, ~/.netrc, "
-                           "POP3_PASSWORD, a terminal to ask on, or the URL)%s", "");
+        return usage_error("URL", "no password (--pass-file, --password-command, ~/.netrc, "
+                           "POP3_PASSWORD, a terminal to ask on, or the URL)");
     return 0;
 }
 
@@ -623,33 +711,51 @@ static int check_options(struct pg_options *o)
     if (!o->stls_given)
         o->stls = !o->pop3s && !o->apop;
     if (o->url == NULL)
-        return usage_error("missing URL%s", "");
+        return usage_error("URL", "missing (pop3[s]://[USER@]HOST[:PORT][/N])");
     if (o->mode == PG_MODE_NONE && (o->maildir = getenv("MAILDIR")) != NULL &&
-        o->maildir[0] != '\0')
+        o->maildir[0] != '\0') {
         o->mode = PG_MODE_MAILDIR; /* the usual Maildir location variable */
+        o->mode_opt = "$MAILDIR";
+    }
     if (o->mode == PG_MODE_NONE)
-        return usage_error("nothing to do: give --list, --uidl, --top, --msg, "
-                           "/N or --maildir DIR (or set MAILDIR)%s", "");
-    if (o->del && (o->mode != PG_MODE_MAILDIR || o->discard))
-        return usage_error("--delete works only with --maildir, --mbox or --mda%s", "");
+        return usage_error("URL", "nothing to do with it: give --list, --uidl, --top, --msg, "
+                           "/N, --maildir DIR, --mbox FILE or --mda CMD (or set MAILDIR)");
+    if (o->del && o->discard)
+        return usage_error("--delete", "conflicts with --discard");
+    if (o->del && o->mode != PG_MODE_MAILDIR)
+        return usage_error("--delete", "works only with --maildir, --mbox or --mda, not %s",
+                           o->mode_opt);
     if (o->discard && (o->maildir != NULL || o->mbox != NULL || o->mda != NULL))
-        return usage_error("--discard conflicts with --maildir, --mbox and --mda%s", "");
+        return usage_error("--discard", "conflicts with %s", delivery_opt(o));
     if (o->pop3s && o->stls_given)
-        return usage_error("--stls makes no sense with pop3:// (implicit TLS)%s", "s");
-    if (o->apop && (o->stls || o->auth_name != NULL))
-        return usage_error("--apop needs the greeting's timestamp: it cannot follow "
-                           "STLS or go with --auth%s", "");
-    if (o->token_file != NULL && o->auth_mech != 0 && o->auth_mech != POP3_SASL_XOAUTH2 &&
-        o->auth_mech != POP3_SASL_OAUTHBEARER)
-        return usage_error("--oauth2-token-file goes with --auth XOAUTH2 or OAUTHBEARER%s", "");
-    if (o->token_file != NULL && o->auth_name != NULL && o->auth_mech == 0)
-        return usage_error("--oauth2-token-file goes with --auth XOAUTH2 or OAUTHBEARER%s", "");
+        return usage_error(stls_opt(o), "makes no sense with pop3s:// (implicit TLS)");
+    if (o->apop && o->auth_name != NULL) {
+        char b[PG_SHOWN_MAX];
+
+        return usage_error("--apop", "conflicts with --auth '%s' (one way to log in)",
+                           pg_shown(b, o->auth_name));
+    }
+    if (o->apop && o->stls)
+        return usage_error("--apop", "conflicts with %s: APOP needs the greeting's timestamp, "
+                           "sent before STLS", stls_opt(o));
+    if (o->token_file != NULL && o->auth_name != NULL && o->auth_mech != POP3_SASL_XOAUTH2 &&
+        o->auth_mech != POP3_SASL_OAUTHBEARER) {
+        char b[PG_SHOWN_MAX];
+
+        return usage_error("--oauth2-token-file", "goes with --auth XOAUTH2 or OAUTHBEARER, "
+                           "not --auth '%s'", pg_shown(b, o->auth_name));
+    }
     if ((o->auth_mech == POP3_SASL_XOAUTH2 || o->auth_mech == POP3_SASL_OAUTHBEARER) &&
-        o->token_file == NULL)
-        return usage_error("--auth %s needs --oauth2-token-file", o->auth_name);
+        o->token_file == NULL) {
+        char b[PG_SHOWN_MAX];
+
+        return usage_error("--auth", "'%s' needs --oauth2-token-file FILE",
+                           pg_shown(b, o->auth_name));
+    }
     if ((o->cafile || o->capath || o->insecure) && !o->pop3s && !o->stls)
-        return usage_error("--cafile, --capath and --insecure need TLS (pop3s:// or STLS), "
-                           "not --stls=no%s", "");
+        return usage_error(o->cafile ? "--cafile" : o->capath ? "--capath" : "--insecure",
+                           "needs TLS (pop3s:// or STLS), but %s", o->stls_given ?
+                           "--stls=no turns STLS off" : "--apop keeps the session in clear");
     return 0;
 }
 
@@ -662,7 +768,8 @@ int pg_options_parse(struct pg_options *o, int argc, char **argv)
 
         if (opts_done || a[0] != '-' || a[1] == '\0') {
             if (o->url != NULL)
-                return usage_error("%s", "more than one URL"); /* it may hold a password */
+                return usage_error("URL", "more than one (neither shown: they may hold "
+                                   "a password)");
             o->url = a;
             if ((r = parse_url(o, a)) != 0)
                 return r;

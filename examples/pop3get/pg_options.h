@@ -14,6 +14,7 @@ enum pg_mode { PG_MODE_NONE, PG_MODE_MAILDIR, PG_MODE_LIST, PG_MODE_UIDL,
 
 struct pg_options {
     enum pg_mode mode;
+    const char *mode_opt;   /* the option that chose the mode, for messages */
     const char *url;
     const char *user_opt;   /* -u */
     const char *pass_file;

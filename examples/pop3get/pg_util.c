@@ -26,6 +26,27 @@ void pg_put_safe(FILE *f, const char *s, size_t n)
     }
 }
 
+const char *pg_shown_n(char buf[PG_SHOWN_MAX], const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n && i < PG_SHOWN_MAX - 1; i++) {
+        unsigned char ch = (unsigned char)s[i];
+
+        buf[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+    }
+    if (i < n) /* longer: cut, and say so */
+        memcpy(buf + PG_SHOWN_MAX - 4, "...", 4);
+    else
+        buf[i] = '\0';
+    return buf;
+}
+
+const char *pg_shown(char buf[PG_SHOWN_MAX], const char *s)
+{
+    return pg_shown_n(buf, s, strlen(s));
+}
+
 int pg_parse_u32(const char *s, uint32_t min, uint32_t *out)
 {
     uint64_t v = 0;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* pg_util.h - small helpers shared by pop3get's modules: secret wiping,
- * terminal-safe output of server text, strict number and percent decoding,
- * reading the first line of a secret file, buffered writing to a file. */
+ * terminal-safe output of server text and of arguments in messages, strict
+ * number and percent decoding, reading the first line of a secret file,
+ * buffered writing to a file. */
 #ifndef PG_UTIL_H
 #define PG_UTIL_H
 
@@ -17,6 +18,14 @@ void pg_wipe(void *p, size_t n);
 /* Write n octets of server text with control characters shown as '?', so
  * a hostile server cannot send terminal escape sequences. */
 void pg_put_safe(FILE *f, const char *s, size_t n);
+
+/* A user's argument or setting made fit to show in a message: control
+ * characters as '?'; one longer than PG_SHOWN_MAX - 1 octets is cut to
+ * PG_SHOWN_MAX - 4 and "..." follows. Returns buf. Never pass a secret. */
+#define PG_SHOWN_MAX 68
+const char *pg_shown(char buf[PG_SHOWN_MAX], const char *s);
+/* The same for n octets at s (NUL or not). */
+const char *pg_shown_n(char buf[PG_SHOWN_MAX], const char *s, size_t n);
 
 /* Decimal without sign or blanks, >= min, <= UINT32_MAX. 0 or -1. */
 int pg_parse_u32(const char *s, uint32_t min, uint32_t *out);

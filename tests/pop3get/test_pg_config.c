@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* test_pg_config.c - the configuration file: accounts become command
- * lines; defaults, errors with file and line, the permission rule. */
+ * lines; defaults, errors with file and line and their text, the
+ * permission rule. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <setjmp.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include "pg_config.h"
+#include "pop3get/pg_harness.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,8 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
+
+#define X64 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 
 static char path[] = "/tmp/test_pg_config.XXXXXX";
 
@@ -83,6 +87,53 @@ static void test_errors(void **state)
     assert_int_equal(pg_config_load(&c, path), EX_CONFIG);
 }
 
+/* Each kind of error in the file: the exact line, with file and line
+ * number, the setting or account named and its value made safe; never a
+ * password, even under a misspelt key or in an over-long line. */
+static void test_error_texts(void **state)
+{
+    static char longline[3100];
+    const struct { const char *text; int line; const char *msg; } cases[] = {
+        { "account a\n host h\n colour blue\n", 3, "unknown setting 'colour'" },
+        { "account a\n host h\n pasword s3cret\n", 3, "unknown setting 'pasword'" },
+        { "account a\n user u\n", 1, "account 'a': no host line (in it or in defaults)" },
+        { "defaults\n host h\naccount a\n", 3, "account 'a': no user line (in it or in defaults)" },
+        { "account a\bb\n host h\n user u\naccount a\bb\n", 4, "account 'a?b': name already taken" },
+        { "account\n", 1, "account: needs a name" },
+        { "account " X64 "\n", 1, "account '" X64 "': name longer than 63 octets" },
+        { "account a\033]0;b\n host h\n", 1, "account 'a?]0;b': no user line (in it or in defaults)" },
+        { "account a\n delivery pigeon x\n", 2,
+          "delivery: 'pigeon x' is not maildir DIR, mbox FILE or mda CMD" },
+        { "account a\n delivery maildir\n", 2,
+          "delivery: 'maildir' is not maildir DIR, mbox FILE or mda CMD" },
+        { longline, 2, "line longer than 2046 octets" },
+    };
+    char err[4096], want[4096];
+    struct pg_capture cap;
+    struct pg_config c;
+    size_t i;
+
+    (void)state;
+    strcpy(longline, "account a\n password s3cret");
+    memset(longline + strlen(longline), 'x', 3000);
+    strcat(longline, "\n");
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_cfg(cases[i].text, 0600);
+        pg_capture_begin(&cap);
+        assert_int_equal(pg_config_load(&c, path), EX_CONFIG);
+        pg_capture_end(&cap, err, sizeof err);
+        snprintf(want, sizeof want, "pop3get: %s:%d: %s\n", path, cases[i].line, cases[i].msg);
+        assert_string_equal(err, want);
+    }
+    write_cfg("account a\n host h\n user u\n password s3cret\n", 0640);
+    pg_capture_begin(&cap);
+    assert_int_equal(pg_config_load(&c, path), EX_CONFIG);
+    pg_capture_end(&cap, err, sizeof err);
+    snprintf(want, sizeof want, "pop3get: %s: holds a password but others may read it; "
+             "chmod 600 it\n", path);
+    assert_string_equal(err, want);
+}
+
 static int setup(void **state)
 {
     int fd = mkstemp(path);
@@ -105,6 +156,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accounts),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_error_texts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

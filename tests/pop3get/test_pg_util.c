@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* test_pg_util.c - pop3get's helpers: numbers, percent decoding, secret
- * files. */
+/* test_pg_util.c - pop3get's helpers: arguments made safe to show,
+ * numbers, percent decoding, secret files. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <setjmp.h>
@@ -133,9 +133,32 @@ static void test_wbuf(void **state)
     assert_int_equal(pg_write_all(-1, in, 0), 0);
 }
 
+/* Arguments in messages: control characters as '?', cut with "..." past
+ * PG_SHOWN_MAX - 1 octets; n octets need no NUL. */
+static void test_shown(void **state)
+{
+    char buf[PG_SHOWN_MAX], in[PG_SHOWN_MAX + 8];
+
+    (void)state;
+    assert_string_equal(pg_shown(buf, "a\tb\033[0m\x7f\xc3\xa9"), "a?b?[0m?\xc3\xa9");
+    assert_string_equal(pg_shown(buf, ""), "");
+    memset(in, 'x', sizeof in);
+    in[PG_SHOWN_MAX - 1] = '\0';             /* the longest shown whole */
+    assert_int_equal(strlen(pg_shown(buf, in)), PG_SHOWN_MAX - 1);
+    assert_memory_equal(buf, in, PG_SHOWN_MAX);
+    in[PG_SHOWN_MAX - 1] = 'y';              /* one more: cut */
+    in[PG_SHOWN_MAX] = '\0';
+    assert_int_equal(strlen(pg_shown(buf, in)), PG_SHOWN_MAX - 1);
+    assert_memory_equal(buf, in, PG_SHOWN_MAX - 4);
+    assert_string_equal(buf + PG_SHOWN_MAX - 4, "...");
+    assert_string_equal(pg_shown_n(buf, "host:port", 4), "host");
+    assert_string_equal(pg_shown_n(buf, "a\0b", 3), "a?b");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shown),
         cmocka_unit_test(test_parse_u32),
         cmocka_unit_test(test_pct_decode),
         cmocka_unit_test(test_first_line),
