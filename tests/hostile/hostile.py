@@ -122,6 +122,37 @@ def serve_until(c, verb, capa=b"USER\r\nUIDL\r\nTOP\r\n"):
         c.send(standard(c, cmd, capa) or b"-ERR unknown\r\n")
 
 
+def serve_with(c, special, capa=b"USER\r\nUIDL\r\nTOP\r\n", greet=GREET):
+    """Greet, then answer every command normally (standard() with capa)
+    except where special(c, cmd, verb) returns octets to send instead
+    (True: it sent them itself; "stop": end the session); ends after QUIT."""
+    c.send(greet)
+    while True:
+        cmd = c.cmd()
+        if cmd is None:
+            return
+        v = cmd.split(" ")[0].upper()
+        r = special(c, cmd, v)
+        if r == "stop":
+            return
+        if r is None:
+            r = standard(c, cmd, capa) or b"-ERR\r\n"
+        if r is not True:
+            c.send(r)
+        if v == "QUIT":
+            return
+
+
+def answer_then_drain(verb, reply, timeout=3):
+    """A script: answer normally until the client sends verb, answer that
+    with reply, then read until the client closes."""
+    def script(c):
+        if serve_until(c, verb) is not None:
+            c.send(reply)
+            c.drain(timeout)
+    return script
+
+
 def rst(c):
     """Close with a TCP RST (SO_LINGER 0) instead of a FIN."""
     c.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -153,15 +184,9 @@ def s_data_before_greeting(c):
 
 def s_bare_lf(c):
     # Bare LF line ends throughout: tolerated, the listing is right.
-    c.send(GREET.replace(b"\r\n", b"\n"))
-    while True:
-        cmd = c.cmd()
-        if cmd is None:
-            return
-        r = standard(c, cmd) or b"-ERR\r\n"
-        c.send(r.replace(b"\r\n", b"\n"))
-        if cmd.upper() == "QUIT":
-            return
+    def special(c, cmd, v):
+        return (standard(c, cmd) or b"-ERR\r\n").replace(b"\r\n", b"\n")
+    serve_with(c, special, greet=GREET.replace(b"\r\n", b"\n"))
 
 def s_list_never_ends(c):
     if serve_until(c, "LIST") is not None:
@@ -188,54 +213,29 @@ def s_trickle_list(c):
                 return
             time.sleep(1)
 
-def s_stat_overflow32(c):
-    if serve_until(c, "STAT") is not None:
-        c.send(b"+OK 4294967296 100\r\n")
-        c.drain()
+s_stat_overflow32 = answer_then_drain("STAT", b"+OK 4294967296 100\r\n")
 
-def s_stat_overflow64(c):
-    if serve_until(c, "STAT") is not None:
-        c.send(b"+OK 2 18446744073709551616\r\n")
-        c.drain()
+s_stat_overflow64 = answer_then_drain("STAT", b"+OK 2 18446744073709551616\r\n")
 
-def s_list_overflow64(c):
-    if serve_until(c, "LIST") is not None:
-        c.send(b"+OK\r\n1 99999999999999999999999\r\n.\r\n")
-        c.drain()
+s_list_overflow64 = answer_then_drain("LIST", b"+OK\r\n1 99999999999999999999999\r\n.\r\n")
 
-def s_stat_negative(c):
-    if serve_until(c, "STAT") is not None:
-        c.send(b"+OK -1 100\r\n")
-        c.drain()
+s_stat_negative = answer_then_drain("STAT", b"+OK -1 100\r\n")
 
-def s_list_non_numeric(c):
-    if serve_until(c, "LIST") is not None:
-        c.send(b"+OK\r\none 100\r\n.\r\n")
-        c.drain()
+s_list_non_numeric = answer_then_drain("LIST", b"+OK\r\none 100\r\n.\r\n")
 
-def s_ok_garbage(c):
-    if serve_until(c, "STAT") is not None:
-        c.send(b"+OKAY\x01\x02\xff\r\n")
-        c.drain()
+s_ok_garbage = answer_then_drain("STAT", b"+OKAY\x01\x02\xff\r\n")
 
 def s_list_disagrees_with_stat(c):
     # STAT says 2 messages, LIST shows 3, and RETR 2 is refused as if it did
     # not exist: pop3get reports the refusal (exit 69); message 1, stored,
     # may be deleted, message 2 stays on the server.
-    c.send(GREET)
-    while True:
-        cmd = c.cmd()
-        if cmd is None:
-            return
-        v = cmd.split(" ")[0].upper()
+    def special(c, cmd, v):
         if v == "LIST":
-            c.send(b"+OK\r\n1 10\r\n2 20\r\n3 30\r\n.\r\n")
-        elif v == "RETR" and cmd.endswith(" 2"):
-            c.send(b"-ERR no such message\r\n")
-        else:
-            c.send(standard(c, cmd) or b"-ERR\r\n")
-        if v == "QUIT":
-            return
+            return b"+OK\r\n1 10\r\n2 20\r\n3 30\r\n.\r\n"
+        if v == "RETR" and cmd.endswith(" 2"):
+            return b"-ERR no such message\r\n"
+        return None
+    serve_with(c, special)
 
 def s_unsolicited_reply(c):
     # Replies to commands never sent, right after the greeting, in the same
@@ -247,41 +247,32 @@ def s_unsolicited_reply(c):
     c.drain()
 
 def s_extra_after_quit(c):
-    c.send(GREET)
-    while True:
-        cmd = c.cmd()
-        if cmd is None:
-            return
-        if cmd.upper() == "QUIT":
-            c.send(b"+OK bye\r\n+OK and more\r\nGARBAGE" + b"z" * 10000)
-            time.sleep(0.3)
-            return
-        c.send(standard(c, cmd) or b"-ERR\r\n")
+    def special(c, cmd, v):
+        if cmd.upper() != "QUIT":
+            return None
+        c.send(b"+OK bye\r\n+OK and more\r\nGARBAGE" + b"z" * 10000)
+        time.sleep(0.3)
+        return "stop"
+    serve_with(c, special)
 
 def s_pipelining_out_of_step(c):
     # Claims PIPELINING; answers RETR 1, holds the reply to the pipelined
     # RETR 2 until DELE 1 has arrived, then answers RETR 2 with a status
     # line that is not one. The client must stop without QUIT, so the
     # server rolls DELE 1 back (RFC 1939 sec. 6); message 1 is also stored.
-    c.send(GREET)
-    capa = b"USER\r\nPIPELINING\r\nUIDL\r\n"
-    retr2 = False
-    while True:
-        cmd = c.cmd()
-        if cmd is None:
-            return
-        v = cmd.split(" ")[0].upper()
+    retr2 = []
+
+    def special(c, cmd, v):
         if v == "RETR" and cmd.endswith(" 2"):
-            retr2 = True
-            continue
+            retr2.append(cmd)
+            return True
         if v == "DELE" and retr2:
             c.mark = len(c.cmds)
             c.send(b"+OKAY here it comes\r\n")
             c.drain()
-            return
-        c.send(standard(c, cmd, capa) or b"-ERR\r\n")
-        if v == "QUIT":
-            return
+            return "stop"
+        return None
+    serve_with(c, special, b"USER\r\nPIPELINING\r\nUIDL\r\n")
 
 def s_huge_body(c):
     # A 64 MB message at full speed: streamed, never buffered.
@@ -308,39 +299,23 @@ def s_huge_listing(c):
         if cmd is not None:
             c.send(standard(c, cmd) or b"-ERR\r\n")
 
+SASL_CAPA = b"USER\r\nSASL PLAIN LOGIN\r\n"
+
 def s_sasl_plain_verbose(c):
     # AUTH PLAIN with -v: the trace must mask the initial response.
-    c.send(GREET)
-    while True:
-        cmd = c.cmd()
-        if cmd is None:
-            return
-        v = cmd.split(" ")[0].upper()
-        if v == "AUTH":
-            c.send(b"+OK\r\n")
-        else:
-            c.send(standard(c, cmd, b"USER\r\nSASL PLAIN LOGIN\r\n") or b"-ERR\r\n")
-        if v == "QUIT":
-            return
+    serve_with(c, lambda c, cmd, v: b"+OK\r\n" if v == "AUTH" else None, SASL_CAPA)
 
 def s_sasl_login_verbose(c):
     # AUTH LOGIN with -v: user and password go as answers to "+ " lines.
-    c.send(GREET)
-    while True:
-        cmd = c.cmd()
-        if cmd is None:
-            return
-        v = cmd.split(" ")[0].upper()
-        if v == "AUTH":
-            c.send(b"+ VXNlcm5hbWU6\r\n")
-            c.cmd()
-            c.send(b"+ UGFzc3dvcmQ6\r\n")
-            c.cmd()
-            c.send(b"+OK\r\n")
-        else:
-            c.send(standard(c, cmd, b"USER\r\nSASL PLAIN LOGIN\r\n") or b"-ERR\r\n")
-        if v == "QUIT":
-            return
+    def special(c, cmd, v):
+        if v != "AUTH":
+            return None
+        c.send(b"+ VXNlcm5hbWU6\r\n")
+        c.cmd()
+        c.send(b"+ UGFzc3dvcmQ6\r\n")
+        c.cmd()
+        return b"+OK\r\n"
+    serve_with(c, special, SASL_CAPA)
 
 def s_refused_greeting_in_use(c):
     c.send(b"-ERR [IN-USE] maildrop locked\r\n")
@@ -351,13 +326,10 @@ def s_close_mid_greeting(c):
     time.sleep(0.2)
     c.s.close()
 
-def s_quit_err_silent(c):
-    # -ERR to QUIT, then silence without closing: the session is over, and
-    # --timeout bounds every wait anyway; pop3get must not sit on the
-    # server's idle timer (600 s).
-    if serve_until(c, "QUIT") is not None:
-        c.send(b"-ERR not now\r\n")
-        c.drain(12)
+# -ERR to QUIT, then silence without closing: the session is over, and
+# --timeout bounds every wait anyway; pop3get must not sit on the server's
+# idle timer (600 s).
+s_quit_err_silent = answer_then_drain("QUIT", b"-ERR not now\r\n", 12)
 
 BIG3 = b"Subject: big\r\n\r\n" + (b"x" * 998 + b"\r\n") * 200
 
@@ -365,20 +337,13 @@ def s_file_size_limit(c):
     # Two small messages, then one of 200 KB, against pop3get under a 64 KB
     # file size limit (ulimit -f): EFBIG, exit 74 with a message, no QUIT
     # (nothing deleted), the two stored messages in new/, nothing in tmp/.
-    c.send(GREET)
-    while True:
-        cmd = c.cmd()
-        if cmd is None:
-            return
-        v = cmd.split(" ")[0].upper()
+    def special(c, cmd, v):
         if v == "STAT":
-            c.send(b"+OK 3 %d\r\n" % (len(BODY1) + len(BODY2) + len(BIG3)))
-        elif v == "RETR" and cmd.endswith(" 3"):
-            c.send(b"+OK\r\n" + BIG3 + b".\r\n")
-        else:
-            c.send(standard(c, cmd) or b"-ERR\r\n")
-        if v == "QUIT":
-            return
+            return b"+OK 3 %d\r\n" % (len(BODY1) + len(BODY2) + len(BIG3))
+        if v == "RETR" and cmd.endswith(" 3"):
+            return b"+OK\r\n" + BIG3 + b".\r\n"
+        return None
+    serve_with(c, special)
 
 def s_not_pop3(c):
     # Not a POP3 server at all: its first line is shown, made safe.
@@ -408,26 +373,6 @@ def s_sigint_mid_message(c):
 
 FORGED = b"Subject: forged\r\n\r\nhi\n.\n+OK 5 octets\r\nfake\n.x\r\n"
 
-
-def serve_with(c, special):
-    """Greet, then answer every command normally except where
-    special(c, cmd, verb) returns octets to send instead (True: it sent
-    them itself; "stop": end the session); ends after QUIT."""
-    c.send(GREET)
-    while True:
-        cmd = c.cmd()
-        if cmd is None:
-            return
-        v = cmd.split(" ")[0].upper()
-        r = special(c, cmd, v)
-        if r == "stop":
-            return
-        if r is None:
-            r = standard(c, cmd) or b"-ERR\r\n"
-        if r is not True:
-            c.send(r)
-        if v == "QUIT":
-            return
 
 def s_lf_dot_lf_inside_body(c):
     # A bare LF "." LF inside message 1 is content (RFC 1939: lines end in
@@ -520,18 +465,7 @@ def s_trickle_retr(c):
 def s_no_uidl(c):
     # A server without UIDL: -ERR to it. pop3get says so and fetches every
     # message (or, with --require-uidl, nothing).
-    c.send(GREET)
-    while True:
-        cmd = c.cmd()
-        if cmd is None:
-            return
-        v = cmd.split(" ")[0].upper()
-        if v == "UIDL":
-            c.send(b"-ERR no UIDL here\r\n")
-        else:
-            c.send(standard(c, cmd, b"USER\r\n") or b"-ERR\r\n")
-        if v == "QUIT":
-            return
+    serve_with(c, lambda c, cmd, v: b"-ERR no UIDL here\r\n" if v == "UIDL" else None, b"USER\r\n")
 
 
 LIST = ["--list"]
