@@ -307,7 +307,12 @@ class Relay:
         self.rng = random.Random(seed)
         self.garble = garble
 
-    def __call__(self, conn):
+    def relay(self, conn, to_client, from_client=None):
+        """Connect to the upstream server and forward the client's octets
+        to it from a thread of their own (each piece handed to
+        from_client(data) first); run to_client(up, done) in this one: it
+        reads the server's side from up until done is set. Then close both
+        connections."""
         up = socket.create_connection(("127.0.0.1", self.upstream))
         for s in (conn, up):
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -319,16 +324,32 @@ class Relay:
                     data = conn.recv(65536)
                     if not data:
                         break
+                    if from_client is not None:
+                        from_client(data)
                     up.sendall(data)
             except OSError:
                 pass
             done.set()
 
-        t = threading.Thread(target=client_to_server, daemon=True)
-        t.start()
+        threading.Thread(target=client_to_server, daemon=True).start()
+        try:
+            to_client(up, done)
+        except OSError:
+            pass
+        done.set()
+        for s in (up, conn):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def __call__(self, conn):
         garbler = Garbler(self.garble) if self.garble else None
         sent = 0
-        try:
+
+        def to_client(up, done):
+            nonlocal sent
             while not done.is_set():
                 data = up.recv(65536)
                 if not data:
@@ -349,15 +370,8 @@ class Relay:
                     i += n
                     if self.rng.random() < 0.002:
                         time.sleep(0.01)
-        except OSError:
-            pass
-        done.set()
-        for s in (up, conn):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            s.close()
+
+        self.relay(conn, to_client)
 
 
 def multi_line(cmd):
@@ -380,87 +394,69 @@ class Injector(Relay):
         self.portfile = portfile
 
     def __call__(self, conn):
-        up = socket.create_connection(("127.0.0.1", self.upstream))
-        for s in (conn, up):
-            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        done = threading.Event()
         cmds = []          # command lines forwarded, in order
         lock = threading.Lock()
+        buf = b""
 
-        def client_to_server():
-            buf = b""
-            try:
-                while not done.is_set():
-                    data = conn.recv(65536)
-                    if not data:
-                        break
-                    buf += data
-                    while b"\n" in buf:
-                        line, buf = buf.split(b"\n", 1)
-                        with lock:
-                            cmds.append(line.rstrip(b"\r").decode("latin-1"))
-                    up.sendall(data)
-            except OSError:
-                pass
-            done.set()
+        def from_client(data):
+            nonlocal buf
+            buf += data
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                with lock:
+                    cmds.append(line.rstrip(b"\r").decode("latin-1"))
 
-        threading.Thread(target=client_to_server, daemon=True).start()
+        self.relay(conn, lambda up, done: self.forward_replies(conn, up, done, cmds, lock),
+                   from_client)
+
+    def forward_replies(self, conn, up, done, cmds, lock):
+        """The server's octets to the client, garbled at reply self.index."""
         pending = b""
         replies = 0        # replies completed; the greeting is reply 0
         retrs = 0          # RETR replies begun
         body = None        # the command of the multi-line reply being read
         first = True       # the next line is a status line
         injected = noted = False
-        try:
-            while not done.is_set():
-                data = up.recv(65536)
-                if not data:
-                    break
-                pending += data
-                out = b""
-                while b"\n" in pending:
-                    line, pending = pending.split(b"\n", 1)
-                    line += b"\n"
-                    ended = False
-                    lf = False
-                    if body is not None:
-                        lf = self.kind == "lfbody" and body == "RETR" and retrs >= self.index
-                        if line == b".\r\n":
-                            body, ended = None, True
-                    elif first:
-                        first = False
+        while not done.is_set():
+            data = up.recv(65536)
+            if not data:
+                break
+            pending += data
+            out = b""
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                line += b"\n"
+                ended = False
+                lf = False
+                if body is not None:
+                    lf = self.kind == "lfbody" and body == "RETR" and retrs >= self.index
+                    if line == b".\r\n":
+                        body, ended = None, True
+                elif first:
+                    first = False
+                    ended = True
+                else:
+                    with lock:
+                        cmd = cmds[replies - 1] if replies - 1 < len(cmds) else ""
+                    if line.startswith(b"+OK") and multi_line(cmd):
+                        body = cmd.split()[0].upper()
+                        if body == "RETR":
+                            retrs += 1
+                            if injected and not noted:
+                                # A message body comes after the stray
+                                # line: the shift cannot go unnoticed.
+                                noted = True
+                                open(self.portfile + ".body", "w").close()
+                    elif not line.startswith(b"+ "):
                         ended = True
-                    else:
-                        with lock:
-                            cmd = cmds[replies - 1] if replies - 1 < len(cmds) else ""
-                        if line.startswith(b"+OK") and multi_line(cmd):
-                            body = cmd.split()[0].upper()
-                            if body == "RETR":
-                                retrs += 1
-                                if injected and not noted:
-                                    # A message body comes after the stray
-                                    # line: the shift cannot go unnoticed.
-                                    noted = True
-                                    open(self.portfile + ".body", "w").close()
-                        elif not line.startswith(b"+ "):
-                            ended = True
-                    out += line.replace(b"\r\n", b"\n") if lf else line
-                    if ended:
-                        replies += 1
-                        if self.kind == "stray" and replies - 1 == self.index:
-                            out += b"+OK\r\n"
-                            injected = True
-                if out:
-                    conn.sendall(out)
-        except OSError:
-            pass
-        done.set()
-        for s in (up, conn):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            s.close()
+                out += line.replace(b"\r\n", b"\n") if lf else line
+                if ended:
+                    replies += 1
+                    if self.kind == "stray" and replies - 1 == self.index:
+                        out += b"+OK\r\n"
+                        injected = True
+            if out:
+                conn.sendall(out)
 
 
 def main():
