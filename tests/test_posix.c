@@ -29,6 +29,8 @@
 
 #include "pop3.h"
 #include "pop3_posix.h"
+#include "support/client_cfg.h"
+#include "support/loopback.h"
 
 /* ---- the injected resolver ------------------------------------------------ */
 
@@ -80,23 +82,6 @@ void freeaddrinfo(struct addrinfo *ai)
 }
 
 /* ---- sockets and the scripted peer ---------------------------------------- */
-
-static int listener(int backlog, int *port)
-{
-    struct sockaddr_in a;
-    socklen_t al = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    assert_true(fd >= 0);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(fd, backlog), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
-    *port = ntohs(a.sin_port);
-    return fd;
-}
 
 /* A port nothing listens on (bound, never listening: refused). */
 static int closed_port(int *holder)
@@ -278,16 +263,8 @@ static harness *harness_new(uint32_t connect_timeout_ms)
 
     assert_non_null(h);
     pop3_posix_init(&h->p);
-    pop3_client_config_defaults(&cfg);
-    cfg.transport = pop3_posix_transport(&h->p);
-    cfg.cb = on_event;
-    cfg.user = h;
-    cfg.line_buf = h->line;
-    cfg.line_size = sizeof h->line;
-    cfg.cmd_buf = h->cmd;
-    cfg.cmd_size = sizeof h->cmd;
-    cfg.queue = h->q;
-    cfg.queue_len = 8;
+    client_cfg(&cfg, pop3_posix_transport(&h->p), on_event, h, h->line, sizeof h->line,
+               h->cmd, sizeof h->cmd, h->q, 8);
     cfg.connect_timeout_ms = connect_timeout_ms;
     cfg.greeting_timeout_ms = 5000;
     cfg.reply_timeout_ms = 5000;
@@ -321,6 +298,24 @@ static void run_until(harness *h, int *flag, int max_rounds)
         step(h, 50);
 }
 
+/* A peer of `kind` in a child, on a listener on 127.0.0.1 (*lfd) that is
+ * the one address the injected resolver gives for `name`; the harness's
+ * client starts connecting to `name`. Returns the child's pid. */
+static pid_t connect_to_peer(harness *h, const char *name, enum peer_kind kind, int *lfd)
+{
+    int port;
+    pid_t pid;
+
+    *lfd = loopback_listener(4, &port);
+    memset(&fake, 0, sizeof fake);
+    fake.name = name;
+    fake.nport = 1;
+    fake.ports[0] = port;
+    pid = peer_start(*lfd, kind);
+    assert_int_equal(pop3_posix_connect(&h->p, &h->c, name, "110"), POP3_OK);
+    return pid;
+}
+
 /* ---- tests -------------------------------------------------------------------- */
 
 static void test_falls_back_to_the_next_address(void **state)
@@ -330,7 +325,7 @@ static void test_falls_back_to_the_next_address(void **state)
     pid_t pid;
 
     (void)state;
-    lfd = listener(4, &port);
+    lfd = loopback_listener(4, &port);
     memset(&fake, 0, sizeof fake);
     fake.name = "multi.test";
     fake.nport = 3;
@@ -417,7 +412,7 @@ static void test_connect_timeout(void **state)
     (void)state;
     /* A listener that never accepts, its queue full: a further SYN is
      * dropped, so the connect stays in progress. */
-    lfd = listener(0, &port);
+    lfd = loopback_listener(0, &port);
     for (int i = 0; i < 8; i++) {
         struct sockaddr_in a;
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -447,20 +442,14 @@ static void test_connect_timeout(void **state)
 
 static void test_pause_leaves_data_in_the_kernel(void **state)
 {
-    int port, lfd, rounds_paused = 0, rounds_held = 0;
+    int lfd, rounds_paused = 0, rounds_held = 0;
     harness *h = harness_new(5000);
     size_t want = strlen(BODY_LINE) * BODY_LINES;
     pid_t pid;
 
     (void)state;
-    lfd = listener(4, &port);
-    memset(&fake, 0, sizeof fake);
-    fake.name = "pause.test";
-    fake.nport = 1;
-    fake.ports[0] = port;
-    pid = peer_start(lfd, PEER_SESSION);
     h->pause_data = 1;
-    assert_int_equal(pop3_posix_connect(&h->p, &h->c, "pause.test", "110"), POP3_OK);
+    pid = connect_to_peer(h, "pause.test", PEER_SESSION, &lfd);
     for (int i = 0; i < 100000 && !h->got_closed; i++) {
         if (pop3_client_paused(&h->c)) {
             size_t held = h->p.rx_len, body = h->body;
@@ -490,7 +479,7 @@ static void test_pause_leaves_data_in_the_kernel(void **state)
 
 static void test_full_socket_send_is_not_now(void **state)
 {
-    int port, lfd;
+    int lfd;
     harness *h = harness_new(5000);
     const pop3_transport *tr = pop3_posix_transport(&h->p);
     static uint8_t big[65536];
@@ -498,15 +487,9 @@ static void test_full_socket_send_is_not_now(void **state)
     pid_t pid;
 
     (void)state;
-    lfd = listener(4, &port);
-    memset(&fake, 0, sizeof fake);
-    fake.name = "full.test";
-    fake.nport = 1;
-    fake.ports[0] = port;
     /* Before any connect: no socket, an error. */
     assert_int_equal(tr->send(tr->ctx, big, 10), -1);
-    pid = peer_start(lfd, PEER_SILENT);
-    assert_int_equal(pop3_posix_connect(&h->p, &h->c, "full.test", "110"), POP3_OK);
+    pid = connect_to_peer(h, "full.test", PEER_SILENT, &lfd);
     /* While connecting: not now. */
     assert_int_equal(tr->send(tr->ctx, big, 10), 0);
     run_until(h, &h->greeted, 200);
@@ -529,7 +512,7 @@ static void test_full_socket_send_is_not_now(void **state)
 
 static void test_send_to_a_closed_peer_is_an_error_not_sigpipe(void **state)
 {
-    int port, lfd;
+    int lfd;
     harness *h = harness_new(5000);
     const pop3_transport *tr = pop3_posix_transport(&h->p);
     static const uint8_t x[4096];
@@ -537,13 +520,7 @@ static void test_send_to_a_closed_peer_is_an_error_not_sigpipe(void **state)
     pid_t pid;
 
     (void)state;
-    lfd = listener(4, &port);
-    memset(&fake, 0, sizeof fake);
-    fake.name = "gone.test";
-    fake.nport = 1;
-    fake.ports[0] = port;
-    pid = peer_start(lfd, PEER_CLOSE);
-    assert_int_equal(pop3_posix_connect(&h->p, &h->c, "gone.test", "110"), POP3_OK);
+    pid = connect_to_peer(h, "gone.test", PEER_CLOSE, &lfd);
     run_until(h, &h->greeted, 200);           /* connected, greeted */
     assert_true(h->greeted);
     peer_wait(pid);                           /* the peer closed and left */
@@ -564,18 +541,12 @@ static void test_send_to_a_closed_peer_is_an_error_not_sigpipe(void **state)
 
 static void test_server_close_is_eof(void **state)
 {
-    int port, lfd;
+    int lfd;
     harness *h = harness_new(5000);
     pid_t pid;
 
     (void)state;
-    lfd = listener(4, &port);
-    memset(&fake, 0, sizeof fake);
-    fake.name = "eof.test";
-    fake.nport = 1;
-    fake.ports[0] = port;
-    pid = peer_start(lfd, PEER_FIN);
-    assert_int_equal(pop3_posix_connect(&h->p, &h->c, "eof.test", "110"), POP3_OK);
+    pid = connect_to_peer(h, "eof.test", PEER_FIN, &lfd);
     assert_int_equal(pop3_posix_run(&h->p), POP3_ERR_EOF);
     assert_true(h->greeted);
     assert_int_equal(pop3_posix_fd(&h->p), -1);
@@ -586,19 +557,13 @@ static void test_server_close_is_eof(void **state)
 
 static void test_run_whole_session(void **state)
 {
-    int port, lfd;
+    int lfd;
     harness *h = harness_new(5000);
     pid_t pid;
 
     (void)state;
     assert_int_equal(pop3_posix_run(&h->p), POP3_ERR_STATE); /* never connected */
-    lfd = listener(4, &port);
-    memset(&fake, 0, sizeof fake);
-    fake.name = "run.test";
-    fake.nport = 1;
-    fake.ports[0] = port;
-    pid = peer_start(lfd, PEER_SESSION);
-    assert_int_equal(pop3_posix_connect(&h->p, &h->c, "run.test", "110"), POP3_OK);
+    pid = connect_to_peer(h, "run.test", PEER_SESSION, &lfd);
     assert_int_equal(pop3_posix_run(&h->p), POP3_ERR_CLOSED);
     assert_int_equal(h->body, strlen(BODY_LINE) * BODY_LINES);
     assert_int_equal(pop3_posix_fd(&h->p), -1);
@@ -609,18 +574,12 @@ static void test_run_whole_session(void **state)
 
 static void test_closed_by_hand_under_a_live_session_is_reset(void **state)
 {
-    int port, lfd;
+    int lfd;
     harness *h = harness_new(5000);
     pid_t pid;
 
     (void)state;
-    lfd = listener(4, &port);
-    memset(&fake, 0, sizeof fake);
-    fake.name = "hand.test";
-    fake.nport = 1;
-    fake.ports[0] = port;
-    pid = peer_start(lfd, PEER_SILENT);
-    assert_int_equal(pop3_posix_connect(&h->p, &h->c, "hand.test", "110"), POP3_OK);
+    pid = connect_to_peer(h, "hand.test", PEER_SILENT, &lfd);
     run_until(h, &h->greeted, 200);
     assert_true(h->greeted);
     pop3_posix_close(&h->p);

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "support/fixtures.h"
+#include "support/client_cfg.h"
+#include "support/loopback.h"
 #include "pop3_posix.h"
 
 struct app {
@@ -39,9 +41,7 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
  * received. */
 static pop3_err run(const char *script, char *got, size_t got_size)
 {
-    int ls = socket(AF_INET, SOCK_STREAM, 0), srv = -1;
-    struct sockaddr_in sa;
-    socklen_t sl = sizeof sa;
+    int portnum, ls = loopback_listener(1, &portnum), srv = -1;
     char port[8];
     static pop3_posix p;
     pop3_client c;
@@ -52,26 +52,11 @@ static pop3_err run(const char *script, char *got, size_t got_size)
     struct app a = {0};
     size_t n = 0;
 
-    assert_true(ls >= 0);
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof sa), 0);
-    assert_int_equal(listen(ls, 1), 0);
-    assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
-    snprintf(port, sizeof port, "%u", (unsigned)ntohs(sa.sin_port));
+    snprintf(port, sizeof port, "%d", portnum);
 
     pop3_posix_init(&p);
-    pop3_client_config_defaults(&cfg);
-    cfg.transport = pop3_posix_transport(&p);
-    cfg.cb = on_event;
-    cfg.user = &a;
-    cfg.line_buf = line;
-    cfg.line_size = sizeof line;
-    cfg.cmd_buf = cmd;
-    cfg.cmd_size = sizeof cmd;
-    cfg.queue = q;
-    cfg.queue_len = 4;
+    client_cfg(&cfg, pop3_posix_transport(&p), on_event, &a, line, sizeof line, cmd, sizeof cmd,
+               q, 4);
     cfg.reply_timeout_ms = 2000;
     assert_int_equal(pop3_client_init(&c, &cfg), POP3_OK);
     assert_int_equal(pop3_posix_connect(&p, &c, "127.0.0.1", port), POP3_OK);

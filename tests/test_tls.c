@@ -31,6 +31,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "pop3_tls.h"
+#include "support/client_cfg.h"
 
 #define PIPE_CAP (1u << 18)
 
@@ -417,16 +418,8 @@ static session *session_with(int stls, int pause, const mbedtls_x509_crt *trust,
     s->inner.close = inner_close;
     s->inner.ctx = s;
     assert_int_equal(pop3_tls_init(&s->tls, &s->c, &s->inner, &s->ccfg, host, !stls), POP3_OK);
-    pop3_client_config_defaults(&cfg);
-    cfg.transport = pop3_tls_transport(&s->tls);
-    cfg.cb = on_event;
-    cfg.user = s;
-    cfg.line_buf = s->line;
-    cfg.line_size = sizeof s->line;
-    cfg.cmd_buf = s->cmd;
-    cfg.cmd_size = sizeof s->cmd;
-    cfg.queue = s->q;
-    cfg.queue_len = 8;
+    client_cfg(&cfg, pop3_tls_transport(&s->tls), on_event, s, s->line, sizeof s->line, s->cmd,
+               sizeof s->cmd, s->q, 8);
     assert_int_equal(pop3_client_init(&s->c, &cfg), POP3_OK);
     pop3_client_connected(&s->c);
     return s;

@@ -42,6 +42,7 @@
 #include "lwip/ip4_addr.h"
 
 #include "pop3_lwip.h"
+#include "../support/client_cfg.h"
 
 /* A tap netif for the tcpip-thread stack. Debian's liblwip ships contrib's
  * tapif, but in liblwip 2.1.3+dfsg1-2 its receive path overruns the PBUF_POOL
@@ -277,16 +278,8 @@ int main(int argc, char **argv)
     }
 
     pop3_lwip_init(&port);
-    pop3_client_config_defaults(&cfg);
-    cfg.transport = pop3_lwip_transport(&port);
-    cfg.cb = on_event;
-    cfg.user = &a;
-    cfg.line_buf = line;
-    cfg.line_size = sizeof line;
-    cfg.cmd_buf = cmd;
-    cfg.cmd_size = sizeof cmd;
-    cfg.queue = queue;
-    cfg.queue_len = 8;
+    client_cfg(&cfg, pop3_lwip_transport(&port), on_event, &a, line, sizeof line, cmd, sizeof cmd,
+               queue, 8);
     cfg.connect_timeout_ms = 10000;
     cfg.reply_timeout_ms = 20000;
     if (pop3_client_init(&c, &cfg) != POP3_OK) {
