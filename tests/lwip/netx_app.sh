@@ -22,16 +22,9 @@ MASK=255.255.0.0
 die() { echo "netx-lwip: FAIL: $*" >&2; exit 1; }
 . "$HERE/ns.sh"
 
-# Root only: as a normal user this part is skipped, loudly (skip.sh; make
-# check's summary lists it and CHECK_STRICT=1 fails on it).
-if [ "$(id -u)" -ne 0 ]; then
-    . "$HERE/../support/skip.sh"
-    skip netx-lwip-check "examples/netx_app on lwIP over a tap device" "needs root for a network namespace and a tap device; run make netx-lwip-check as root"
-    exit 0
-fi
+ns_need_root netx-lwip-check "examples/netx_app on lwIP over a tap device"
 [ -x "$APP" ] || die "$APP not built (make netx-lwip-build)"
-command -v ip >/dev/null || die "ip (iproute2) missing (run scripts/deps.sh)"
-[ -c /dev/net/tun ] || die "/dev/net/tun missing: no tap devices on this machine"
+ns_need_tap
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-nxlwip.XXXXXX") || die "mktemp failed"
 chmod 0711 "$WORK"
@@ -52,21 +45,7 @@ python3 "$ROOT/tests/integration/mkmaildrop.py" "$SRV" alice --big-mb 2 >/dev/nu
 python3 "$ROOT/tests/integration/mkmaildrop.py" "$SRV" bob --set small >/dev/null ||
     die "mkmaildrop.py failed for bob"
 
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok   netx-lwip: $1"; }
-bad() { FAIL=$((FAIL + 1)); echo "FAIL netx-lwip: $1"; shift; local l; for l in "$@"; do echo "       $l"; done; }
-
-same_as_expected() {
-    local exp=$SRV/expected/$1 dir=$2 f n=0 got
-    for f in "$exp"/*.eml; do
-        n=$((n + 1))
-        cmp -s "$f" "$dir/$(basename "$f")" || { echo "message $(basename "$f") differs"; return 1; }
-    done
-    got=$(find "$dir" -name '*.eml' | wc -l)
-    [ "$got" -eq "$n" ] && [ "$n" -gt 0 ] || { echo "$got messages stored, $n expected"; return 1; }
-    echo "$n messages"
-}
+TALLY_TAG="netx-lwip: "
 run() { # NAME ARGS... (netx_app options, then user, password)
     local name=$1; shift
     mkdir -p "$WORK/$name"

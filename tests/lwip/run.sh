@@ -48,24 +48,16 @@ DNSNAME=mail.pop3test.invalid
 die() { echo "lwip-check: FAIL: $*" >&2; exit 1; }
 . "$HERE/ns.sh"
 
-# Root only: as a normal user this part is skipped, loudly (skip.sh; make
-# check's summary lists it and CHECK_STRICT=1 fails on it).
-if [ "$(id -u)" -ne 0 ]; then
-    . "$HERE/../support/skip.sh"
-    skip lwip-check "lwIP over a tap device (lwip_fetch, superloop, altcp TLS)" "needs root for a network namespace and a tap device; run make lwip-check as root"
-    exit 0
-fi
+ns_need_root lwip-check "lwIP over a tap device (lwip_fetch, superloop, altcp TLS)"
 for b in "$FETCH" "$FETCH_ASAN" "$LOOP" "$LOOP_ALTCP"; do
     [ -x "$b" ] || die "$b not built (make lwip-build)"
 done
-command -v ip >/dev/null || die "ip (iproute2) missing (run scripts/deps.sh)"
+ns_need_tap
 command -v valgrind >/dev/null || die "valgrind missing (run scripts/deps.sh)"
-[ -c /dev/net/tun ] || die "/dev/net/tun missing: no tap devices on this machine"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-lwip.XXXXXX") || die "mktemp failed"
 chmod 0711 "$WORK"
 SRV=$WORK/server
-DNS_PID=
 BAD_PID=
 cleanup() {
     local pid
@@ -90,24 +82,6 @@ for u in alice bob; do
 done
 python3 "$ROOT/tests/integration/mkmaildrop.py" --set small "$SRV" carol >/dev/null ||
     die "mkmaildrop.py failed for carol"
-
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
-bad() { FAIL=$((FAIL + 1)); echo "FAIL $1"; shift; local l; for l in "$@"; do echo "       $l"; done; }
-
-# same_as_expected USER DIR: every expected message, byte for byte, no extra
-same_as_expected() {
-    local exp=$SRV/expected/$1 dir=$2 f n=0 got
-    for f in "$exp"/*.eml; do
-        n=$((n + 1))
-        cmp -s "$f" "$dir/$(basename "$f")" || { echo "message $(basename "$f") differs"; return 1; }
-    done
-    got=$(find "$dir" -name '*.eml' | wc -l)
-    [ "$got" -eq "$n" ] || { echo "$got messages stored, $n expected"; return 1; }
-    [ "$n" -gt 0 ] || { echo "no expected messages"; return 1; }
-    echo "$n messages"
-}
 
 # --- 1. Debian's liblwip, tcpip thread ---------------------------------------
 run_fetch() { # NAME BINARY OUTDIR [--slow]
@@ -191,13 +165,7 @@ else
 fi
 
 # --- 3. NO_SYS=1 superloop: DNS, fetch, delete --------------------------------
-# Started as a plain command (not through the in_ns function, which would
-# fork a subshell): ip exec()s python3, so $! is the responder's own PID.
-ip netns exec "$NS" python3 "$HERE/dnsd.py" "$KADDR" "$DNSNAME" "$KADDR" "$WORK/dns.ready" \
-    >"$WORK/dns.log" 2>&1 &
-DNS_PID=$!
-for _ in $(seq 1 50); do [ -e "$WORK/dns.ready" ] && break; sleep 0.1; done
-[ -e "$WORK/dns.ready" ] || die "DNS responder did not start ($(cat "$WORK/dns.log"))"
+ns_dns_start "$DNSNAME"
 
 mkdir -p "$WORK/loop"
 t0=$SECONDS

@@ -52,19 +52,12 @@ NAME=mail.pop3test.invalid
 die() { echo "qemu-check: FAIL: $*" >&2; exit 1; }
 . "$ROOT/tests/lwip/ns.sh"
 
-# Root only: as a normal user this is skipped, loudly (skip.sh; make check's
-# summary lists it and CHECK_STRICT=1 fails on it).
-if [ "$(id -u)" -ne 0 ]; then
-    . "$ROOT/tests/support/skip.sh"
-    skip qemu-check "firmware in QEMU over a tap device" "needs root for a network namespace and a tap device; run make qemu-check as root"
-    exit 0
-fi
+ns_need_root qemu-check "firmware in QEMU over a tap device"
 for f in "$FW/plain.elf" "$FW/tls.elf" "$FW/netx.elf" "$FW/pop3s.elf" "$FW/pki/ca.key" "$FW/pki/ca.crt"; do
     [ -f "$f" ] || die "$f missing (make firmware)"
 done
 command -v qemu-system-arm >/dev/null || die "qemu-system-arm missing (run scripts/deps.sh)"
-command -v ip >/dev/null || die "ip (iproute2) missing (run scripts/deps.sh)"
-[ -c /dev/net/tun ] || die "/dev/net/tun missing: no tap devices on this machine"
+ns_need_tap
 
 # No heap but lwIP's: no image may link the C library's allocator entry
 # points (newlib's _malloc_r stays, reached only from vsnprintf code that
@@ -78,7 +71,6 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/pop3-qemu.XXXXXX") || die "mktemp failed"
 chmod 0711 "$WORK"
 SRV=$WORK/server
 SRV2=$WORK/server-wrong-ca
-DNS_PID=
 QPID=
 cleanup() {
     [ -n "$QPID" ] && kill "$QPID" 2>/dev/null && wait "$QPID" 2>/dev/null
@@ -124,11 +116,6 @@ mk --set small "$SRV2" wrongca
 mk --set small "$SRV" wrongname
 mk --set full --big-mb 1 "$SRV" bench1
 mk --set full --big-mb 1 "$SRV" bench2
-
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
-bad() { FAIL=$((FAIL + 1)); echo "FAIL $1"; shift; local l; for l in "$@"; do echo "       $l"; done; }
 
 # boot NAME ELF PORT USER PASS TLS SESSIONS STORE_DELAY_MS [HOST DNS MEASURE]:
 # runs QEMU in the namespace (in the background: QPID), with $QEMU_EXTRA;
@@ -212,12 +199,8 @@ else
     bad "tls.elf POP3S back-pressure" "held ${held:-?} of TCP_WND ${wnd:-?}"
 fi
 # STLS also finds the server by name, through lwIP's DNS (dnsd.py in the
-# namespace; started as a plain command so that $! is the responder).
-ip netns exec "$NS" python3 "$ROOT/tests/lwip/dnsd.py" "$KADDR" "$NAME" "$KADDR" "$WORK/dns.ready" \
-    >"$WORK/dns.log" 2>&1 &
-DNS_PID=$!
-for _ in $(seq 1 50); do [ -e "$WORK/dns.ready" ] && break; sleep 0.1; done
-[ -e "$WORK/dns.ready" ] || die "DNS responder did not start ($(cat "$WORK/dns.log"))"
+# namespace).
+ns_dns_start "$NAME"
 fetch_all stls "$FW/tls.elf" "$PORT" stls pw3 stls 0 "tls.elf STLS (TLS decorator over port/lwip), $NAME via lwIP DNS" \
     "$NAME" "$KADDR"
 
