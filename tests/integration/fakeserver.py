@@ -459,6 +459,41 @@ class Injector(Relay):
                 conn.sendall(out)
 
 
+def write_port(portfile, port):
+    """Writes port to portfile whole: a reader never sees half of it."""
+    import os
+    with open(portfile + ".tmp", "w") as f:
+        f.write("%d\n" % port)
+    os.rename(portfile + ".tmp", portfile)
+
+
+def serve_forever(portfile, handler, backlog=16, errors=(OSError,)):
+    """Listens on 127.0.0.1 on a free port (written to portfile) and runs
+    handler(conn) for each connection in a thread of its own, until killed;
+    an exception in errors ends that connection quietly. The connection is
+    closed when handler returns. (tlsfake.py serves through this too.)"""
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(backlog)
+    write_port(portfile, ls.getsockname()[1])
+
+    def run(conn):
+        try:
+            handler(conn)
+        except errors:
+            pass
+        finally:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    while True:
+        conn, _ = ls.accept()
+        threading.Thread(target=run, args=(conn,), daemon=True).start()
+
+
 def main():
     if len(sys.argv) < 3:
         sys.stderr.write(__doc__)
@@ -484,29 +519,7 @@ def main():
     else:
         sys.exit("fakeserver.py: unknown mode %s" % mode)
 
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", 0))
-    ls.listen(16)
-    with open(portfile + ".tmp", "w") as f:
-        f.write("%d\n" % ls.getsockname()[1])
-    import os
-    os.rename(portfile + ".tmp", portfile)
-
-    def run(conn):
-        try:
-            handler(conn)
-        except OSError:
-            pass
-        finally:
-            try:
-                conn.close()
-            except OSError:
-                pass
-
-    while True:
-        conn, _ = ls.accept()
-        threading.Thread(target=run, args=(conn,), daemon=True).start()
+    serve_forever(portfile, handler)
 
 
 if __name__ == "__main__":

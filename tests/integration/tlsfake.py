@@ -37,7 +37,8 @@ import json
 import socket
 import ssl
 import sys
-import threading
+
+from fakeserver import serve_forever, write_port
 
 
 def log_octets(path, data):
@@ -189,10 +190,7 @@ def introspect(portfile, log, token):
             self.wfile.write(data)
 
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    import os
-    with open(portfile + ".tmp", "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.rename(portfile + ".tmp", portfile)
+    write_port(portfile, srv.server_address[1])
     srv.serve_forever()
 
 
@@ -211,36 +209,16 @@ def main():
             log_octets(log, ("SNI=%s\n" % (name if name is not None else "-")).encode())
 
         ctx.sni_callback = sni
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(8)
-    with open(portfile + ".tmp", "w") as f:
-        f.write("%d\n" % srv.getsockname()[1])
-    import os
-    os.rename(portfile + ".tmp", portfile)
-
     def serve(conn):
-        try:
-            if mode in ("strip", "refuse"):
-                mitm(conn, int(args[0]), mode, log)
-            elif mode == "inject":
-                inject(conn, log)
-            elif mode == "oauth":
-                with ctx.wrap_socket(conn, server_side=True) as tconn:
-                    oauth(tconn, args[2], log, args[3] if len(args) > 3 else "localhost")
-                    return
-        except (OSError, ssl.SSLError):
-            pass
-        finally:
-            try:
-                conn.close()
-            except OSError:
-                pass
+        if mode in ("strip", "refuse"):
+            mitm(conn, int(args[0]), mode, log)
+        elif mode == "inject":
+            inject(conn, log)
+        elif mode == "oauth":
+            with ctx.wrap_socket(conn, server_side=True) as tconn:
+                oauth(tconn, args[2], log, args[3] if len(args) > 3 else "localhost")
 
-    while True:
-        conn, _ = srv.accept()
-        threading.Thread(target=serve, args=(conn,), daemon=True).start()
+    serve_forever(portfile, serve, 8, (OSError, ssl.SSLError))
 
 
 if __name__ == "__main__":
