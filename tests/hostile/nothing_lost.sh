@@ -139,38 +139,39 @@ for i in $(seq 1 "$KILLS"); do
     RUNS+=("$u kill at_${d_ms}_ms $rc")
 done
 
+# through_fake USER TIMEOUT MODE ARGS...: one pop3get run for USER (--timeout
+# TIMEOUT) through fakeserver.py MODE ARGS in front of Dovecot; its exit
+# status in RC, the proxy's port file in PF.
+through_fake() {
+    local u=$1 t=$2
+    PF=$WORK/fake.$u.port
+    python3 "$INT/fakeserver.py" "$3" "$PF" "$PORT" "${@:4}" 2>>"$WORK/fake.err" &
+    FAKE_PID=$!
+    for _ in $(seq 1 100); do [ -s "$PF" ] && break; sleep 0.05; done
+    [ -s "$PF" ] || die "fakeserver.py $3 did not start"
+    timeout 60 "$POP3GET" --plaintext-auth --timeout "$t" --maildir "$WORK/local/$u" --delete \
+        "pop3://$u:pw@127.0.0.1:$(cat "$PF")" >/dev/null 2>"$WORK/$u.err" </dev/null
+    RC=$?
+    kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; FAKE_PID=
+}
+
 for i in $(seq 1 "$CUTS"); do
     u=c$i
     cut=$(( OCTETS * (i - 1) / CUTS ))
-    pf=$WORK/fake.$i.port
-    python3 "$INT/fakeserver.py" cut "$pf" "$PORT" "$cut" 2>>"$WORK/fake.err" &
-    FAKE_PID=$!
-    for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
-    [ -s "$pf" ] || die "fakeserver.py cut did not start"
-    timeout 60 "$POP3GET" --plaintext-auth --timeout 10 --maildir "$WORK/local/$u" --delete \
-        "pop3://$u:pw@127.0.0.1:$(cat "$pf")" >/dev/null 2>"$WORK/$u.err" </dev/null
-    rc=$?
-    kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; FAKE_PID=
-    RUNS+=("$u cut after_${cut}_octets $rc")
+    through_fake "$u" 10 cut "$cut"
+    RUNS+=("$u cut after_${cut}_octets $RC")
 done
 
 # garble KIND USER N [MODE ARGS...]: one run through an injecting proxy,
 # fakeserver.py MODE (default KIND) with ARGS (default N).
 garble() {
-    local kind=$1 u=$2 n=$3 pf=$WORK/fake.$2.port rc
+    local kind=$1 u=$2 n=$3
     shift 3
     [ $# -gt 0 ] || set -- "$kind" "$n"
-    python3 "$INT/fakeserver.py" "$1" "$pf" "$PORT" "${@:2}" 2>>"$WORK/fake.err" &
-    FAKE_PID=$!
-    for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
-    [ -s "$pf" ] || die "fakeserver.py $kind did not start"
-    timeout 60 "$POP3GET" --plaintext-auth --timeout 2 --maildir "$WORK/local/$u" --delete \
-        "pop3://$u:pw@127.0.0.1:$(cat "$pf")" >/dev/null 2>"$WORK/$u.err" </dev/null
-    rc=$?
-    kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; FAKE_PID=
+    through_fake "$u" 2 "$@"
     # A stray line with a message body after it must be caught.
-    [ "$kind" = stray ] && [ -e "$pf.body" ] && kind=stray_body
-    RUNS+=("$u $kind $kind@$n $rc")
+    [ "$kind" = stray ] && [ -e "$PF.body" ] && kind=stray_body
+    RUNS+=("$u $kind $kind@$n $RC")
 }
 # Replies in a whole session: greeting, CAPA, USER, PASS, STAT, a listing
 # or two, a RETR and a DELE per message, QUIT.
