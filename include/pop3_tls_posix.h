@@ -59,6 +59,19 @@ int pop3_tls_posix_config_init(pop3_tls_posix_config *c, const char *ca_file,
                                size_t errlen);
 void pop3_tls_posix_config_free(pop3_tls_posix_config *c);
 
+/* The same in two steps, for a client that may never start TLS (STLS only
+ * when the server offers it): _init_deferred() sets up everything but the
+ * CA certificates; _load_ca() reads them (ca_file, ca_path, or with both
+ * NULL the system's) and must be called before the handshake starts, e.g.
+ * in the POP3_EV_STLS callback before pop3_tls_start(). Until then every
+ * handshake fails verification (unless insecure). Both return 0 or a
+ * negative Mbed TLS code with a message in err; _load_ca() may be called
+ * again after a failure. pop3_tls_posix_config_free() in every case. */
+int pop3_tls_posix_config_init_deferred(pop3_tls_posix_config *c, bool insecure, char *err,
+                                        size_t errlen);
+int pop3_tls_posix_config_load_ca(pop3_tls_posix_config *c, const char *ca_file,
+                                  const char *ca_path, char *err, size_t errlen);
+
 /* Fill f so that pop3_posix_set_filter(p, f) routes p through t. */
 void pop3_tls_posix_filter(pop3_posix_filter *f, pop3_tls *t);
 

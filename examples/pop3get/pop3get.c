@@ -105,6 +105,7 @@ struct app {
     pop3_posix_filter filter;
     struct pg_peek peek;
     int tls_inited;
+    int ca_pending;         /* STLS when offered: CAs read only then */
     int active;             /* its session was started (run() drives it) */
     char line_buf[LINE_BUF_SIZE];
     uint8_t cmd_buf[CMD_BUF_SIZE];
@@ -473,6 +474,22 @@ static void on_listing_end(struct app *a)
         pg_session_quit(&a->s);
 }
 
+/* +OK to STLS: the handshake, with the CA certificates read first. */
+static void start_tls(struct app *a)
+{
+    char err[300];
+
+    if (a->ca_pending) {
+        if (pop3_tls_posix_config_load_ca(&a->tlsconf, a->o.cafile, a->o.capath, err,
+                                          sizeof err) != 0) {
+            pg_session_abort(&a->s, EX_IOERR, "TLS", err);
+            return;
+        }
+        a->ca_pending = 0;
+    }
+    pop3_tls_start(&a->tls);
+}
+
 static void on_event(pop3_client *c, const pop3_event *ev, void *user)
 {
     struct app *a = user;
@@ -482,7 +499,7 @@ static void on_event(pop3_client *c, const pop3_event *ev, void *user)
         return;
     switch (ev->type) {
     case POP3_EV_GREETING:   pg_session_greeting(&a->s); break;
-    case POP3_EV_STLS:       pop3_tls_start(&a->tls); break;
+    case POP3_EV_STLS:       start_tls(a); break;
     case POP3_EV_TLS_READY:
         if (a->o.verbose)
             fprintf(stderr, "* TLS established (%s)\n", pop3_tls_version(&a->tls));
@@ -596,8 +613,14 @@ static int setup_client(struct app *a)
                     "verified; anyone on the path can read and change the session, "
                     "password included\n", PG_PROG);
         a->tls_inited = 1;
-        if (pop3_tls_posix_config_init(&a->tlsconf, a->o.cafile, a->o.capath,
-                                       a->o.insecure != 0, err, sizeof err) != 0) {
+        /* pop3:// upgrades only when the server offers STLS: the CA
+         * certificates are read then (start_tls), not for every run. */
+        a->ca_pending = !a->o.pop3s && !a->o.insecure;
+        if ((a->ca_pending ? pop3_tls_posix_config_init_deferred(&a->tlsconf, false, err,
+                                                                 sizeof err)
+                           : pop3_tls_posix_config_init(&a->tlsconf, a->o.cafile, a->o.capath,
+                                                        a->o.insecure != 0, err,
+                                                        sizeof err)) != 0) {
             pg_fail_str(&a->rep, EX_IOERR, "TLS", err);
             return -1;
         }

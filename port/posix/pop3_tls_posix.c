@@ -32,9 +32,8 @@ static int exists(const char *path, int dir)
     return stat(path, &st) == 0 && (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
 }
 
-int pop3_tls_posix_config_init(pop3_tls_posix_config *c, const char *ca_file,
-                               const char *ca_path, bool insecure, char *err,
-                               size_t errlen)
+int pop3_tls_posix_config_init_deferred(pop3_tls_posix_config *c, bool insecure, char *err,
+                                        size_t errlen)
 {
     static const unsigned char pers[] = "pop3 client";
     int r;
@@ -71,6 +70,20 @@ int pop3_tls_posix_config_init(pop3_tls_posix_config *c, const char *ca_file,
         mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_NONE);
         return 0;
     }
+    /* Verified against c->ca, empty until pop3_tls_posix_config_load_ca():
+     * a handshake before that fails. */
+    mbedtls_ssl_conf_ca_chain(&c->conf, &c->ca, NULL);
+    mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    return 0;
+}
+
+int pop3_tls_posix_config_load_ca(pop3_tls_posix_config *c, const char *ca_file,
+                                  const char *ca_path, char *err, size_t errlen)
+{
+    int r;
+
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
     if (ca_file == NULL && ca_path == NULL) {
         if (exists(POP3_TLS_SYSTEM_CA_FILE, 0))
             ca_file = POP3_TLS_SYSTEM_CA_FILE;
@@ -91,9 +104,18 @@ int pop3_tls_posix_config_init(pop3_tls_posix_config *c, const char *ca_file,
         set_err(err, errlen, "no CA certificate loaded", MBEDTLS_ERR_X509_INVALID_FORMAT);
         return MBEDTLS_ERR_X509_INVALID_FORMAT;
     }
-    mbedtls_ssl_conf_ca_chain(&c->conf, &c->ca, NULL);
-    mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     return 0;
+}
+
+int pop3_tls_posix_config_init(pop3_tls_posix_config *c, const char *ca_file,
+                               const char *ca_path, bool insecure, char *err,
+                               size_t errlen)
+{
+    int r = pop3_tls_posix_config_init_deferred(c, insecure, err, errlen);
+
+    if (r != 0 || insecure)
+        return r;
+    return pop3_tls_posix_config_load_ca(c, ca_file, ca_path, err, errlen);
 }
 
 void pop3_tls_posix_config_free(pop3_tls_posix_config *c)

@@ -178,6 +178,15 @@ expect_rc capath_empty 74 "--capath naming a directory without certificates" &&
 printf 'not a certificate\n' > "$P/garbage.pem"
 get cafile_garbage --cafile "$P/garbage.pem" --list "pop3s://alice:secret@localhost:$SPORT"
 expect_rc cafile_garbage 74 "--cafile naming a file that holds no certificate"
+# For STLS the CA certificates are read only once the server said +OK to
+# STLS: a missing --cafile still fails before any password is sent.
+get cafile_missing_stls --cafile "$P/no-such-ca.pem" --stls=required -v --list \
+    "pop3://alice:secret@localhost:$PORT"
+expect_rc cafile_missing_stls 74 "STLS with --cafile naming a missing file" &&
+    { grep -q "no-such-ca.pem" "$T/cafile_missing_stls.err" && grep -q "^C: STLS" "$T/cafile_missing_stls.err" &&
+      ! grep -q "^C: \(PASS\|AUTH\|USER\)" "$T/cafile_missing_stls.err" &&
+      ok "... read after +OK to STLS: the error names the file, no login was sent" ||
+      bad "STLS --cafile missing" "$(cat "$T/cafile_missing_stls.err")"; }
 get stlsopt --cafile "$P/ca.pem" --stls --list "pop3://alice:secret@localhost:$PORT"
 expect_rc stlsopt 0 "STLS opportunistic (--stls) on a server that offers it"
 
