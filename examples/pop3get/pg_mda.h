@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* pg_mda.h - delivery through a mail delivery agent: one process per
  * message (sh -c CMD), the message on its stdin. The message counts as
- * delivered only when the command exits 0; exit 75 (EX_TEMPFAIL) means
- * "try later", as fetchmail reads it. Either way a message that was not
- * delivered stays on the server. A message cut short is never handed over
+ * delivered only when the command exits 0 and took all of it (no broken
+ * pipe); exit 75 (EX_TEMPFAIL) means "try later", as fetchmail reads it.
+ * Either way a message that was not delivered stays on the server. A message cut short is never handed over
  * whole: the command runs in a process group of its own, and the whole
  * group is stopped (SIGTERM) before its stdin closes. The caller ignores
  * SIGPIPE (a command that stops reading makes the message fail); the
