@@ -184,15 +184,12 @@ static void kick(struct pg_maildir *m);
 static int away_done(struct pg_maildir *m, int wait);
 
 /* Unique name per the Maildir convention: time, microseconds, pid, a
- * per-process counter, host. The message is kept in the batch's memory;
- * its file (created with O_EXCL, so a clash is an error, never an
- * overwrite) is written by the syncing thread, or here once it outgrows
- * that memory. */
+ * per-process counter, host; created with O_EXCL so a clash is an error,
+ * never an overwrite. */
 int pg_maildir_begin(struct pg_maildir *m)
 {
     struct timespec ts;
     char tmp[PATH_MAX];
-    struct pg_batch *b;
     int e = 0;
 
     if (m->b[m->fill].n == PG_BATCH_MAX) {
@@ -203,149 +200,71 @@ int pg_maildir_begin(struct pg_maildir *m)
         if (e != 0)
             return e;
     }
-    b = &m->b[m->fill];
     clock_gettime(CLOCK_REALTIME, &ts);
     if ((size_t)snprintf(m->name, sizeof m->name, "%lld.M%ldP%ldQ%lu.%s", (long long)ts.tv_sec,
                          (long)(ts.tv_nsec / 1000), m->pid, ++m->seq, m->host) >= sizeof m->name ||
         (size_t)snprintf(tmp, sizeof tmp, "%s/tmp/%s", m->dir, m->name) >= sizeof tmp)
         return fail(m, m->dir, ENAMETOOLONG);
-    if (b->mem == NULL && !m->no_mem) {
-        /* Both or neither: without them, every file is written here. */
-        m->b[0].mem = malloc(PG_BATCH_MEM);
-        m->b[1].mem = malloc(PG_BATCH_MEM);
-        if (m->b[0].mem == NULL || m->b[1].mem == NULL) {
-            free(m->b[0].mem);
-            free(m->b[1].mem);
-            m->b[0].mem = m->b[1].mem = NULL;
-            m->no_mem = 1;
-        }
-    }
-    m->in_msg = 1;
-    m->cur_off = b->mem_len;
     m->out.len = 0;
-    m->out.fd = -1;
-    return 0;
-}
-
-/* The message outgrew the batch's memory: into its file, from here on. */
-static int go_direct(struct pg_maildir *m)
-{
-    struct pg_batch *b = &m->b[m->fill];
-    char tmp[PATH_MAX];
-    int e;
-
-    path_of(m, "tmp", m->name, tmp);
     m->out.fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (m->out.fd < 0)
-        return fail(m, tmp, errno);
-    e = pg_write_all(m->out.fd, b->mem + m->cur_off, b->mem_len - m->cur_off);
-    b->mem_len = m->cur_off;
-    return e != 0 ? fail(m, tmp, e) : 0;
-}
-
-/* The error of writing the file of the message begun last. */
-static int write_failed(struct pg_maildir *m, int e)
-{
-    char tmp[PATH_MAX];
-
-    return e != 0 ? fail(m, path_of(m, "tmp", m->name, tmp), e) : 0;
+    return m->out.fd < 0 ? fail(m, tmp, errno) : 0;
 }
 
 int pg_maildir_write(struct pg_maildir *m, const void *data, size_t len)
 {
-    struct pg_batch *b = &m->b[m->fill];
+    char tmp[PATH_MAX];
     int e;
 
-    if (!m->in_msg || len == 0)
+    if (m->out.fd < 0 || (e = pg_wbuf_put(&m->out, data, len)) == 0)
         return 0;
-    if (m->out.fd < 0) {
-        if (b->mem != NULL && len <= PG_BATCH_MEM - b->mem_len) {
-            memcpy(b->mem + b->mem_len, data, len);
-            b->mem_len += len;
-            return 0;
-        }
-        if ((e = go_direct(m)) != 0)
-            return e;
-    }
-    return write_failed(m, pg_wbuf_put(&m->out, data, len));
+    return fail(m, path_of(m, "tmp", m->name, tmp), e);
 }
 
 void pg_maildir_discard(struct pg_maildir *m)
 {
     char tmp[PATH_MAX];
 
-    if (!m->in_msg)
-        return;
-    m->in_msg = 0;
     if (m->out.fd >= 0) {
         close(m->out.fd);
         m->out.fd = -1;
         unlink(path_of(m, "tmp", m->name, tmp));
-    } else {
-        m->b[m->fill].mem_len = m->cur_off;
     }
 }
 
-/* Write the files of b that are still in memory, make every file of b
- * durable, and the journal of its renames, then rename them into new/ (the
- * syncing thread, or the caller's thread when there is none). Touches only
- * b and, once, per_file. */
+/* Make the files of b durable, and the journal of its renames, then rename
+ * them into new/ (the syncing thread, or the caller's thread when there is
+ * none). Touches only b and, once, per_file. */
 static void make_durable(struct pg_maildir *m, struct pg_batch *b)
 {
     char tmp[PATH_MAX], dst[PATH_MAX];
     struct stat a, j;
     unsigned i;
-    int fd, e;
+    int fd;
 
     memset(b->moved, 0, b->n);
-    memset(b->lost, 0, b->n);
     if (b->err != 0)
         return; /* the journal could not be written */
     b->err_at = b->n;
-    for (i = 0; i < b->n; i++) {
-        path_of(m, "tmp", b->name[i], tmp);
-        if (b->direct[i])
-            fd = m->per_file ? open(tmp, O_RDONLY | O_CLOEXEC) : -2;
-        else
-            fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        e = fd == -1 ? errno : 0;
-        if (e == 0 && !b->direct[i])
-            e = pg_write_all(fd, b->mem + b->off[i], b->len[i]);
-        if (e == 0 && fd >= 0 && m->per_file && fsync(fd) != 0)
-            e = errno;
-        if (fd >= 0 && close(fd) != 0 && e == 0)
-            e = errno;
-        if (e != 0) { /* that message only: the others go on */
-            b->lost[i] = 1;
-            if (b->err == 0) {
-                b->err = e;
-                b->err_at = i;
-            }
-        }
-    }
 #ifdef PG_HAVE_SYNCFS
     if (!m->per_file && syncfs(m->newfd) != 0) {
         if (errno != ENOSYS) {
             b->err = errno;
-            b->err_at = b->n;
             return;
         }
-        m->per_file = 1; /* from the next batch on; this one now */
-        for (i = 0; i < b->n; i++) {
-            if (b->lost[i])
-                continue;
-            fd = open(path_of(m, "tmp", b->name[i], tmp), O_RDONLY | O_CLOEXEC);
-            if (fd < 0 || fsync(fd) != 0) {
-                b->err = errno != 0 ? errno : EIO;
-                b->err_at = i;
-                if (fd >= 0)
-                    close(fd);
-                return;
-            }
-            close(fd);
-        }
+        m->per_file = 1;
     }
 #endif
+    for (i = 0; m->per_file && i < b->n; i++) {
+        fd = open(path_of(m, "tmp", b->name[i], tmp), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || fsync(fd) != 0) {
+            b->err = errno != 0 ? errno : EIO;
+            b->err_at = i;
+            if (fd >= 0)
+                close(fd);
+            return;
+        }
+        close(fd);
+    }
     /* The journal, unless the syncfs above covered its file system. */
     if (b->jfd >= 0 && (m->per_file || fstat(m->newfd, &a) != 0 || fstat(b->jfd, &j) != 0 ||
                         a.st_dev != j.st_dev) && fsync(b->jfd) != 0) {
@@ -355,8 +274,6 @@ static void make_durable(struct pg_maildir *m, struct pg_batch *b)
     }
     /* Durable, and so is what says where each goes: into new/. */
     for (i = 0; i < b->n; i++) {
-        if (b->lost[i])
-            continue;
         b->moved[i] = rename(path_of(m, "tmp", b->name[i], tmp),
                              path_of(m, "new", b->name[i], dst)) == 0;
         if (!b->moved[i] && b->err == 0) {
@@ -432,21 +349,11 @@ static void kick(struct pg_maildir *m)
 {
     struct pg_batch *b = &m->b[m->fill];
 
-    struct pg_batch *nb = &m->b[m->fill ^ 1u];
-
     if (m->busy || b->n == 0)
         return;
     m->busy = 1;
     m->fill ^= 1u;
-    nb->n = 0;
-    nb->mem_len = 0;
-    if (m->in_msg && m->out.fd < 0) {
-        /* The message being received moves on to the next batch. */
-        nb->mem_len = b->mem_len - m->cur_off;
-        memcpy(nb->mem, b->mem + m->cur_off, nb->mem_len);
-        b->mem_len = m->cur_off;
-        m->cur_off = 0;
-    }
+    m->b[m->fill].n = 0;
     announce(m, b);
     if (m->thread == 0)
         start_thread(m);
@@ -483,7 +390,6 @@ static int complete(struct pg_maildir *m, struct pg_batch *b)
         }
     }
     b->n = 0;
-    b->mem_len = 0;
     m->busy = 0;
     return first;
 }
@@ -524,25 +430,20 @@ int pg_maildir_end(struct pg_maildir *m, uint32_t msg)
 {
     struct pg_batch *b = &m->b[m->fill];
     char tmp[PATH_MAX];
-    int e = 0;
+    int e;
 
-    if (!m->in_msg)
+    if (m->out.fd < 0)
         return 0;
-    m->in_msg = 0;
-    b->direct[b->n] = m->out.fd >= 0;
-    if (m->out.fd >= 0) {
-        e = write_failed(m, pg_wbuf_drain(&m->out));
-        if (close(m->out.fd) != 0 && e == 0)
-            e = fail(m, path_of(m, "tmp", m->name, tmp), errno);
-        m->out.fd = -1;
-        if (e != 0) {
-            unlink(path_of(m, "tmp", m->name, tmp));
-            return e;
-        }
+    path_of(m, "tmp", m->name, tmp);
+    e = pg_wbuf_drain(&m->out);
+    if (close(m->out.fd) != 0 && e == 0)
+        e = errno;
+    m->out.fd = -1;
+    if (e != 0) {
+        unlink(tmp);
+        return fail(m, tmp, e);
     }
     b->msg[b->n] = msg;
-    b->off[b->n] = m->cur_off;
-    b->len[b->n] = b->mem_len - m->cur_off;
     memcpy(b->name[b->n], m->name, sizeof b->name[0]);
     b->n++;
     kick(m);
@@ -593,9 +494,6 @@ int pg_maildir_close(struct pg_maildir *m)
         close(m->newfd);
         m->newfd = -1;
     }
-    free(m->b[0].mem);
-    free(m->b[1].mem);
-    m->b[0].mem = m->b[1].mem = NULL;
     return e;
 }
 

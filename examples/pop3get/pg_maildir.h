@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* pg_maildir.h - Maildir delivery in batches. Each message is written into
- * tmp/ and closed. The messages written since the last batch left are then
- * made durable together by a helper thread: one syncfs() of the file system
- * (Linux 5.8 and later, where syncfs reports write-back errors), or an
- * fsync of each file where there is no such syncfs), together with the
+ * tmp/ and closed by the caller's thread. The messages written since the
+ * last batch left are then made durable together by a syncing thread: one
+ * syncfs() of the file system (Linux 5.8 and later, where syncfs reports
+ * write-back errors), or an fsync of each file where there is no such
+ * syncfs, together with the
  * journal of the renames to come (intent), and then renamed into new/ in
  * order by the same thread. The caller's thread calls stored() for each
  * renamed message when it reaps the batch; pg_maildir_sync() then fsyncs
@@ -20,9 +21,8 @@
  *
  * Every function returns 0 or an errno value; on failure pg_maildir_errpath()
  * names the file or directory concerned. A message whose file cannot be
- * written is dropped (the others of its batch go on); when the batch cannot
- * be made durable, every message of it is removed from tmp/. What was
- * dropped or removed is not reported stored. */
+ * written is dropped at once; when a batch cannot be made durable, every
+ * message of it is removed from tmp/. Neither is reported stored. */
 #ifndef PG_MAILDIR_H
 #define PG_MAILDIR_H
 
@@ -35,7 +35,6 @@
 #include "pg_util.h"
 
 #define PG_BATCH_MAX 256  /* messages made durable together, at most */
-#define PG_BATCH_MEM (512u * 1024u) /* messages kept in memory per batch */
 #define PG_NAME_MAX 160   /* a Maildir file name of ours, with its NUL */
 
 typedef void (*pg_stored_fn)(void *ctx, uint32_t msg);
@@ -47,13 +46,8 @@ struct pg_batch {
                                * n + 1: the journal (intent) */
     int jfd;                  /* journal to make durable with it, or -1 */
     unsigned char moved[PG_BATCH_MAX];  /* renamed into new/ */
-    unsigned char lost[PG_BATCH_MAX];   /* its file could not be written */
-    unsigned char direct[PG_BATCH_MAX]; /* its file is written (else in mem) */
     uint32_t msg[PG_BATCH_MAX];
-    size_t off[PG_BATCH_MAX], len[PG_BATCH_MAX]; /* in mem */
     char name[PG_BATCH_MAX][PG_NAME_MAX];
-    char *mem;                /* PG_BATCH_MEM octets, or NULL */
-    size_t mem_len;
 };
 
 struct pg_maildir {
@@ -71,10 +65,7 @@ struct pg_maildir {
     pthread_cond_t cv;
     struct pg_batch *job;  /* for the thread (under mu) */
     int done, quit;        /* under mu */
-    int in_msg;            /* a message is begun */
-    int no_mem;            /* no memory for batches: files written here */
-    size_t cur_off;        /* where it starts in the batch's mem */
-    struct pg_wbuf out;    /* out.fd: its file, once written here, or -1 */
+    struct pg_wbuf out;    /* out.fd: the file of the message being written */
     char name[PG_NAME_MAX];
     unsigned long seq;
     char host[64];
