@@ -72,6 +72,7 @@ static int reap(struct pg_mda *m)
 {
     int st;
 
+    m->sig = 0;
     while (waitpid(m->pid, &st, 0) < 0) {
         if (errno != EINTR) {
             m->pid = -1;
@@ -79,6 +80,8 @@ static int reap(struct pg_mda *m)
         }
     }
     m->pid = -1;
+    if (WIFSIGNALED(st))
+        m->sig = WTERMSIG(st);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 

@@ -21,6 +21,7 @@ struct pg_mda {
     FILE *in;               /* the command's stdin */
     int broken;             /* it stopped reading (EPIPE) */
     int status;             /* exit status of the last command, -1: signal */
+    int sig;                /* the signal that ended it (status -1), or 0 */
 };
 
 void pg_mda_init(struct pg_mda *m, const char *cmd);

@@ -89,6 +89,7 @@ struct app {
     size_t unrec_n, unrec_cap;
     uint64_t *sizes;        /* --max-size: LIST sizes, sizes[msg - 1] */
     int mda_refused;        /* the MDA did not take a message */
+    int mda_exit;           /* the exit status is an MDA refusal's */
     struct pg_uidstate st;
     int st_open;
     char **uids;            /* UIDL: uids[msg - 1], heap; NULL without */
@@ -435,13 +436,23 @@ static void on_msg_end(struct app *a, const pop3_event *ev)
     if (e == PG_STORE_REFUSED) {
         /* The MDA did not take it: it stays on the server; the others go
          * on. 75 from the MDA means try later (fetchmail's rule). */
-        char why[96];
+        char why[128], how[48];
         int st = a->store.mda.status;
 
-        snprintf(why, sizeof why, "message %" PRIu32 " not delivered: --mda exited %d%s; "
-                 "it stays on the server", ev->msg, st, st == EX_TEMPFAIL ? " (try later)" : "");
-        if (a->rep.exit_code == 0 || st == EX_TEMPFAIL)
-            a->rep.exit_code = 0; /* a "try later" outranks other refusals */
+        if (st < 0 && a->store.mda.sig != 0)
+            snprintf(how, sizeof how, "was killed by signal %d", a->store.mda.sig);
+        else if (st < 0)
+            snprintf(how, sizeof how, "could not be waited for");
+        else
+            snprintf(how, sizeof how, "exited %d%s", st, st == EX_TEMPFAIL ? " (try later)" : "");
+        snprintf(why, sizeof why, "message %" PRIu32 " not delivered: --mda %s; "
+                 "it stays on the server", ev->msg, how);
+        /* A "try later" outranks the MDA's other refusals (only those:
+         * the first failure of any other kind stays the exit status). */
+        if (st == EX_TEMPFAIL && a->mda_exit && a->rep.exit_code == EX_UNAVAILABLE)
+            a->rep.exit_code = 0;
+        if (a->rep.exit_code == 0)
+            a->mda_exit = 1;
         pg_fail_str(&a->rep, st == EX_TEMPFAIL ? EX_TEMPFAIL : EX_UNAVAILABLE, "mda", why);
         a->mda_refused = 1;
     } else if (e != 0) {
@@ -851,8 +862,8 @@ static int finish(struct app *a)
 static int accounts(int argc, char **argv, struct pg_config *cfg, const char **names,
                     size_t *n, char **rest, int *nrest)
 {
-    char path[4096];
-    const char *file = NULL;
+    char path[4096], shown[PG_SHOWN_MAX], shown2[PG_SHOWN_MAX];
+    const char *file = NULL, *url = NULL;
     int i, all = 0, any = 0, urls = 0, r;
 
     *n = 0;
@@ -866,25 +877,28 @@ static int accounts(int argc, char **argv, struct pg_config *cfg, const char **n
             any = 1;
         } else if (strcmp(a, "--all-accounts") == 0) {
             all = any = 1;
-        } else if (a[0] != '-' && strstr(a, "://") == NULL && strchr(a, '=') == NULL &&
-                   pg_options_takes_value(argv[i - 1])) {
-            rest[(*nrest)++] = argv[i];
+        } else if (pg_options_takes_value(argv[i - 1])) {
+            rest[(*nrest)++] = argv[i]; /* an option's value, whatever it holds */
         } else if (a[0] != '-' && strstr(a, "://") == NULL) {
             if (*n >= PG_ACCOUNTS_MAX) {
-                fprintf(stderr, "%s: at most %d accounts at once\n", PG_PROG, PG_ACCOUNTS_MAX);
+                fprintf(stderr, "%s: account '%s': at most %d accounts at once\n", PG_PROG,
+                        pg_shown(shown, a), PG_ACCOUNTS_MAX);
                 return -EX_USAGE;
             }
             names[(*n)++] = a;
             any = 1;
         } else {
-            urls += strstr(a, "://") != NULL;
+            if (strstr(a, "://") != NULL && urls++ == 0)
+                url = a;
             rest[(*nrest)++] = argv[i];
         }
     }
     if (!any)
         return 0;
     if (urls > 0) {
-        fprintf(stderr, "%s: give a URL or accounts, not both\nTry '%s --help'.\n", PG_PROG, PG_PROG);
+        /* The URL's scheme only: the rest may hold a password. */
+        fprintf(stderr, "%s: %s...: give a URL or accounts, not both\nTry '%s --help'.\n",
+                PG_PROG, pg_shown_n(shown, url, (size_t)(strstr(url, "://") + 3 - url)), PG_PROG);
         return -EX_USAGE;
     }
     if (file == NULL && pg_config_path(path, sizeof path) == 0)
@@ -901,8 +915,8 @@ static int accounts(int argc, char **argv, struct pg_config *cfg, const char **n
     }
     for (i = 0; i < (int)*n; i++) {
         if (pg_config_find(cfg, names[i]) == NULL) {
-            fprintf(stderr, "%s: %s: no account '%s'\nTry '%s --help'.\n", PG_PROG, file,
-                    names[i], PG_PROG);
+            fprintf(stderr, "%s: %s: no account '%s'\nTry '%s --help'.\n", PG_PROG,
+                    pg_shown(shown2, file), pg_shown(shown, names[i]), PG_PROG);
             return -EX_USAGE;
         }
     }
@@ -930,7 +944,8 @@ int main(int argc, char **argv)
     signal(SIGXFSZ, SIG_IGN);
     catch_signals();
     if (argc > (int)(sizeof rest / sizeof rest[0]) - PG_CONFIG_ARGS) {
-        fprintf(stderr, "%s: too many arguments\n", PG_PROG);
+        fprintf(stderr, "%s: %d arguments: too many (at most %d)\n", PG_PROG, argc - 1,
+                (int)(sizeof rest / sizeof rest[0]) - PG_CONFIG_ARGS - 1);
         return EX_USAGE;
     }
     r = accounts(argc, argv, &cfg, names, &n, rest, &nrest);

@@ -41,7 +41,7 @@ PASS=0 FAIL=0
 ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
 bad() { FAIL=$((FAIL + 1)); echo "FAIL $1"; shift; local l; for l in "$@"; do printf '       %s\n' "$l"; done; }
 
-users=(new:pw lock:pw intr:pw dl:pw crlf:pw mb:pw mda:pw mdafail:pw mdatemp:pw big:pw acc1:pw acc2:pw)
+users=(new:pw lock:pw intr:pw dl:pw crlf:pw mb:pw mda:pw mdafail:pw mdatemp:pw mdamix:pw mdasig:pw big:pw acc1:pw acc2:pw)
 for i in $(seq 1 "$KILLS"); do users+=("k$i:pw" "d$i:pw"); done
 MBOX_KILLS=8
 for i in $(seq 1 "$MBOX_KILLS"); do users+=("mk$i:pw" "md$i:pw"); done
@@ -135,6 +135,21 @@ read -r total sonly stored both lost dups < <(python3 "$LOST" "$SRV" "$L" mda | 
 [ "$rc" = 75 ] && [ "$(python3 "$LOST" "$SRV" "$L" mdatemp | cut -d' ' -f3)" = "$COUNT" ] &&
     ok "an MDA saying 75 (try later): exit 75, every message kept" ||
     bad "MDA 75" "exit $rc" "$(head -2 "$T/mdat.err")"
+# Message 1 refused for good (1), the others "try later" (75): 75 wins.
+"$POP3GET" --plaintext-auth --delete --mda \
+    'c=$(grep -c "^Message-ID: <mdamix\.0001@"); [ "$c" = 0 ] && exit 75; exit 1' \
+    "$(url mdamix)" 2>"$T/mdam.err" >/dev/null; rc=$?
+[ "$rc" = 75 ] && [ "$(python3 "$LOST" "$SRV" "$L" mdamix | cut -d' ' -f3)" = "$COUNT" ] &&
+    grep -q "message 1 not delivered: --mda exited 1;" "$T/mdam.err" &&
+    grep -q "not delivered: --mda exited 75 (try later)" "$T/mdam.err" &&
+    ok "an MDA refusing one message (1), then the others (75): exit 75, both said, all kept" ||
+    bad "MDA 1 then 75" "exit $rc" "$(head -4 "$T/mdam.err")"
+"$POP3GET" --plaintext-auth -q --delete --mda 'cat >/dev/null; kill -9 $$' "$(url mdasig)" \
+    2>"$T/mdas.err"; rc=$?
+[ "$rc" = 69 ] && [ "$(python3 "$LOST" "$SRV" "$L" mdasig | cut -d' ' -f3)" = "$COUNT" ] &&
+    grep -q "not delivered: --mda was killed by signal 9" "$T/mdas.err" &&
+    ok "an MDA killed by a signal: said so, exit 69, every message kept" ||
+    bad "MDA killed" "exit $rc" "$(head -2 "$T/mdas.err")"
 med=$(sort -n -k2 "$SRV/expected/big/manifest" | awk -v c="$COUNT" 'NR == int(c / 2) { print $2 }')
 small=$(awk -v m="$med" '$2 <= m' "$SRV/expected/big/manifest" | wc -l)
 "$POP3GET" --plaintext-auth --max-size "$med" --maildir "$L/big" "$(url big)" 2>"$T/big.err"; rc=$?
