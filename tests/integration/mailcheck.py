@@ -125,8 +125,9 @@ class Pop3:
 def cmd_server(port, user, password, expdir):
     exp = manifest(expdir)
     # A session that a client just dropped may hold the maildrop lock for a
-    # moment, until the server notices: retry on [IN-USE].
-    deadline = time.time() + 10
+    # moment, until the server notices (longer on a loaded machine): retry
+    # on [IN-USE].
+    deadline = time.time() + 30
     while True:
         p = Pop3(int(port))
         p.cmd("USER " + user)
