@@ -248,7 +248,7 @@ $(B)/bench-engine: bench/engine.c $(B)/libpop3.a
 $(B)/bench-scale: bench/scale.c port/posix/pop3_posix.c $(B)/libpop3.a
 	$(CC) $(ALL_CFLAGS) -Iport/posix -DPOP3_POSIX_RX_SIZE=4096 bench/scale.c \
 	  port/posix/pop3_posix.c -o $@ $(B)/libpop3.a $(LDLIBS)
-bench: all $(BENCH_BIN)
+bench: all $(BENCH_BIN) lwip-src
 	bash bench/deps.sh
 	python3 bench/bench.py --out bench/results/latest.md --update-doc BENCHMARKS.md
 	cp bench/results/latest.md bench/results/$$(date -u +%Y-%m-%d-%H%M).md
