@@ -85,10 +85,9 @@ struct app {
     struct pg_session s;
     struct pg_fetch f;
     struct pg_store store;
-    uint32_t *unrec;        /* mbox/MDA: delivered, UID not yet recorded */
+    uint32_t *unrec;        /* mbox: appended, UID not yet confirmed */
     size_t unrec_n, unrec_cap;
     uint64_t *sizes;        /* --max-size: LIST sizes, sizes[msg - 1] */
-    int mda_refused;        /* the MDA did not take a message */
     int mda_exit;           /* the exit status is an MDA refusal's */
     struct pg_uidstate st;
     int st_open;
@@ -454,7 +453,6 @@ static void on_msg_end(struct app *a, const pop3_event *ev)
         if (a->rep.exit_code == 0)
             a->mda_exit = 1;
         pg_fail_str(&a->rep, st == EX_TEMPFAIL ? EX_TEMPFAIL : EX_UNAVAILABLE, "mda", why);
-        a->mda_refused = 1;
     } else if (e != 0) {
         store_failure(a, e);
     }
